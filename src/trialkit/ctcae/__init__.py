@@ -1,0 +1,1 @@
+"""ctcae (being written)."""

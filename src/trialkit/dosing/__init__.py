@@ -1,0 +1,1 @@
+"""dosing (being written)."""

@@ -1,0 +1,1 @@
+"""recist (being written)."""
