@@ -1,10 +1,55 @@
-"""`trialkit screen`: command group (being written)."""
+"""``trialkit screen``: one verdict per criterion for each patient, with the evidence."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+
 import typer
+from rich.console import Console
 
 from trialkit.cli.main import app
+from trialkit.cli.render_screening import render_run
+from trialkit.errors import InputError
+from trialkit.services.screening import parse_overrides, screen_paths
 
-screen_app = typer.Typer(help="screen commands", no_args_is_help=True)
-app.add_typer(screen_app, name="screen")
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", field=option) from exc
+
+
+@app.command("screen")
+def screen(
+    paths: list[Path] = typer.Argument(..., help="FHIR R4 Bundle JSON files or Bulk FHIR NDJSON folders."),
+    protocol: str = typer.Option("nct05894486", help="Bundled protocol id or a protocol folder."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Screening date YYYY-MM-DD (default today)."),
+    first_dose: str | None = typer.Option(
+        None, "--first-dose", help="Planned first dose YYYY-MM-DD (overrides the CRF)."
+    ),
+    fmt: Format = typer.Option(Format.table, "--format", help="table (readable) or json (the contract)."),
+    param: list[str] = typer.Option([], "--param", help="Override a protocol parameter: name=value."),
+) -> None:
+    """Screen patients against every inclusion and exclusion criterion."""
+    run = screen_paths(
+        paths,
+        protocol=protocol,
+        as_of=parse_date(as_of, "--as-of"),
+        first_dose=parse_date(first_dose, "--first-dose"),
+        overrides=parse_overrides(param),
+    )
+    if fmt is Format.json:
+        typer.echo(json.dumps(run.to_json(), indent=2, ensure_ascii=False))
+    else:
+        render_run(run, Console())

@@ -1,0 +1,1 @@
+"""Three-valued evaluation of declarative criteria, with the evidence behind every verdict."""

@@ -1,0 +1,51 @@
+"""Age and sex rules (IN2, EX7, Cockcroft-Gault)."""
+
+from __future__ import annotations
+
+from trialkit.eligibility import nodes as n
+from trialkit.eligibility.context import EvalContext
+from trialkit.eligibility.verdict import Evidence, Status, Verdict
+from trialkit.model.time import completed_years
+
+
+def age_at(ctx: EvalContext) -> tuple[int | None, list[Evidence], list[str]]:
+    """Completed years at as-of from ``Patient.birthDate``; a partial birth date that leaves
+    the age ambiguous gives None."""
+    birth = ctx.record.birth_date
+    source = f"Patient/{ctx.record.patient_id}"
+    if birth is None:
+        return None, [], ["Patient.birthDate"]
+    oldest = completed_years(birth.low, ctx.as_of)
+    youngest = completed_years(birth.high, ctx.as_of)
+    evidence = Evidence(source, "birth_date", birth.original or str(birth), time=str(ctx.as_of),
+                        note=f"age {youngest if oldest == youngest else f'{youngest}–{oldest}'} at as-of")
+    if oldest != youngest:
+        return None, [evidence], ["a full birth date (the recorded one leaves the age ambiguous)"]
+    return oldest, [evidence], []
+
+
+def evaluate_age(node: n.Age, ctx: EvalContext) -> Verdict:
+    age, evidence, missing = age_at(ctx)
+    if age is None:
+        return Verdict(Status.UNKNOWN, "Age at as-of is not known.", tuple(evidence), tuple(missing))
+    low = node.min if node.min is not None else 0
+    high = node.max if node.max is not None else 200
+    inside = low <= age <= high
+    relation = "within" if inside else "outside"
+    return Verdict(
+        Status.MET if inside else Status.NOT_MET,
+        f"Age {age} at {ctx.as_of} is {relation} {low}–{high} years.",
+        tuple(evidence),
+    )
+
+
+def evaluate_sex(node: n.Sex, ctx: EvalContext) -> Verdict:
+    sex = ctx.record.sex
+    source = f"Patient/{ctx.record.patient_id}"
+    if sex not in ("male", "female"):
+        return Verdict(Status.UNKNOWN, f"Administrative sex is {sex or 'not recorded'}.", (),
+                       ("Patient.gender",))
+    evidence = Evidence(source, "gender", sex)
+    if sex == node.value:
+        return Verdict(Status.MET, f"Patient is {sex}.", (evidence,))
+    return Verdict(Status.NOT_MET, f"Patient is {sex}.", (evidence,))

@@ -1,0 +1,298 @@
+"""Laboratory rules: the most recent usable result in its lookback decides.
+
+Data dictionary §1 (Lab recency, Units, ULN) and §4 (Lookbacks, Units without
+a dimension). Results that are entered-in-error, cancelled, preliminary or
+carry a dataAbsentReason never decide; neither does a value whose unit cannot
+be converted to the element's canonical unit: when the most recent result is
+such a value the rule is ``unknown`` — an older result must not decide in its
+place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from trialkit.eligibility import nodes as n
+from trialkit.eligibility.context import EvalContext
+from trialkit.eligibility.verdict import Evidence, Status, Verdict
+from trialkit.errors import UnitError
+from trialkit.model.codes import Code
+from trialkit.model.record import Measurement
+from trialkit.protocol.model import Element
+from trialkit.units import convert
+
+USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
+_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A measurement converted to the element's canonical unit (or why it could not be)."""
+
+    measurement: Measurement
+    value: float | None
+    evidence: Evidence
+    problem: str | None = None
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(x, 6)
+
+
+def _original(m: Measurement) -> str | None:
+    if m.value is not None:
+        return f"{m.value} {m.unit}" if m.unit else f"{m.value} (no unit)"
+    return m.value_text or ", ".join(c.display or c.code for c in m.value_codes) or None
+
+
+def candidates(ctx: EvalContext, element: Element) -> list[Measurement]:
+    value_set = ctx.protocol.value_sets[element.value_set]
+    return [m for m in ctx.record.measurements if value_set.matches_any(m.codes)]
+
+
+def select(
+    ctx: EvalContext, element: Element, lookback: float | None
+) -> tuple[list[Measurement], list[Evidence], str]:
+    """The results of the most recent usable date in the window, the context, and the window text."""
+    start = ctx.as_of - timedelta(days=lookback) if lookback is not None else date.min
+    window = (
+        f"within {int(lookback)} days before {ctx.as_of}" if lookback is not None else f"on or before {ctx.as_of}"
+    )
+    usable: list[Measurement] = []
+    context: list[Evidence] = []
+    for m in candidates(ctx, element):
+        base = Evidence(m.source, element.name, time=str(m.time) if m.time else None, original=_original(m))
+        if m.status not in USABLE_STATUSES:
+            context.append(replace(base, role="excluded", note=f"status {m.status} never decides"))
+            continue
+        if m.data_absent:
+            context.append(replace(base, role="excluded", note="dataAbsentReason"))
+            continue
+        if m.time is None:
+            context.append(replace(base, role="excluded", note="no effective date"))
+            continue
+        if m.time.low > ctx.as_of:
+            context.append(replace(base, role="excluded", note=f"dated after as-of {ctx.as_of}"))
+            continue
+        if m.time.high < start:
+            context.append(replace(base, role="context", note=f"older than the lookback ({window})"))
+            continue
+        if m.time.low < start or m.time.high > ctx.as_of:
+            context.append(replace(base, role="excluded", note="imprecise date straddles the window"))
+            continue
+        usable.append(m)
+    if not usable:
+        return [], context, window
+    latest = max(m.time.low for m in usable if m.time)
+    chosen = [m for m in usable if m.time and m.time.low == latest]
+    context.extend(
+        Evidence(m.source, element.name, time=str(m.time), original=_original(m), role="context", note="older result in window")
+        for m in usable
+        if m not in chosen
+    )
+    return chosen, context, window
+
+
+def read(ctx: EvalContext, element: Element, m: Measurement) -> Reading:
+    """Convert one measurement to the element's canonical unit; never raises."""
+    base = Evidence(m.source, element.name, time=str(m.time) if m.time else None, original=_original(m))
+    score = _score(element, m.value_codes)
+    if score is not None:
+        return Reading(m, float(score), replace(base, value=score, unit=element.unit))
+    if m.value is None:
+        problem = "no numeric value"
+        return Reading(m, None, replace(base, role="excluded", note=problem), problem)
+    iu_factor = ctx.number(n.Param(element.iu_factor_param)) if element.iu_factor_param else None
+    target = element.unit or "1"
+    try:
+        value = convert(m.value, m.unit, target, analyte=element.analyte, iu_factor=iu_factor)
+    except UnitError as exc:
+        if not m.unit:
+            ctx.warn(m.source, "valueQuantity.unit", f"{element.label} value {m.value} has no unit; it decides nothing")
+        problem = f"unit not convertible to {target}: {exc}"
+        return Reading(m, None, replace(base, role="excluded", note=problem), problem)
+    ref = None
+    if m.ref_low is not None or m.ref_high is not None:
+        ref = f"{m.ref_low if m.ref_low is not None else ''}–{m.ref_high if m.ref_high is not None else ''} {m.ref_unit or m.unit or ''}".strip()
+    return Reading(m, value, replace(base, value=_num(value), unit=target, reference_range=ref))
+
+
+def _score(element: Element, codes: tuple[Code, ...]) -> int | None:
+    return next((element.scores[c] for c in codes if c in element.scores), None)
+
+
+def uln_for(ctx: EvalContext, element: Element, m: Measurement) -> tuple[float | None, str]:
+    """The ULN in canonical units: the result's own reference range, else the site default."""
+    if m.ref_high is not None:
+        try:
+            value = convert(
+                m.ref_high, m.ref_unit or m.unit, element.unit or "1", analyte=element.analyte
+            )
+        except UnitError as exc:
+            return None, f"reference range high {m.ref_high} {m.ref_unit or m.unit} not convertible ({exc})"
+        return value, f"{m.source} referenceRange.high"
+    if element.uln_param:
+        return ctx.number(n.Param(element.uln_param)), f"site default (parameter {element.uln_param})"
+    return None, "no reference range and no site default"
+
+
+def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
+    element = ctx.protocol.elements[node.element]
+    lookback = ctx.number(node.lookback) if node.lookback is not None else None
+    chosen, context, window = select(ctx, element, lookback)
+    label = element.label
+    if not chosen:
+        return Verdict(
+            Status.UNKNOWN,
+            f"No usable {label} result {window}.",
+            tuple(context),
+            (f"a {label} result {window}",),
+        )
+    verdicts = [_judge(node, ctx, element, ctx_m) for ctx_m in chosen]
+    statuses = {v.status for v in verdicts}
+    if len(statuses) == 1:
+        v = verdicts[0] if len(verdicts) == 1 else Verdict(
+            verdicts[0].status, verdicts[0].reason, tuple(e for x in verdicts for e in x.evidence), verdicts[0].missing
+        )
+        return Verdict(v.status, v.reason, v.evidence + tuple(context), v.missing)
+    return Verdict(
+        Status.UNKNOWN,
+        f"{len(chosen)} {label} results on the same day disagree or cannot all be read.",
+        tuple(e for v in verdicts for e in v.evidence) + tuple(context),
+        (f"one confirmed {label} result",),
+    )
+
+
+def _judge(node: n.Lab, ctx: EvalContext, element: Element, m: Measurement) -> Verdict:
+    reading = read(ctx, element, m)
+    label = element.label
+    when = f" on {m.time}" if m.time else ""
+    if reading.value is None:
+        return Verdict(
+            Status.UNKNOWN,
+            f"The latest {label} result{when} cannot be used ({reading.problem}).",
+            (reading.evidence,),
+            (f"a {label} result in a unit convertible to {element.unit}",),
+        )
+    shown = f"{label} {_num(reading.value)} {element.unit if element.unit not in (None, '1') else ''}".rstrip()
+    if node.range is not None:
+        inside = node.range.low <= reading.value <= node.range.high
+        bounds = f"{node.range.low:g}–{node.range.high:g}"
+        status = Status.MET if inside else Status.NOT_MET
+        verb = "is within" if inside else "is outside"
+        return Verdict(status, f"{shown}{when} {verb} {bounds}.", (reading.evidence,))
+    comparison = node.comparison
+    assert comparison is not None  # the parser guarantees range xor comparison
+    evidence = reading.evidence
+    if comparison.uln_multiple is not None:
+        uln, uln_source = uln_for(ctx, element, m)
+        if uln is None:
+            return Verdict(
+                Status.UNKNOWN,
+                f"{shown}{when}: no usable upper limit of normal ({uln_source}).",
+                (evidence,),
+                (f"the ULN for {label}",),
+            )
+        evidence = replace(evidence, uln=_num(uln), uln_source=uln_source)
+        threshold = float(f"{comparison.uln_multiple * uln:.12g}")
+        described = f"{comparison.uln_multiple:g} × ULN {_num(uln)} = {_num(threshold)}"
+    else:
+        assert comparison.value is not None
+        threshold = ctx.number(comparison.value)
+        described = f"{_num(threshold)} {element.unit if element.unit != '1' else ''}".rstrip()
+    holds = _OPS[comparison.op](reading.value, threshold)
+    status = Status.MET if holds else Status.NOT_MET
+    relation = comparison.op if holds else f"not {comparison.op}"
+    return Verdict(status, f"{shown}{when} is {relation} {described}.", (evidence,))
+
+
+def evaluate_qualitative(node: n.Qualitative, ctx: EvalContext) -> Verdict:
+    element = ctx.protocol.elements[node.element]
+    chosen, context, window = select(ctx, element, ctx.number(node.lookback))
+    label = element.label
+    readings: list[tuple[bool | None, Evidence]] = []
+    for m in chosen:
+        result = _polarity(ctx, m)
+        base = Evidence(m.source, element.name, value=None if result is None else ("positive" if result else "negative"),
+                        time=str(m.time) if m.time else None, original=_original(m))
+        if result is None:
+            ctx.warn(m.source, "valueCodeableConcept", f"{label} result is neither a known positive nor negative code")
+            base = replace(base, role="excluded", note="not a recognised positive/negative result")
+        readings.append((result, base))
+    decided = {r for r, _ in readings if r is not None}
+    evidence = tuple(e for _, e in readings) + tuple(context)
+    if not chosen or not decided:
+        return Verdict(Status.UNKNOWN, f"No readable {label} result {window}.", evidence, (f"a {label} result {window}",))
+    if len(decided) > 1 or any(r is None for r, _ in readings):
+        return Verdict(Status.UNKNOWN, f"{label} results on the same day disagree.", evidence, (f"a confirmed {label} result",))
+    positive = decided.pop()
+    when = chosen[0].time
+    if positive:
+        return Verdict(Status.MET, f"{label} positive on {when}.", evidence)
+    if not node.negative_decides:
+        note = tuple(replace(e, role="context") for e in evidence)
+        return Verdict(Status.UNKNOWN, f"{label} negative on {when} (a negative result does not decide this).", note)
+    return Verdict(Status.NOT_MET, f"{label} negative on {when}.", evidence)
+
+
+def _polarity(ctx: EvalContext, m: Measurement) -> bool | None:
+    codes = m.value_codes + m.interpretation
+    if any(c in ctx.protocol.qualitative_positive for c in codes):
+        return True
+    if any(c in ctx.protocol.qualitative_negative for c in codes):
+        return False
+    return None
+
+
+def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdict:
+    """CrCl = (140 − age) × weight / (72 × SCr mg/dL) × 0.85 if female (clinical-facts §7)."""
+    from trialkit.eligibility.demographics import age_at
+
+    creat_el = ctx.protocol.elements["creatinine"]
+    weight_el = ctx.protocol.elements["weight"]
+    lookback = ctx.number(n.Param("lab_lookback_days"))
+    missing: list[str] = []
+    evidence: list[Evidence] = []
+    values: dict[str, float] = {}
+    for key, element in (("creatinine", creat_el), ("weight", weight_el)):
+        chosen, _context, window = select(ctx, element, lookback)
+        readings = [read(ctx, element, m) for m in chosen]
+        numbers = {r.value for r in readings if r.value is not None}
+        evidence.extend(r.evidence for r in readings)
+        if len(numbers) != 1 or any(r.value is None for r in readings):
+            missing.append(f"one usable {element.label} result {window}")
+        else:
+            values[key] = numbers.pop()
+    age, age_evidence, age_missing = age_at(ctx)
+    evidence.extend(age_evidence)
+    missing.extend(age_missing)
+    sex = ctx.record.sex
+    if sex not in ("male", "female"):
+        missing.append("administrative sex male or female (Cockcroft-Gault factor)")
+    if missing:
+        return Verdict(Status.UNKNOWN, "Creatinine clearance cannot be computed.", tuple(evidence), tuple(missing))
+    assert age is not None
+    scr_mg_dl = values["creatinine"] / 88.4
+    crcl = (140 - age) * values["weight"] / (72 * scr_mg_dl) * (0.85 if sex == "female" else 1.0)
+    crcl = round(crcl, 2)
+    assert node.comparison.value is not None
+    threshold = ctx.number(node.comparison.value)
+    holds = _OPS[node.comparison.op](crcl, threshold)
+    derived = Evidence(
+        "derived:cockcroft-gault", "creatinine_clearance", crcl, "mL/min",
+        time=str(ctx.as_of),
+        note=f"(140 − {age}) × {_num(values['weight'])} kg / (72 × {round(scr_mg_dl, 4)} mg/dL)"
+        + (" × 0.85 (female)" if sex == "female" else "") + "; weight: actual body weight (parameter crcl_weight)",
+    )
+    relation = node.comparison.op if holds else f"not {node.comparison.op}"
+    return Verdict(
+        Status.MET if holds else Status.NOT_MET,
+        f"Cockcroft-Gault creatinine clearance {crcl} mL/min is {relation} {_num(threshold)} mL/min.",
+        (derived, *evidence),
+    )

@@ -1,0 +1,256 @@
+"""Criterion nodes: the small set of primitives every criterion is built from.
+
+A protocol file states each criterion as a tree of these nodes; comparisons,
+negation and combination are nodes, never strings. The in-memory evaluator
+(:mod:`trialkit.eligibility.evaluate`) walks them for one patient; the same
+trees are what a relational compiler walks for a population.
+
+Numbers that are protocol parameters appear as :class:`Param` and are
+resolved at evaluation time, so an override changes every place it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Param:
+    """A reference to a named protocol parameter."""
+
+    name: str
+
+
+Number = float | Param
+
+
+class Anchor(str, Enum):
+    """Dates that windows are measured from."""
+
+    AS_OF = "as_of"  # screening / enrolment date ("prior to randomization")
+    FIRST_DOSE = "first_dose"  # planned first dose ("prior to treatment")
+    ADVANCED_DISEASE = "advanced_disease"  # diagnosis of advanced disease (IN4)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The inclusive window ``anchor - days .. anchor`` (data dictionary §4 Windows)."""
+
+    anchor: Anchor
+    days: Number = 0.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``value op threshold``; the threshold is absolute or a multiple of the ULN."""
+
+    op: str  # one of < <= > >=
+    value: Number | None = None
+    uln_multiple: float | None = None
+
+    def describe(self, unit: str) -> str:
+        if self.uln_multiple is not None:
+            return f"{self.op} {self.uln_multiple:g} × ULN"
+        return f"{self.op} {_fmt(self.value)} {unit}".rstrip()
+
+
+@dataclass(frozen=True)
+class Range:
+    """``low <= value <= high`` (both inclusive)."""
+
+    low: float
+    high: float
+
+
+# --- leaves over EHR data -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lab:
+    """The most recent usable result of ``element`` in its lookback, compared or range-tested."""
+
+    element: str
+    comparison: Comparison | None = None
+    range: Range | None = None
+    lookback: Number | None = Param("lab_lookback_days")  # None: no lookback, latest on/before as-of
+
+
+@dataclass(frozen=True)
+class Qualitative:
+    """The most recent positive/negative result of ``element`` in its lookback: positive → met."""
+
+    element: str
+    lookback: Number
+    negative_decides: bool = True  # False: a negative result is context only (decides nothing)
+
+
+@dataclass(frozen=True)
+class CockcroftGault:
+    """Creatinine clearance by Cockcroft-Gault (clinical-facts §7) compared with a threshold."""
+
+    comparison: Comparison
+
+
+@dataclass(frozen=True)
+class Age:
+    """Age in completed years at as-of within ``min``..``max`` inclusive."""
+
+    min: int | None
+    max: int | None
+
+
+@dataclass(frozen=True)
+class Sex:
+    """Administrative sex is ``value``."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class ConditionPresent:
+    """A condition coded in ``value_set``; ``status``: any, active, or active_or_resolved_within."""
+
+    value_set: str
+    label: str
+    status: str = "any"
+    years: Number | None = None
+
+
+@dataclass(frozen=True)
+class MedicationExposure:
+    """Exposure to a medication in ``value_set``: ever before as-of, in a window, since an anchor,
+    or active at as-of; ``form`` narrows octreotide to ``short`` or ``lar`` (data dictionary §4)."""
+
+    value_set: str
+    label: str
+    within: Window | None = None
+    since: Anchor | None = None
+    active: bool = False
+    form: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcedureDone:
+    value_set: str
+    label: str
+    within: Window | None = None
+
+
+@dataclass(frozen=True)
+class AllergyRecorded:
+    value_set: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ConsentSigned:
+    scope_value_set: str
+
+
+# --- leaves over the screening CRF ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrfAnswer:
+    """A test of one CRF answer: exactly one of the test fields is set."""
+
+    link: str
+    equals: bool | None = None
+    one_of: tuple[str, ...] | None = None
+    comparison: Comparison | None = None
+    range: Range | None = None
+    on_or_before: Window | None = None
+
+
+@dataclass(frozen=True)
+class CrfHistory:
+    """A yes/no item and its date (data dictionary §4 '"Never" in the CRF')."""
+
+    ever: str
+    date: str
+    within: Window
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """An investigator's judgement recorded in the CRF (true = the exclusion applies)."""
+
+    link: str
+
+
+@dataclass(frozen=True)
+class MeasurableLesion:
+    """At least one RECIST 1.1 measurable lesion among the CRF lesions (clinical-facts §4)."""
+
+
+@dataclass(frozen=True)
+class TargetLesionsSstrPositive:
+    """Every CRF target lesion has Krenning score >= ``min_krenning``."""
+
+    min_krenning: Number
+
+
+# --- combinators --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """One fact from two sources; both decided and opposite is a conflict (``conflict_policy``)."""
+
+    fact: str
+    ehr: Node
+    crf: Node
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The CRF decides; while unanswered, ``relevant_if`` (EHR) says whether the answer is needed."""
+
+    crf: Node
+    relevant_if: Node
+
+
+Node = (
+    Lab
+    | Qualitative
+    | CockcroftGault
+    | Age
+    | Sex
+    | ConditionPresent
+    | MedicationExposure
+    | ProcedureDone
+    | AllergyRecorded
+    | ConsentSigned
+    | CrfAnswer
+    | CrfHistory
+    | Attestation
+    | MeasurableLesion
+    | TargetLesionsSstrPositive
+    | AllOf
+    | AnyOf
+    | Not
+    | Reconcile
+    | Ask
+)
+
+
+def _fmt(value: Number | None) -> str:
+    if isinstance(value, Param):
+        return f"${value.name}"
+    return "" if value is None else f"{value:g}"

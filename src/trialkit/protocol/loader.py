@@ -1,0 +1,295 @@
+"""Load a protocol folder (``protocol.yaml`` + the CRF ``Questionnaire``) and check it whole.
+
+A bundled protocol is named by its id (``nct05894486``); any other is a path
+to a folder of the same shape. Every reference inside the file (value sets,
+elements, parameters, CRF linkIds) is checked at load time, so a broken
+protocol fails before it screens anyone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import fields, is_dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trialkit.eligibility import nodes as n
+from trialkit.errors import ProtocolError
+from trialkit.model.codes import Code
+from trialkit.protocol.model import (
+    AnchorSource,
+    Criterion,
+    Element,
+    KnownDefect,
+    Parameter,
+    ParamValue,
+    Protocol,
+)
+from trialkit.protocol.rules import parse_rule
+from trialkit.protocol.valuesets import CodeRule, ValueSet, make_rule, resolve_systems
+
+_BUNDLED = "trialkit.protocols"
+_PARAM_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def available_protocols() -> list[str]:
+    root = resources.files(_BUNDLED)
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "protocol.yaml").is_file())
+
+
+def load_protocol(name_or_path: str = "nct05894486") -> Protocol:
+    """The protocol bundled under ``name_or_path``, or the one in that folder."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return _load_folder(path.resolve())
+    if name_or_path in available_protocols():
+        return _load_bundled(name_or_path)
+    raise ProtocolError(
+        f"no protocol {name_or_path!r}: not a folder, and the bundled ones are "
+        f"{', '.join(available_protocols())}"
+    )
+
+
+@cache
+def _load_bundled(name: str) -> Protocol:
+    folder = resources.files(_BUNDLED) / name
+    return _load_folder(Path(str(folder)))
+
+
+def _load_folder(folder: Path) -> Protocol:
+    source = str(folder / "protocol.yaml")
+    try:
+        raw = yaml.safe_load((folder / "protocol.yaml").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProtocolError("protocol.yaml not found", source=str(folder)) from exc
+    except yaml.YAMLError as exc:
+        raise ProtocolError(f"not valid YAML ({exc})", source=source) from exc
+    if not isinstance(raw, Mapping):
+        raise ProtocolError("expected a mapping at the top", source=source)
+    q_name = str(raw.get("questionnaire", "questionnaire.json"))
+    try:
+        questionnaire = json.loads((folder / q_name).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"cannot read the CRF Questionnaire {q_name} ({exc})", source=source) from exc
+    protocol = _build(raw, questionnaire, source, str(folder))
+    _check_references(protocol, source)
+    return protocol
+
+
+def _req(raw: Mapping[str, Any], key: str, source: str) -> Any:
+    if key not in raw:
+        raise ProtocolError(f"missing {key!r}", source=source)
+    return raw[key]
+
+
+def _build(raw: Mapping[str, Any], questionnaire: dict[str, Any], source: str, folder: str) -> Protocol:
+    parameters = {
+        name: _parameter(name, body, source) for name, body in (raw.get("parameters") or {}).items()
+    }
+    scores = {
+        name: {Code(resolve_systems(e["system"])[0], str(e["code"])): int(e["score"]) for e in entries}
+        for name, entries in (raw.get("scores") or {}).items()
+    }
+    elements = {}
+    for name, body in (raw.get("elements") or {}).items():
+        score_name = body.get("scores")
+        if score_name is not None and score_name not in scores:
+            raise ProtocolError(f"unknown score list {score_name!r}", source=source, field=f"elements.{name}")
+        elements[name] = Element(
+            name=name,
+            value_set=str(body["value_set"]),
+            label=str(body.get("label", name)),
+            unit=body.get("unit"),
+            analyte=body.get("analyte"),
+            uln_param=body.get("uln_param"),
+            iu_factor_param=body.get("iu_factor_param"),
+            scores=scores.get(score_name, {}) if score_name else {},
+        )
+    value_sets = {name: _value_set(name, body) for name, body in (raw.get("value_sets") or {}).items()}
+    qualitative = raw.get("qualitative") or {}
+    criteria = tuple(
+        Criterion(
+            id=str(_req(c, "id", source)),
+            kind=str(_req(c, "kind", source)),
+            text=" ".join(str(_req(c, "text", source)).split()),
+            rule=parse_rule(_req(c, "rule", source), source=source, path=f"criteria.{c['id']}.rule"),
+        )
+        for c in _req(raw, "criteria", source)
+    )
+    return Protocol(
+        id=str(_req(raw, "id", source)),
+        version=str(_req(raw, "version", source)),
+        title=" ".join(str(raw.get("title", "")).split()),
+        criteria=criteria,
+        parameters=parameters,
+        elements=elements,
+        value_sets=value_sets,
+        qualitative_positive=_codes(qualitative.get("positive", [])),
+        qualitative_negative=_codes(qualitative.get("negative", [])),
+        questionnaire=questionnaire,
+        anchors={
+            name: AnchorSource(body.get("crf"), body.get("earliest_condition"))
+            for name, body in (raw.get("anchors") or {}).items()
+        },
+        known_defects=tuple(KnownDefect(str(d["text"]), str(d["reading"])) for d in raw.get("known_defects", [])),
+        folder=folder,
+    )
+
+
+def _codes(entries: list[Mapping[str, Any]]) -> frozenset[Code]:
+    return frozenset(
+        Code(system, str(e["code"])) for e in entries for system in resolve_systems(str(e["system"]))
+    )
+
+
+def _parameter(name: str, body: Mapping[str, Any], source: str) -> Parameter:
+    type_name = str(body.get("type", "str"))
+    if type_name not in _PARAM_TYPES:
+        raise ProtocolError(f"unknown type {type_name!r}", source=source, field=f"parameters.{name}")
+    return Parameter(
+        name=name,
+        default=coerce_parameter(type_name, body.get("default"), name),
+        type=type_name,
+        source=str(body.get("source", "")),
+        description=str(body.get("description", "")),
+        unit=body.get("unit"),
+        choices=tuple(str(c) for c in body.get("choices", [])),
+    )
+
+
+def _value_set(name: str, body: Mapping[str, Any]) -> ValueSet:
+    def rules(entries: list[Mapping[str, Any]]) -> tuple[CodeRule, ...]:
+        return tuple(
+            make_rule(
+                str(e["system"]),
+                codes=[str(c) for c in e.get("codes", [])],
+                prefixes=[str(p) for p in e.get("prefixes", [])],
+                ranges=[(str(lo), str(hi)) for lo, hi in e.get("ranges", [])],
+            )
+            for e in entries
+        )
+
+    return ValueSet(
+        name=name,
+        include=rules(body.get("include", [])),
+        exclude=rules(body.get("exclude", [])),
+        text=tuple(str(t) for t in body.get("text", [])),
+        description=" ".join(str(body.get("description", "")).split()),
+    )
+
+
+def coerce_parameter(type_name: str, value: Any, name: str) -> ParamValue:
+    """``value`` (from YAML or a ``--param name=value`` string) as the parameter's type."""
+    try:
+        if type_name == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"true", "yes", "1"}:
+                return True
+            if text in {"false", "no", "0"}:
+                return False
+            raise ValueError(value)
+        if type_name == "int":
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(str(value))
+        if type_name == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ProtocolError(f"{value!r} is not a valid {type_name}", field=f"parameter {name}") from exc
+
+
+def resolve_parameters(protocol: Protocol, overrides: Mapping[str, str]) -> dict[str, ParamValue]:
+    """The protocol's defaults with ``overrides`` applied (each checked for type and choices)."""
+    values = protocol.defaults()
+    for name, text in overrides.items():
+        if name not in protocol.parameters:
+            raise ProtocolError(
+                f"unknown parameter {name!r}; known: {', '.join(sorted(protocol.parameters))}",
+                field="--param",
+            )
+        param = protocol.parameters[name]
+        value = coerce_parameter(param.type, text, name)
+        if param.choices and str(value) not in param.choices:
+            raise ProtocolError(f"{value!r} is not one of {list(param.choices)}", field=f"parameter {name}")
+        values[name] = value
+    return values
+
+
+def _walk(node: object) -> Iterator[object]:
+    yield node
+    if is_dataclass(node) and not isinstance(node, type):
+        for f in fields(node):
+            value = getattr(node, f.name)
+            children = value if isinstance(value, tuple) else (value,)
+            for child in children:
+                if is_dataclass(child) and not isinstance(child, type):
+                    yield from _walk(child)
+
+
+def questionnaire_items(questionnaire: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Every item of the Questionnaire by linkId, at any depth."""
+    found: dict[str, Mapping[str, Any]] = {}
+
+    def visit(items: list[Mapping[str, Any]]) -> None:
+        for item in items:
+            found[str(item["linkId"])] = item
+            visit(item.get("item", []))
+
+    visit(questionnaire.get("item", []))
+    return found
+
+
+def _check_references(p: Protocol, source: str) -> None:
+    links = questionnaire_items(p.questionnaire)
+    for name, element in p.elements.items():
+        if element.value_set not in p.value_sets:
+            raise ProtocolError(f"unknown value set {element.value_set!r}", source=source, field=f"elements.{name}")
+        for param in (element.uln_param, element.iu_factor_param):
+            if param is not None and param not in p.parameters:
+                raise ProtocolError(f"unknown parameter {param!r}", source=source, field=f"elements.{name}")
+    for name, anchor in p.anchors.items():
+        if anchor.crf is not None and anchor.crf not in links:
+            raise ProtocolError(f"unknown CRF linkId {anchor.crf!r}", source=source, field=f"anchors.{name}")
+        if anchor.earliest_condition is not None and anchor.earliest_condition not in p.value_sets:
+            raise ProtocolError(f"unknown value set {anchor.earliest_condition!r}", source=source,
+                                field=f"anchors.{name}")
+    ids = [c.id for c in p.criteria]
+    if len(set(ids)) != len(ids):
+        raise ProtocolError("criterion ids are not unique", source=source, field="criteria")
+    for criterion in p.criteria:
+        where = f"criteria.{criterion.id}"
+        if criterion.kind not in {"inclusion", "exclusion"}:
+            raise ProtocolError("kind is inclusion or exclusion", source=source, field=where)
+        for node in _walk(criterion.rule):
+            for ref in _references(node):
+                kind, name = ref
+                known = {
+                    "element": p.elements, "value set": p.value_sets,
+                    "parameter": p.parameters, "CRF linkId": links,
+                }[kind]
+                if name not in known:
+                    raise ProtocolError(f"unknown {kind} {name!r}", source=source, field=where)
+
+
+def _references(node: object) -> Iterator[tuple[str, str]]:
+    if isinstance(node, n.Param):
+        yield "parameter", node.name
+    if isinstance(node, n.Lab | n.Qualitative):
+        yield "element", node.element
+    if isinstance(node, n.ConditionPresent | n.MedicationExposure | n.ProcedureDone | n.AllergyRecorded):
+        yield "value set", node.value_set
+    if isinstance(node, n.ConsentSigned):
+        yield "value set", node.scope_value_set
+    if isinstance(node, n.CrfAnswer | n.Attestation):
+        yield "CRF linkId", node.link
+    if isinstance(node, n.CrfHistory):
+        yield "CRF linkId", node.ever
+        yield "CRF linkId", node.date

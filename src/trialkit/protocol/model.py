@@ -1,0 +1,91 @@
+"""The validated protocol: what a protocol folder says, as typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from trialkit.eligibility.nodes import Node
+from trialkit.model.codes import Code
+from trialkit.protocol.valuesets import ValueSet
+
+ParamValue = bool | int | float | str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named assumption with its default and where that default comes from."""
+
+    name: str
+    default: ParamValue
+    type: str  # int / float / bool / str
+    source: str
+    description: str
+    unit: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Element:
+    """A data element: which codes, which canonical unit, which ULN default."""
+
+    name: str
+    value_set: str
+    label: str
+    unit: str | None = None
+    analyte: str | None = None
+    uln_param: str | None = None
+    iu_factor_param: str | None = None
+    scores: dict[Code, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    kind: str  # inclusion / exclusion
+    text: str
+    rule: Node
+
+
+@dataclass(frozen=True)
+class KnownDefect:
+    text: str
+    reading: str
+
+
+@dataclass(frozen=True)
+class AnchorSource:
+    """Where an anchor date comes from: a CRF date item, else the earliest onset of a condition."""
+
+    crf: str | None = None
+    earliest_condition: str | None = None
+
+
+@dataclass(frozen=True)
+class Protocol:
+    id: str
+    version: str
+    title: str
+    criteria: tuple[Criterion, ...]
+    parameters: dict[str, Parameter]
+    elements: dict[str, Element]
+    value_sets: dict[str, ValueSet]
+    qualitative_positive: frozenset[Code]
+    qualitative_negative: frozenset[Code]
+    questionnaire: dict[str, Any]
+    known_defects: tuple[KnownDefect, ...] = ()
+    anchors: dict[str, AnchorSource] = field(default_factory=dict)
+    folder: str = ""
+
+    @property
+    def questionnaire_url(self) -> str:
+        return str(self.questionnaire["url"])
+
+    def defaults(self) -> dict[str, ParamValue]:
+        return {name: p.default for name, p in self.parameters.items()}
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == criterion_id:
+                return c
+        raise KeyError(criterion_id)
