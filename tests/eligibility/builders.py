@@ -53,7 +53,9 @@ def lab(
     )
 
 
-def qualitative(loinc: str, positive: bool, *, days_ago: int = 5, via: str = "value") -> Measurement:
+def qualitative(
+    loinc: str, positive: bool, *, days_ago: int = 5, via: str = "value"
+) -> Measurement:
     code = Code(SNOMED, "10828004" if positive else "260385009")
     interp = Code(V2_INTERPRETATION, "POS" if positive else "NEG")
     return Measurement(
@@ -67,8 +69,14 @@ def qualitative(loinc: str, positive: bool, *, days_ago: int = 5, via: str = "va
 
 
 def answer(link: str, value: Any) -> CrfAnswer:
-    kinds = {bool: "valueBoolean", int: "valueInteger", Decimal: "valueDecimal", date: "valueDate",
-             str: "valueString", Code: "valueCoding"}
+    kinds = {
+        bool: "valueBoolean",
+        int: "valueInteger",
+        Decimal: "valueDecimal",
+        date: "valueDate",
+        str: "valueString",
+        Code: "valueCoding",
+    }
     if isinstance(value, float):
         value = Decimal(str(value))
     return CrfAnswer(link, value, QR, DateSpan.day(AS_OF), kinds[type(value)])
@@ -78,12 +86,27 @@ def choice(code: str) -> Code:
     return Code("urn:trialkit:codes:nct05894486", code)
 
 
-def lesion(lid: str, diameter: float, *, node: bool = False, method: str = "CT", slice_mm: float | None = 5,
-           target: bool = True, krenning: int | None = 3, irradiated: bool = False) -> dict[str, CrfAnswer]:
+def lesion(
+    lid: str,
+    diameter: float,
+    *,
+    node: bool = False,
+    method: str = "CT",
+    slice_mm: float | None = 5,
+    target: bool = True,
+    krenning: int | None = 3,
+    irradiated: bool = False,
+) -> dict[str, CrfAnswer]:
     items: dict[str, Any] = {
-        "lesion-id": lid, "lesion-organ": "lymph node" if node else "liver", "lesion-is-node": node,
-        "lesion-diameter-mm": diameter, "lesion-method": choice(method), "lesion-slice-mm": slice_mm,
-        "lesion-previously-irradiated": irradiated, "lesion-target": target, "lesion-krenning": krenning,
+        "lesion-id": lid,
+        "lesion-organ": "lymph node" if node else "liver",
+        "lesion-is-node": node,
+        "lesion-diameter-mm": diameter,
+        "lesion-method": choice(method),
+        "lesion-slice-mm": slice_mm,
+        "lesion-previously-irradiated": irradiated,
+        "lesion-target": target,
+        "lesion-krenning": krenning,
     }
     return {k: answer(k, v) for k, v in items.items() if v is not None}
 
@@ -145,12 +168,29 @@ ELIGIBLE_CRF: dict[str, Any] = {
     "investigator-ex26": False,
 }
 
-GEP_NET = ConditionFact("Condition/net", (Code(ICD10CM, "C7A.012", "Malignant carcinoid tumor of the ileum"),),
-                        "active", "confirmed", DateSpan.day(date(2025, 1, 10)), None)
-LIVER_METS = ConditionFact("Condition/mets", (Code(ICD10CM, "C7B.02", "Secondary carcinoid tumors of liver"),),
-                           "active", "confirmed", DateSpan.day(date(2026, 9, 1)), None)
-CONSENT = ConsentFact("Consent/c1", "active",
-                      (Code("http://terminology.hl7.org/CodeSystem/consentscope", "research"),), (), day(4))
+GEP_NET = ConditionFact(
+    "Condition/net",
+    (Code(ICD10CM, "C7A.012", "Malignant carcinoid tumor of the ileum"),),
+    "active",
+    "confirmed",
+    DateSpan.day(date(2025, 1, 10)),
+    None,
+)
+LIVER_METS = ConditionFact(
+    "Condition/mets",
+    (Code(ICD10CM, "C7B.02", "Secondary carcinoid tumors of liver"),),
+    "active",
+    "confirmed",
+    DateSpan.day(date(2026, 9, 1)),
+    None,
+)
+CONSENT = ConsentFact(
+    "Consent/c1",
+    "active",
+    (Code("http://terminology.hl7.org/CodeSystem/consentscope", "research"),),
+    (),
+    day(4),
+)
 
 ELIGIBLE_OTHER = ("birth_date", "sex", "gep_net", "liver_mets", "consent", "lesions")
 
@@ -171,7 +211,10 @@ def record(
     (a value of None removes the item)."""
     lab_items = {**ELIGIBLE_LABS, **(labs or {})}
     crf_items = {**ELIGIBLE_CRF, **(crf or {})}
-    measurements = tuple(m for k, m in lab_items.items() if k not in drop and m is not None) + extra_measurements
+    measurements = (
+        tuple(m for k, m in lab_items.items() if k not in drop and m is not None)
+        + extra_measurements
+    )
     answers = {k: answer(k, v) for k, v in crf_items.items() if k not in drop and v is not None}
     base_conditions = tuple(
         c for k, c in (("gep_net", GEP_NET), ("liver_mets", LIVER_METS)) if k not in drop
@@ -186,7 +229,10 @@ def record(
         conditions=base_conditions + conditions,
         medications=medications,
         consents=() if "consent" in drop else (CONSENT,),
-        crf=Crf(answers, () if "lesions" in drop else (lesions if lesions is not None else default_lesions)),
+        crf=Crf(
+            answers,
+            () if "lesions" in drop else (lesions if lesions is not None else default_lesions),
+        ),
     )
 
 

@@ -20,7 +20,9 @@ def screen(
     first_dose: date | None = None,
     **params: str,
 ) -> PatientResult:
-    return screen_record(rec, PROTOCOL, resolve_parameters(PROTOCOL, params), as_of=as_of, first_dose=first_dose)
+    return screen_record(
+        rec, PROTOCOL, resolve_parameters(PROTOCOL, params), as_of=as_of, first_dose=first_dose
+    )
 
 
 def criterion(result: PatientResult, cid: str) -> CriterionResult:

@@ -29,7 +29,10 @@ def test_ex7_positive_hcg_vs_crf_not_pregnant_is_a_conflict() -> None:
 def test_ex7_hcg_outside_14_days_does_not_count() -> None:
     rec = record(labs={"hcg": qualitative("2106-3", True, days_ago=15)}, drop={"pregnant"})
     assert status(rec, "EX7") == "unknown"
-    rec = record(labs={"hcg": qualitative("2106-3", True, days_ago=14, via="interpretation")}, drop={"pregnant"})
+    rec = record(
+        labs={"hcg": qualitative("2106-3", True, days_ago=14, via="interpretation")},
+        drop={"pregnant"},
+    )
     assert status(rec, "EX7") == "met"
 
 
@@ -43,7 +46,9 @@ def test_ex7_hcg_outside_14_days_does_not_count() -> None:
         (False, FIRST_DOSE - timedelta(days=29), "not_met"),
     ],
 )
-def test_ex9_never_companion_and_inclusive_window(ever: bool | None, last: date | None, expected: str) -> None:
+def test_ex9_never_companion_and_inclusive_window(
+    ever: bool | None, last: date | None, expected: str
+) -> None:
     rec = record(crf={"prior-local-therapy": ever, "last-local-therapy-date": last})
     assert status(rec, "EX9", first_dose=FIRST_DOSE) == expected
 
@@ -54,13 +59,20 @@ def test_ex9_unknown_first_dose_still_decides_when_the_date_is_clearly_outside()
     assert status(old, "EX9") == "not_met"  # first dose ≥ as-of, so the window starts after it
     result = screen(recent)
     assert criterion(result, "EX9").status.value == "unknown"
-    assert result.first_dose is None and result.first_dose_source == "unknown"
+    assert result.first_dose is None
+    assert result.first_dose_source == "unknown"
 
 
 def test_first_dose_from_crf_and_command_line_override() -> None:
-    rec = record(crf={"planned-first-dose-date": date(2026, 12, 20), "last-local-therapy-date": date(2026, 11, 20)})
+    rec = record(
+        crf={
+            "planned-first-dose-date": date(2026, 12, 20),
+            "last-local-therapy-date": date(2026, 11, 20),
+        }
+    )
     result = screen(rec)
-    assert result.first_dose == date(2026, 12, 20) and result.first_dose_source.startswith("CRF")
+    assert result.first_dose == date(2026, 12, 20)
+    assert result.first_dose_source.startswith("CRF")
     assert criterion(result, "EX9").status.value == "not_met"  # 30 days before 20 Dec
     forced = screen(rec, first_dose=date(2026, 12, 1))
     assert forced.first_dose_source == "command line"
@@ -68,8 +80,12 @@ def test_first_dose_from_crf_and_command_line_override() -> None:
 
 
 def test_ex9_ehr_surgery_in_window_vs_crf_never_is_a_conflict() -> None:
-    surgery = ProcedureFact("Procedure/s1", (Code(SNOMED, "387713003", "Surgical procedure"),), "completed",
-                            DateSpan.day(AS_OF - timedelta(days=5)))
+    surgery = ProcedureFact(
+        "Procedure/s1",
+        (Code(SNOMED, "387713003", "Surgical procedure"),),
+        "completed",
+        DateSpan.day(AS_OF - timedelta(days=5)),
+    )
     rec = record(crf={"planned-first-dose-date": FIRST_DOSE})
     assert status(rec, "EX9") == "not_met"
     with_surgery = record(crf={"planned-first-dose-date": FIRST_DOSE})
@@ -77,18 +93,49 @@ def test_ex9_ehr_surgery_in_window_vs_crf_never_is_a_conflict() -> None:
 
     with_surgery = replace(with_surgery, procedures=(surgery,))
     assert status(with_surgery, "EX9") == "unknown"
-    assert status(replace(with_surgery, crf=replace(with_surgery.crf, answers={
-        k: v for k, v in with_surgery.crf.answers.items() if k != "prior-local-therapy"})), "EX9") == "met"
+    assert (
+        status(
+            replace(
+                with_surgery,
+                crf=replace(
+                    with_surgery.crf,
+                    answers={
+                        k: v
+                        for k, v in with_surgery.crf.answers.items()
+                        if k != "prior-local-therapy"
+                    },
+                ),
+            ),
+            "EX9",
+        )
+        == "met"
+    )
 
 
 def test_ex10_systemic_therapy_within_28_days_from_ehr() -> None:
-    sunitinib = MedicationFact("MedicationRequest/sun", "MedicationRequest", (Code(ATC, "L01EX01"),), "sunitinib",
-                               "active", DateSpan.day(date(2026, 6, 1)), None)
+    sunitinib = MedicationFact(
+        "MedicationRequest/sun",
+        "MedicationRequest",
+        (Code(ATC, "L01EX01"),),
+        "sunitinib",
+        "active",
+        DateSpan.day(date(2026, 6, 1)),
+        None,
+    )
     rec = record(drop={"prior-systemic-therapy"}, medications=(sunitinib,))
     assert status(rec, "EX10") == "met"
-    stopped = MedicationFact("MedicationRequest/sun", "MedicationRequest", (Code(ATC, "L01EX01"),), "sunitinib",
-                             "stopped", DateSpan.day(date(2026, 6, 1)), DateSpan.day(AS_OF - timedelta(days=29)))
-    assert status(record(drop={"prior-systemic-therapy"}, medications=(stopped,)), "EX10") == "unknown"
+    stopped = MedicationFact(
+        "MedicationRequest/sun",
+        "MedicationRequest",
+        (Code(ATC, "L01EX01"),),
+        "sunitinib",
+        "stopped",
+        DateSpan.day(date(2026, 6, 1)),
+        DateSpan.day(AS_OF - timedelta(days=29)),
+    )
+    assert (
+        status(record(drop={"prior-systemic-therapy"}, medications=(stopped,)), "EX10") == "unknown"
+    )
 
 
 def test_absence_is_not_evidence_unless_the_site_says_so() -> None:
@@ -99,18 +146,42 @@ def test_absence_is_not_evidence_unless_the_site_says_so() -> None:
 
 def test_ex14_brain_metastases_treated_and_stable_168_days() -> None:
     stable = AS_OF - timedelta(days=168)
-    assert status(record(crf={"brain-metastases": choice("treated"), "brain-metastases-stable-since": stable}),
-                  "EX14") == "not_met"
-    assert status(record(crf={"brain-metastases": choice("treated"),
-                              "brain-metastases-stable-since": stable + timedelta(days=1)}), "EX14") == "met"
+    assert (
+        status(
+            record(
+                crf={"brain-metastases": choice("treated"), "brain-metastases-stable-since": stable}
+            ),
+            "EX14",
+        )
+        == "not_met"
+    )
+    assert (
+        status(
+            record(
+                crf={
+                    "brain-metastases": choice("treated"),
+                    "brain-metastases-stable-since": stable + timedelta(days=1),
+                }
+            ),
+            "EX14",
+        )
+        == "met"
+    )
     assert status(record(crf={"brain-metastases": choice("untreated")}), "EX14") == "met"
     assert status(record(crf={"brain-metastases": choice("treated")}), "EX14") == "unknown"
 
 
 def test_ex14_ehr_brain_mets_plus_crf_treated_stable_complement_not_conflict() -> None:
-    c7931 = ConditionFact("Condition/brain", (Code(ICD10CM, "C79.31"),), "active", "confirmed", None, None)
-    rec = record(conditions=(c7931,), crf={"brain-metastases": choice("treated"),
-                                           "brain-metastases-stable-since": AS_OF - timedelta(days=200)})
+    c7931 = ConditionFact(
+        "Condition/brain", (Code(ICD10CM, "C79.31"),), "active", "confirmed", None, None
+    )
+    rec = record(
+        conditions=(c7931,),
+        crf={
+            "brain-metastases": choice("treated"),
+            "brain-metastases-stable-since": AS_OF - timedelta(days=200),
+        },
+    )
     assert status(rec, "EX14") == "not_met"
     conflict = record(conditions=(c7931,))  # CRF says none
     assert status(conflict, "EX14") == "unknown"
@@ -124,38 +195,79 @@ def test_ex15_heart_failure_presence_alone_is_not_enough() -> None:
 
 
 def test_ex17_octreotide_lar_that_cannot_pause() -> None:
-    lar = MedicationFact("MedicationStatement/lar", "MedicationStatement", (Code(ATC, "H01CB02"),),
-                         "Sandostatin LAR depot 30 mg", "active", DateSpan.day(date(2026, 1, 1)), None)
-    assert status(record(medications=(lar,), crf={"octreotide-lar-interruptible": False}), "EX17") == "met"
-    assert status(record(medications=(lar,), drop={"octreotide-lar-interruptible"}), "EX17") == "unknown"
+    lar = MedicationFact(
+        "MedicationStatement/lar",
+        "MedicationStatement",
+        (Code(ATC, "H01CB02"),),
+        "Sandostatin LAR depot 30 mg",
+        "active",
+        DateSpan.day(date(2026, 1, 1)),
+        None,
+    )
+    assert (
+        status(record(medications=(lar,), crf={"octreotide-lar-interruptible": False}), "EX17")
+        == "met"
+    )
+    assert (
+        status(record(medications=(lar,), drop={"octreotide-lar-interruptible"}), "EX17")
+        == "unknown"
+    )
     assert status(record(medications=(lar,)), "EX17") == "not_met"
 
 
 def test_ex18_other_malignancy_resolved_more_than_five_years_ago() -> None:
     def breast(abated: date) -> ConditionFact:
-        return ConditionFact("Condition/breast", (Code(ICD10CM, "C50.911"),), "resolved", "confirmed",
-                             DateSpan.day(date(2010, 1, 1)), DateSpan.day(abated))
+        return ConditionFact(
+            "Condition/breast",
+            (Code(ICD10CM, "C50.911"),),
+            "resolved",
+            "confirmed",
+            DateSpan.day(date(2010, 1, 1)),
+            DateSpan.day(abated),
+        )
 
     five_years = date(2021, 11, 24)
-    assert status(record(conditions=(breast(five_years),), drop={"other-malignancy"},
-                         ), "EX18", ehr_absence_is_negative="true") == "not_met"
-    assert status(record(conditions=(breast(five_years + timedelta(days=1)),), drop={"other-malignancy"}),
-                  "EX18") == "met"
-    liver_spread = ConditionFact("Condition/c78", (Code(ICD10CM, "C78.7"),), "active", "confirmed", None, None)
+    assert (
+        status(
+            record(
+                conditions=(breast(five_years),),
+                drop={"other-malignancy"},
+            ),
+            "EX18",
+            ehr_absence_is_negative="true",
+        )
+        == "not_met"
+    )
+    assert (
+        status(
+            record(conditions=(breast(five_years + timedelta(days=1)),), drop={"other-malignancy"}),
+            "EX18",
+        )
+        == "met"
+    )
+    liver_spread = ConditionFact(
+        "Condition/c78", (Code(ICD10CM, "C78.7"),), "active", "confirmed", None, None
+    )
     assert status(record(conditions=(liver_spread,)), "EX18") == "not_met"
 
 
 def test_ex19_allergy_by_text() -> None:
     from dataclasses import replace
 
-    allergy = AllergyFact("AllergyIntolerance/a1", (), "Octreotide (Sandostatin) - anaphylaxis", "active",
-                          "confirmed")
+    allergy = AllergyFact(
+        "AllergyIntolerance/a1", (), "Octreotide (Sandostatin) - anaphylaxis", "active", "confirmed"
+    )
     rec = replace(record(drop={"hypersensitivity-study-drug"}), allergies=(allergy,))
     assert status(rec, "EX19") == "met"
 
 
 def test_ex21_hiv_positive_excludes_negative_does_not_decide() -> None:
-    assert status(record(labs={"hiv": qualitative("56888-1", True)}, drop={"active-infection"}), "EX21") == "met"
+    assert (
+        status(
+            record(labs={"hiv": qualitative("56888-1", True)}, drop={"active-infection"}), "EX21"
+        )
+        == "met"
+    )
     assert status(record(drop={"active-infection"}), "EX21") == "unknown"
 
 

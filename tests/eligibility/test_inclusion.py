@@ -27,11 +27,15 @@ def test_age_unknown_without_birth_date() -> None:
     assert status(record(drop={"birth_date"}), "IN2") == "unknown"
 
 
-@pytest.mark.parametrize(("ki67", "expected"), [(10, "met"), (55, "met"), (9.9, "not_met"), (55.1, "not_met")])
+@pytest.mark.parametrize(
+    ("ki67", "expected"), [(10, "met"), (55, "met"), (9.9, "not_met"), (55.1, "not_met")]
+)
 def test_ki67_10_to_55_inclusive_from_crf_and_ehr(ki67: float, expected: str) -> None:
     # clinical-facts §11 item 12
     crf_only = record(crf={"ki67-percent": ki67}, drop={"ki67_obs"})
-    ehr_only = record(labs={"ki67_obs": lab("29593-1", ki67, "%", days_ago=60)}, drop={"ki67-percent"})
+    ehr_only = record(
+        labs={"ki67_obs": lab("29593-1", ki67, "%", days_ago=60)}, drop={"ki67-percent"}
+    )
     assert status(crf_only, "IN3") == expected
     assert status(ehr_only, "IN3") == expected
 
@@ -52,14 +56,21 @@ def test_gep_net_diagnosis_is_needed_and_bronchial_carcinoid_is_not_gep() -> Non
     from trialkit.model.codes import ICD10CM, Code
     from trialkit.model.record import ConditionFact
 
-    bronchus = ConditionFact("Condition/b", (Code(ICD10CM, "C7A.090"),), "active", "confirmed", None, None)
+    bronchus = ConditionFact(
+        "Condition/b", (Code(ICD10CM, "C7A.090"),), "active", "confirmed", None, None
+    )
     assert status(record(drop={"gep_net"}, conditions=(bronchus,)), "IN3") == "unknown"
-    pancreas = ConditionFact("Condition/p", (Code(ICD10CM, "C25.4"),), "active", "confirmed", None, None)
+    pancreas = ConditionFact(
+        "Condition/p", (Code(ICD10CM, "C25.4"),), "active", "confirmed", None, None
+    )
     assert status(record(drop={"gep_net"}, conditions=(pancreas,)), "IN3") == "met"
 
 
 def test_resectable_disease_or_poor_differentiation_fail_in3() -> None:
-    assert status(record(crf={"disease-extent": choice("resectable")}, drop={"liver_mets"}), "IN3") == "not_met"
+    assert (
+        status(record(crf={"disease-extent": choice("resectable")}, drop={"liver_mets"}), "IN3")
+        == "not_met"
+    )
     assert status(record(crf={"differentiation": choice("poor")}), "IN3") == "not_met"
     assert status(record(crf={"central-pathology-confirmed": False}), "IN3") == "not_met"
 
@@ -78,17 +89,42 @@ def test_in4_prrt_or_l01_since_advanced_disease_in_the_ehr() -> None:
     from trialkit.model.record import MedicationFact
     from trialkit.model.time import DateSpan
 
-    capecitabine = MedicationFact("MedicationRequest/cape", "MedicationRequest", (Code(ATC, "L01BC06"),),
-                                  "capecitabine", "completed", DateSpan.day(date(2026, 9, 20)),
-                                  DateSpan.day(date(2026, 10, 1)))
+    capecitabine = MedicationFact(
+        "MedicationRequest/cape",
+        "MedicationRequest",
+        (Code(ATC, "L01BC06"),),
+        "capecitabine",
+        "completed",
+        DateSpan.day(date(2026, 9, 20)),
+        DateSpan.day(date(2026, 10, 1)),
+    )
     rec = record(drop={"prior-systemic-therapy-current-stage"}, medications=(capecitabine,))
     assert status(rec, "IN4") == "not_met"
-    before = MedicationFact("MedicationRequest/old", "MedicationRequest", (Code(ATC, "L01BC06"),), "capecitabine",
-                            "completed", DateSpan.day(date(2024, 1, 1)), DateSpan.day(date(2024, 3, 1)))
-    assert status(record(drop={"prior-systemic-therapy-current-stage"}, medications=(before,)), "IN4") == "unknown"
-    lanreotide = MedicationFact("MedicationStatement/ssa", "MedicationStatement", (Code(ATC, "H01CB03"),),
-                                "lanreotide", "active", DateSpan.day(date(2026, 9, 10)), None)
-    assert status(record(medications=(lanreotide,)), "IN4") == "met"  # SSA is not antitumour therapy here
+    before = MedicationFact(
+        "MedicationRequest/old",
+        "MedicationRequest",
+        (Code(ATC, "L01BC06"),),
+        "capecitabine",
+        "completed",
+        DateSpan.day(date(2024, 1, 1)),
+        DateSpan.day(date(2024, 3, 1)),
+    )
+    assert (
+        status(record(drop={"prior-systemic-therapy-current-stage"}, medications=(before,)), "IN4")
+        == "unknown"
+    )
+    lanreotide = MedicationFact(
+        "MedicationStatement/ssa",
+        "MedicationStatement",
+        (Code(ATC, "H01CB03"),),
+        "lanreotide",
+        "active",
+        DateSpan.day(date(2026, 9, 10)),
+        None,
+    )
+    assert (
+        status(record(medications=(lanreotide,)), "IN4") == "met"
+    )  # SSA is not antitumour therapy here
 
 
 def test_in5_measurability_by_recist() -> None:
@@ -115,8 +151,13 @@ def test_ecog_from_observation_coded_answer() -> None:
     from trialkit.model.record import Measurement
     from trialkit.model.time import DateSpan
 
-    coded = Measurement("Observation/ecog2", (Code(LOINC, "89247-1"),), DateSpan.day(AS_OF), "final",
-                        value_codes=(Code(LOINC, "LA9624-3"),))
+    coded = Measurement(
+        "Observation/ecog2",
+        (Code(LOINC, "89247-1"),),
+        DateSpan.day(AS_OF),
+        "final",
+        value_codes=(Code(LOINC, "LA9624-3"),),
+    )
     assert status(record(labs={"ecog_obs": coded}, drop={"ecog"}), "IN7") == "not_met"
     assert status(record(drop={"ecog_obs"}, crf={"ecog": 1}), "IN7") == "met"
 

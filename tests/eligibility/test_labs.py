@@ -21,10 +21,17 @@ def test_hemoglobin_80_passes_79_fails(value: float, unit: str, expected: str) -
 
 @pytest.mark.parametrize(
     ("value", "unit", "expected"),
-    [(75, "10*9/L", "not_met"), (74.9, "10*9/L", "met"), (75, "10*3/uL", "not_met"),
-     (75000, "/mm3", "not_met"), (74900, "/uL", "met")],
+    [
+        (75, "10*9/L", "not_met"),
+        (74.9, "10*9/L", "met"),
+        (75, "10*3/uL", "not_met"),
+        (75000, "/mm3", "not_met"),
+        (74900, "/uL", "met"),
+    ],
 )
-def test_platelets_75_pass_74_9_fail_in_any_count_unit(value: float, unit: str, expected: str) -> None:
+def test_platelets_75_pass_74_9_fail_in_any_count_unit(
+    value: float, unit: str, expected: str
+) -> None:
     # clinical-facts §11 item 12 and §7 (75 ×10⁹/L = 75,000/mm³)
     assert status(record(labs={"platelets": lab("777-3", value, unit)}), "EX2") == expected
 
@@ -42,7 +49,8 @@ def test_alt_exactly_2_5_uln_passes_2_51_fails_with_site_default(alt: float, exp
     assert ex5.status.value == expected
     alt_ev = next(e for e in ex5.evidence if e.element == "alt")
     assert alt_ev.uln == 40
-    assert alt_ev.uln_source is not None and "uln_alt_u_per_l" in alt_ev.uln_source
+    assert alt_ev.uln_source is not None
+    assert "uln_alt_u_per_l" in alt_ev.uln_source
 
 
 def test_uln_comes_from_the_results_reference_range_when_present() -> None:
@@ -50,8 +58,11 @@ def test_uln_comes_from_the_results_reference_range_when_present() -> None:
     ex5 = criterion(screen(rec), "EX5")
     assert ex5.status.value == "met"  # 126 > 2.5 × 50 = 125
     ev = next(e for e in ex5.evidence if e.element == "ast")
-    assert ev.uln == 50 and ev.uln_source == "Observation/ast1 referenceRange.high"
-    assert status(record(labs={"ast": lab("1920-8", 125, "[IU]/L", ref_high=50)}), "EX5") == "not_met"
+    assert ev.uln == 50
+    assert ev.uln_source == "Observation/ast1 referenceRange.high"
+    assert (
+        status(record(labs={"ast": lab("1920-8", 125, "[IU]/L", ref_high=50)}), "EX5") == "not_met"
+    )
 
 
 def test_creatinine_mass_units_convert_with_88_4() -> None:
@@ -80,8 +91,11 @@ def test_cockcroft_gault_vectors_of_clinical_facts_11(
     sex: str, age_years: int, weight: float, scr: float, unit: str, crcl: float
 ) -> None:
     birth = AS_OF.replace(year=AS_OF.year - age_years)
-    rec = record(sex=sex, birth=birth,
-                 labs={"creatinine": lab("2160-0", scr, unit), "weight": lab("29463-7", weight, "kg")})
+    rec = record(
+        sex=sex,
+        birth=birth,
+        labs={"creatinine": lab("2160-0", scr, unit), "weight": lab("29463-7", weight, "kg")},
+    )
     ex1 = criterion(screen(rec), "EX1")
     derived = next(e for e in ex1.evidence if e.element == "creatinine_clearance")
     assert derived.value == pytest.approx(crcl, abs=0.01)
@@ -101,7 +115,9 @@ def test_bilirubin_and_glucose_in_mass_units() -> None:
     assert status(record(labs={"bilirubin": lab("1975-2", 3.6, "mg/dL")}), "EX3") == "not_met"
     # glucose 2 × ULN 6.1 = 12.2 mmol/L; 220 mg/dL = 12.21 > 12.2; 219 mg/dL = 12.16
     assert status(record(labs={"fasting_glucose": lab("1558-6", 220, "mg/dL")}), "EX16") == "met"
-    assert status(record(labs={"fasting_glucose": lab("1558-6", 219, "mg/dL")}), "EX16") == "not_met"
+    assert (
+        status(record(labs={"fasting_glucose": lab("1558-6", 219, "mg/dL")}), "EX16") == "not_met"
+    )
 
 
 def test_albumin_and_inr_and_aptt_boundaries() -> None:
@@ -131,19 +147,26 @@ def test_future_dated_lab_never_decides() -> None:
 
 
 def test_most_recent_result_decides_older_is_context() -> None:
-    rec = record(labs={"hemoglobin": lab("718-7", 70, "g/L", days_ago=10)},
-                 extra_measurements=(lab("718-7", 120, "g/L", days_ago=2, rid="hb-new"),))
+    rec = record(
+        labs={"hemoglobin": lab("718-7", 70, "g/L", days_ago=10)},
+        extra_measurements=(lab("718-7", 120, "g/L", days_ago=2, rid="hb-new"),),
+    )
     ex2 = criterion(screen(rec), "EX2")
     assert ex2.status.value == "not_met"
     assert any(e.source == "Observation/hb-new" and e.role == "decided" for e in ex2.evidence)
 
 
 def test_unconvertible_unit_is_unknown_and_older_values_do_not_stand_in() -> None:
-    rec = record(labs={"hemoglobin": lab("718-7", 130, "g/L", days_ago=10)},
-                 extra_measurements=(lab("718-7", 7.0, "mmol/L", days_ago=1, rid="hb-molar"),))
+    rec = record(
+        labs={"hemoglobin": lab("718-7", 130, "g/L", days_ago=10)},
+        extra_measurements=(lab("718-7", 7.0, "mmol/L", days_ago=1, rid="hb-molar"),),
+    )
     ex2 = criterion(screen(rec), "EX2")
     assert ex2.status.value == "unknown"
-    assert any(e.source == "Observation/hb-molar" and "not convertible" in (e.note or "") for e in ex2.evidence)
+    assert any(
+        e.source == "Observation/hb-molar" and "not convertible" in (e.note or "")
+        for e in ex2.evidence
+    )
 
 
 def test_quantity_without_unit_is_a_data_quality_warning_and_decides_nothing() -> None:

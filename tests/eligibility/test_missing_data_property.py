@@ -41,10 +41,14 @@ def _should_stay_eligible(dropped: set[str]) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(st.sets(st.sampled_from(ALL_ITEMS), min_size=1, max_size=8))
-def test_dropping_data_never_yields_eligible_unless_nothing_needed_was_dropped(dropped: set[str]) -> None:
+def test_dropping_data_never_yields_eligible_unless_nothing_needed_was_dropped(
+    dropped: set[str],
+) -> None:
     result = screen(record(drop=dropped))
     if _should_stay_eligible(dropped):
-        assert result.status.value == "eligible", [c.id for c in result.criteria if c.status.value == "unknown"]
+        assert result.status.value == "eligible", [
+            c.id for c in result.criteria if c.status.value == "unknown"
+        ]
     else:
         assert result.status.value == "incomplete"
 

@@ -8,7 +8,9 @@ from tests.eligibility.helpers import PROTOCOL, criterion, screen
 
 def test_the_complete_record_is_eligible_with_every_criterion_decided() -> None:
     result = screen(record())
-    undecided = [(c.id, c.reason, c.missing) for c in result.criteria if c.status.value == "unknown"]
+    undecided = [
+        (c.id, c.reason, c.missing) for c in result.criteria if c.status.value == "unknown"
+    ]
     assert undecided == []
     assert result.status.value == "eligible"
 
@@ -20,8 +22,10 @@ def test_criteria_appear_in_record_order_34_of_them() -> None:
 
 
 def test_an_exclusion_met_makes_ineligible_even_with_other_data_missing() -> None:
-    rec = record(drop={"creatinine", "ecog", "ecog_obs", "lesions", "consent", "consent-date"},
-                 labs={"hemoglobin": lab("718-7", 70, "g/L")})
+    rec = record(
+        drop={"creatinine", "ecog", "ecog_obs", "lesions", "consent", "consent-date"},
+        labs={"hemoglobin": lab("718-7", 70, "g/L")},
+    )
     result = screen(rec)
     assert criterion(result, "EX2").status.value == "met"
     assert criterion(result, "IN5").status.value == "unknown"
@@ -45,7 +49,12 @@ def test_every_verdict_names_its_data() -> None:
     result = screen(record())
     ex2 = criterion(result, "EX2")
     hb = next(e for e in ex2.evidence if e.element == "hemoglobin")
-    assert (hb.source, hb.value, hb.unit, hb.original) == ("Observation/718-7-3", 130, "g/L", "130 g/L")
+    assert (hb.source, hb.value, hb.unit, hb.original) == (
+        "Observation/718-7-3",
+        130,
+        "g/L",
+        "130 g/L",
+    )
     assert hb.time == "2026-11-21"
     for c in result.criteria:
         assert c.evidence, f"{c.id} names no evidence"

@@ -11,10 +11,14 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.protocol import load_protocol
 
-protocol_app = typer.Typer(help="Inspect a protocol: criteria, parameters, value sets, CRF.", no_args_is_help=True)
+protocol_app = typer.Typer(
+    help="Inspect a protocol: criteria, parameters, value sets, CRF.", no_args_is_help=True
+)
 app.add_typer(protocol_app, name="protocol")
 
-_PROTOCOL = typer.Option("nct05894486", "--protocol", help="Bundled protocol id or a protocol folder.")
+_PROTOCOL = typer.Option(
+    "nct05894486", "--protocol", help="Bundled protocol id or a protocol folder."
+)
 
 
 @protocol_app.command("show")
@@ -25,35 +29,63 @@ def show(
     """Criteria (verbatim), parameters with defaults and sources, value sets, known defects."""
     p = load_protocol(protocol)
     if fmt == "json":
-        typer.echo(json.dumps({
-            "id": p.id, "version": p.version, "title": p.title,
-            "criteria": [{"id": c.id, "kind": c.kind, "text": c.text} for c in p.criteria],
-            "parameters": {k: {"default": v.default, "type": v.type, "unit": v.unit, "source": v.source,
-                               "description": v.description} for k, v in p.parameters.items()},
-            "value_sets": {k: v.description for k, v in p.value_sets.items()},
-            "known_defects": [{"text": d.text, "reading": d.reading} for d in p.known_defects],
-        }, indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "id": p.id,
+                    "version": p.version,
+                    "title": p.title,
+                    "criteria": [{"id": c.id, "kind": c.kind, "text": c.text} for c in p.criteria],
+                    "parameters": {
+                        k: {
+                            "default": v.default,
+                            "type": v.type,
+                            "unit": v.unit,
+                            "source": v.source,
+                            "description": v.description,
+                        }
+                        for k, v in p.parameters.items()
+                    },
+                    "value_sets": {k: v.description for k, v in p.value_sets.items()},
+                    "known_defects": [
+                        {"text": d.text, "reading": d.reading} for d in p.known_defects
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     console = Console()
     console.print(f"[bold]{p.id}[/] v{p.version}\n{p.title}\n")
-    criteria = Table("id", "kind", "text (verbatim from the registry record)", title="Criteria", expand=True)
+    criteria = Table(
+        "id", "kind", "text (verbatim from the registry record)", title="Criteria", expand=True
+    )
     for c in p.criteria:
         criteria.add_row(c.id, c.kind, c.text)
     console.print(criteria)
     params = Table("parameter", "default", "source", "meaning", title="Parameters", expand=True)
     for name, param in p.parameters.items():
-        params.add_row(name, f"{param.default}{' ' + param.unit if param.unit else ''}", param.source,
-                       param.description)
+        params.add_row(
+            name,
+            f"{param.default}{' ' + param.unit if param.unit else ''}",
+            param.source,
+            param.description,
+        )
     console.print(params)
     sets = Table("value set", "codes", "description", title="Value sets", expand=True)
     for name, vs in p.value_sets.items():
         codes = "; ".join(
-            ", ".join(sorted(r.codes) + [f"{x}*" for x in r.prefixes] + [f"{a}–{b}" for a, b in r.ranges])
+            ", ".join(
+                sorted(r.codes) + [f"{x}*" for x in r.prefixes] + [f"{a}–{b}" for a, b in r.ranges]
+            )
             for r in vs.include
         )
         sets.add_row(name, codes, vs.description)
     console.print(sets)
-    defects = Table("record says", "trialkit reads", title="Known defects of the record", expand=True)
+    defects = Table(
+        "record says", "trialkit reads", title="Known defects of the record", expand=True
+    )
     for d in p.known_defects:
         defects.add_row(d.text, d.reading)
     console.print(defects)

@@ -11,7 +11,11 @@ from trialkit.eligibility.screening import CriterionResult, Overall, PatientResu
 from trialkit.eligibility.verdict import Evidence, Status
 from trialkit.services.screening import ScreeningRun
 
-_OVERALL_STYLE = {Overall.ELIGIBLE: "bold green", Overall.INELIGIBLE: "bold red", Overall.INCOMPLETE: "bold yellow"}
+_OVERALL_STYLE = {
+    Overall.ELIGIBLE: "bold green",
+    Overall.INELIGIBLE: "bold red",
+    Overall.INCOMPLETE: "bold yellow",
+}
 
 
 def _mark(result: CriterionResult) -> Text:
@@ -23,7 +27,9 @@ def _mark(result: CriterionResult) -> Text:
 
 
 def _evidence_line(e: Evidence) -> str:
-    value = "" if e.value is None else f" {e.value}{' ' + e.unit if e.unit and e.unit != '1' else ''}"
+    value = (
+        "" if e.value is None else f" {e.value}{' ' + e.unit if e.unit and e.unit != '1' else ''}"
+    )
     parts = [f"{e.source}{value}"]
     if e.original and e.original != str(e.value):
         parts.append(f"(as recorded {e.original})")
@@ -57,13 +63,21 @@ def _table(results: list[CriterionResult], title: str) -> Table:
 
 def render_patient(result: PatientResult, console: Console) -> None:
     head = Text.assemble(
-        ("Patient ", "bold"), (result.patient_id, "bold cyan"), f"  ({result.source_file})\n",
-        "as-of ", str(result.as_of), "   first dose ",
+        ("Patient ", "bold"),
+        (result.patient_id, "bold cyan"),
+        f"  ({result.source_file})\n",
+        "as-of ",
+        str(result.as_of),
+        "   first dose ",
         f"{result.first_dose or 'unknown'} [{result.first_dose_source}]\n",
-        ("status: ", "bold"), (result.status.value.upper(), _OVERALL_STYLE[result.status]),
+        ("status: ", "bold"),
+        (result.status.value.upper(), _OVERALL_STYLE[result.status]),
     )
     counts = {s: sum(1 for c in result.criteria if c.status is s) for s in Status}
-    head.append(f"   met {counts[Status.MET]} · not met {counts[Status.NOT_MET]} · unknown {counts[Status.UNKNOWN]}")
+    head.append(
+        f"   met {counts[Status.MET]} · not met {counts[Status.NOT_MET]}"
+        f" · unknown {counts[Status.UNKNOWN]}"
+    )
     parts: list[Table | Text] = [
         _table([c for c in result.criteria if c.kind == "inclusion"], "Inclusion criteria"),
         _table([c for c in result.criteria if c.kind == "exclusion"], "Exclusion criteria"),
@@ -77,12 +91,18 @@ def render_patient(result: PatientResult, console: Console) -> None:
 
 
 def render_run(run: ScreeningRun, console: Console) -> None:
-    console.print(f"[bold]Protocol[/] {run.protocol.id} v{run.protocol.version} — as-of {run.as_of}")
+    console.print(
+        f"[bold]Protocol[/] {run.protocol.id} v{run.protocol.version} — as-of {run.as_of}"
+    )
     if run.overridden:
         for name, (default, value) in run.overridden.items():
-            console.print(f"[yellow]parameter override:[/] {name} = {value!r} (protocol default {default!r})")
+            console.print(
+                f"[yellow]parameter override:[/] {name} = {value!r} (protocol default {default!r})"
+            )
     else:
-        console.print("[dim]All protocol parameters at their defaults (trialkit protocol show lists them).[/]")
+        console.print(
+            "[dim]All protocol parameters at their defaults (trialkit protocol show lists them).[/]"
+        )
     for result in run.results:
         render_patient(result, console)
     summary = {o: sum(1 for r in run.results if r.status is o) for o in Overall}

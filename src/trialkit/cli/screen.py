@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -16,7 +16,7 @@ from trialkit.errors import InputError
 from trialkit.services.screening import parse_overrides, screen_paths
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
 
@@ -32,14 +32,22 @@ def parse_date(value: str | None, option: str) -> date | None:
 
 @app.command("screen")
 def screen(
-    paths: list[Path] = typer.Argument(..., help="FHIR R4 Bundle JSON files or Bulk FHIR NDJSON folders."),
+    paths: list[Path] = typer.Argument(
+        ..., help="FHIR R4 Bundle JSON files or Bulk FHIR NDJSON folders."
+    ),
     protocol: str = typer.Option("nct05894486", help="Bundled protocol id or a protocol folder."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Screening date YYYY-MM-DD (default today)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Screening date YYYY-MM-DD (default today)."
+    ),
     first_dose: str | None = typer.Option(
         None, "--first-dose", help="Planned first dose YYYY-MM-DD (overrides the CRF)."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", help="table (readable) or json (the contract)."),
-    param: list[str] = typer.Option([], "--param", help="Override a protocol parameter: name=value."),
+    fmt: Format = typer.Option(
+        Format.table, "--format", help="table (readable) or json (the contract)."
+    ),
+    param: list[str] = typer.Option(
+        [], "--param", help="Override a protocol parameter: name=value."
+    ),
 ) -> None:
     """Screen patients against every inclusion and exclusion criterion."""
     run = screen_paths(

@@ -68,7 +68,9 @@ class EvalContext:
             return AnchorSpan(self.as_of, self.as_of, f"as-of {self.as_of}")
         if anchor is Anchor.FIRST_DOSE:
             if self.first_dose is None:
-                return AnchorSpan(self.as_of, None, "the first dose (date unknown, not before as-of)")
+                return AnchorSpan(
+                    self.as_of, None, "the first dose (date unknown, not before as-of)"
+                )
             return AnchorSpan(self.first_dose, self.first_dose, f"first dose {self.first_dose}")
         if self.advanced_disease is None:
             return None

@@ -15,16 +15,23 @@ from trialkit.model.record import CrfAnswer, CrfValue
 from trialkit.model.time import DateSpan
 
 
-def _evidence(answer: CrfAnswer, shown: object | None = None) -> Evidence:
-    value = answer.value
-    if isinstance(value, Code):
-        value = value.code
-    elif isinstance(value, Decimal):
-        value = int(value) if value == value.to_integral_value() else float(value)
-    elif isinstance(value, date):
-        value = value.isoformat()
-    return Evidence(answer.source, f"crf:{answer.link_id}", value if shown is None else str(shown),
-                    time=str(answer.authored) if answer.authored else None)
+def _evidence(answer: CrfAnswer) -> Evidence:
+    raw = answer.value
+    value: float | int | str | bool
+    if isinstance(raw, Code):
+        value = raw.code
+    elif isinstance(raw, Decimal):
+        value = int(raw) if raw == raw.to_integral_value() else float(raw)
+    elif isinstance(raw, date):
+        value = raw.isoformat()
+    else:
+        value = raw
+    return Evidence(
+        answer.source,
+        f"crf:{answer.link_id}",
+        value,
+        time=str(answer.authored) if answer.authored else None,
+    )
 
 
 def _missing(ctx: EvalContext, link: str) -> str:
@@ -36,20 +43,34 @@ def _missing(ctx: EvalContext, link: str) -> str:
 
 
 def _bad_type(ctx: EvalContext, answer: CrfAnswer, expected: str) -> Verdict:
-    ctx.warn(answer.source, f"item {answer.link_id}", f"answer {answer.value_type} where {expected} is expected")
-    return Verdict(Status.UNKNOWN, f"CRF item {answer.link_id} has an answer of the wrong type.",
-                   (Evidence(answer.source, f"crf:{answer.link_id}", str(answer.value), role="excluded",
-                             note=f"{answer.value_type}; expected {expected}"),),
-                   (_missing(ctx, answer.link_id),))
+    ctx.warn(
+        answer.source,
+        f"item {answer.link_id}",
+        f"answer {answer.value_type} where {expected} is expected",
+    )
+    return Verdict(
+        Status.UNKNOWN,
+        f"CRF item {answer.link_id} has an answer of the wrong type.",
+        (
+            Evidence(
+                answer.source,
+                f"crf:{answer.link_id}",
+                str(answer.value),
+                role="excluded",
+                note=f"{answer.value_type}; expected {expected}",
+            ),
+        ),
+        (_missing(ctx, answer.link_id),),
+    )
 
 
-def as_number(value: CrfValue) -> float | None:
+def as_number(value: CrfValue | None) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return None
     return float(value)
 
 
-def _choice(value: CrfValue) -> str | None:
+def _choice(value: CrfValue | None) -> str | None:
     if isinstance(value, Code):
         return value.code
     if isinstance(value, str):
@@ -60,19 +81,30 @@ def _choice(value: CrfValue) -> str | None:
 def evaluate_crf(node: n.CrfAnswer, ctx: EvalContext) -> Verdict:
     answer = ctx.record.crf.get(node.link)
     if answer is None:
-        return Verdict(Status.UNKNOWN, f"CRF item {node.link} is not answered.", (), (_missing(ctx, node.link),))
+        return Verdict(
+            Status.UNKNOWN,
+            f"CRF item {node.link} is not answered.",
+            (),
+            (_missing(ctx, node.link),),
+        )
     ev = _evidence(answer)
     if node.equals is not None:
         if not isinstance(answer.value, bool):
             return _bad_type(ctx, answer, "valueBoolean")
         holds = answer.value is node.equals
-        return Verdict(Status.MET if holds else Status.NOT_MET, f"CRF {node.link}: {str(answer.value).lower()}.", (ev,))
+        return Verdict(
+            Status.MET if holds else Status.NOT_MET,
+            f"CRF {node.link}: {str(answer.value).lower()}.",
+            (ev,),
+        )
     if node.one_of is not None:
         choice = _choice(answer.value)
         if choice is None:
             return _bad_type(ctx, answer, "valueCoding or valueString")
         holds = choice in node.one_of
-        return Verdict(Status.MET if holds else Status.NOT_MET, f"CRF {node.link}: {choice}.", (ev,))
+        return Verdict(
+            Status.MET if holds else Status.NOT_MET, f"CRF {node.link}: {choice}.", (ev,)
+        )
     if node.on_or_before is not None:
         if not isinstance(answer.value, date):
             return _bad_type(ctx, answer, "valueDate")
@@ -84,16 +116,24 @@ def evaluate_crf(node: n.CrfAnswer, ctx: EvalContext) -> Verdict:
     if node.range is not None:
         inside = node.range.low <= number <= node.range.high
         verb = "within" if inside else "outside"
-        return Verdict(Status.MET if inside else Status.NOT_MET,
-                       f"{shown} is {verb} {node.range.low:g}–{node.range.high:g}.", (ev,))
-    assert node.comparison is not None and node.comparison.value is not None
+        return Verdict(
+            Status.MET if inside else Status.NOT_MET,
+            f"{shown} is {verb} {node.range.low:g}–{node.range.high:g}.",
+            (ev,),
+        )
+    assert node.comparison is not None
+    assert node.comparison.value is not None
     threshold = ctx.number(node.comparison.value)
     holds = _OPS[node.comparison.op](number, threshold)
     relation = node.comparison.op if holds else f"not {node.comparison.op}"
-    return Verdict(Status.MET if holds else Status.NOT_MET, f"{shown} is {relation} {threshold:g}.", (ev,))
+    return Verdict(
+        Status.MET if holds else Status.NOT_MET, f"{shown} is {relation} {threshold:g}.", (ev,)
+    )
 
 
-def _date_on_or_before(node: n.CrfAnswer, window: n.Window, when: date, ctx: EvalContext, ev: Evidence) -> Verdict:
+def _date_on_or_before(
+    node: n.CrfAnswer, window: n.Window, when: date, ctx: EvalContext, ev: Evidence
+) -> Verdict:
     span = ctx.anchor(window.anchor)
     days = int(ctx.number(window.days))
     if span is None:
@@ -120,37 +160,62 @@ def evaluate_crf_history(node: n.CrfHistory, ctx: EvalContext) -> Verdict:
             return _bad_type(ctx, dated, "valueDate")
         ev = _evidence(dated)
         if dated.value > ctx.as_of:
-            ctx.warn(dated.source, f"item {node.date}", f"date {dated.value} is after as-of {ctx.as_of}")
-            return Verdict(Status.UNKNOWN, f"CRF {node.date} {dated.value} is after as-of; a past date is needed.",
-                           (ev,), (_missing(ctx, node.date),))
+            ctx.warn(
+                dated.source, f"item {node.date}", f"date {dated.value} is after as-of {ctx.as_of}"
+            )
+            return Verdict(
+                Status.UNKNOWN,
+                f"CRF {node.date} {dated.value} is after as-of; a past date is needed.",
+                (ev,),
+                (_missing(ctx, node.date),),
+            )
         placement = ctx.place(DateSpan.day(dated.value), node.within)
         if placement is Placement.INSIDE:
             return Verdict(Status.MET, f"CRF {node.date} {dated.value} is {window}.", (ev,))
         if placement is Placement.OUTSIDE:
             return Verdict(Status.NOT_MET, f"CRF {node.date} {dated.value} is not {window}.", (ev,))
-        return Verdict(Status.UNKNOWN, f"CRF {node.date} {dated.value}: cannot tell whether it is {window}.",
-                       (ev,), ("the planned first dose date",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"CRF {node.date} {dated.value}: cannot tell whether it is {window}.",
+            (ev,),
+            ("the planned first dose date",),
+        )
     if ever is None:
-        return Verdict(Status.UNKNOWN, f"CRF items {node.ever} and {node.date} are not answered.", (),
-                       (_missing(ctx, node.ever),))
+        return Verdict(
+            Status.UNKNOWN,
+            f"CRF items {node.ever} and {node.date} are not answered.",
+            (),
+            (_missing(ctx, node.ever),),
+        )
     if not isinstance(ever.value, bool):
         return _bad_type(ctx, ever, "valueBoolean")
     if ever.value is False:
         return Verdict(Status.NOT_MET, f"CRF {node.ever}: false (never).", (_evidence(ever),))
-    return Verdict(Status.UNKNOWN, f"CRF {node.ever}: true, but {node.date} is not given.", (_evidence(ever),),
-                   (_missing(ctx, node.date),))
+    return Verdict(
+        Status.UNKNOWN,
+        f"CRF {node.ever}: true, but {node.date} is not given.",
+        (_evidence(ever),),
+        (_missing(ctx, node.date),),
+    )
 
 
 def evaluate_attestation(node: n.Attestation, ctx: EvalContext) -> Verdict:
     answer = ctx.record.crf.get(node.link)
     if answer is None:
-        return Verdict(Status.UNKNOWN, "The investigator's judgement is not recorded.", (),
-                       (_missing(ctx, node.link) + " — investigator",))
+        return Verdict(
+            Status.UNKNOWN,
+            "The investigator's judgement is not recorded.",
+            (),
+            (_missing(ctx, node.link) + " — investigator",),
+        )
     if not isinstance(answer.value, bool):
         return _bad_type(ctx, answer, "valueBoolean")
     verdict = "applies" if answer.value else "does not apply"
-    return Verdict(Status.MET if answer.value else Status.NOT_MET,
-                   f"Investigator judges that this {verdict}.", (_evidence(answer),))
+    return Verdict(
+        Status.MET if answer.value else Status.NOT_MET,
+        f"Investigator judges that this {verdict}.",
+        (_evidence(answer),),
+    )
 
 
 # --- lesions (IN5, IN6) ---------------------------------------------------------------------------
@@ -165,25 +230,28 @@ class Measurability:
 
 def lesion_measurability(lesion: dict[str, CrfAnswer]) -> Measurability:
     """RECIST 1.1 measurability at baseline (clinical-facts §4)."""
+
     def val(link: str) -> CrfValue | None:
         a = lesion.get(link)
         return a.value if a is not None else None
 
     name = str(val("lesion-id") or "?")
-    diameter = as_number(val("lesion-diameter-mm")) if val("lesion-diameter-mm") is not None else None
+    diameter = as_number(val("lesion-diameter-mm"))
     is_node = val("lesion-is-node")
     irradiated = val("lesion-previously-irradiated")
-    method = _choice(val("lesion-method")) if val("lesion-method") is not None else None
-    slice_value = val("lesion-slice-mm")
-    slice_mm = as_number(slice_value) if slice_value is not None else None
+    method = _choice(val("lesion-method"))
+    slice_mm = as_number(val("lesion-slice-mm"))
     if irradiated is True:
         return Measurability(name, False, "in a previously irradiated field")
     if diameter is None or not isinstance(is_node, bool):
         return Measurability(name, None, "diameter or node flag missing")
     if is_node:
         ok = diameter >= 15
-        return Measurability(name, ok if irradiated is False or not ok else None,
-                             f"node short axis {diameter:g} mm {'≥' if ok else '<'} 15 mm")
+        return Measurability(
+            name,
+            ok if irradiated is False or not ok else None,
+            f"node short axis {diameter:g} mm {'≥' if ok else '<'} 15 mm",
+        )
     if method in ("CT", "MRI"):
         if slice_mm is None:
             if diameter < 10:
@@ -208,31 +276,55 @@ def lesion_measurability(lesion: dict[str, CrfAnswer]) -> Measurability:
 def evaluate_measurable(_: n.MeasurableLesion, ctx: EvalContext) -> Verdict:
     lesions = ctx.record.crf.lesions
     if not lesions:
-        return Verdict(Status.UNKNOWN, "No baseline lesion is recorded in the CRF.", (),
-                       ("CRF lesion group(s)",))
+        return Verdict(
+            Status.UNKNOWN,
+            "No baseline lesion is recorded in the CRF.",
+            (),
+            ("CRF lesion group(s)",),
+        )
     results = [lesion_measurability(lesion) for lesion in lesions]
     evidence = tuple(
-        Evidence(next(iter(lesion.values())).source, "lesion", r.lesion, note=r.why,
-                 role="decided" if r.measurable else "context")
+        Evidence(
+            next(iter(lesion.values())).source,
+            "lesion",
+            r.lesion,
+            note=r.why,
+            role="decided" if r.measurable else "context",
+        )
         for lesion, r in zip(lesions, results, strict=True)
     )
     measurable = [r for r in results if r.measurable]
     if measurable:
-        return Verdict(Status.MET, f"{len(measurable)} measurable lesion(s): {measurable[0].lesion} ({measurable[0].why}).",
-                       evidence)
+        return Verdict(
+            Status.MET,
+            f"{len(measurable)} measurable lesion(s): "
+            f"{measurable[0].lesion} ({measurable[0].why}).",
+            evidence,
+        )
     if all(r.measurable is False for r in results):
         return Verdict(Status.NOT_MET, "No recorded lesion is measurable by RECIST 1.1.", evidence)
-    return Verdict(Status.UNKNOWN, "No lesion is shown measurable; some lack the data to tell.", evidence,
-                   tuple(f"lesion {r.lesion}: {r.why}" for r in results if r.measurable is None))
+    return Verdict(
+        Status.UNKNOWN,
+        "No lesion is shown measurable; some lack the data to tell.",
+        evidence,
+        tuple(f"lesion {r.lesion}: {r.why}" for r in results if r.measurable is None),
+    )
 
 
 def evaluate_sstr(node: n.TargetLesionsSstrPositive, ctx: EvalContext) -> Verdict:
     minimum = ctx.number(node.min_krenning)
-    targets = [lesion for lesion in ctx.record.crf.lesions
-               if (a := lesion.get("lesion-target")) is not None and a.value is True]
+    targets = [
+        lesion
+        for lesion in ctx.record.crf.lesions
+        if (a := lesion.get("lesion-target")) is not None and a.value is True
+    ]
     if not targets:
-        return Verdict(Status.UNKNOWN, "No lesion is marked as a RECIST target.", (),
-                       ("CRF lesion-target for the target lesions",))
+        return Verdict(
+            Status.UNKNOWN,
+            "No lesion is marked as a RECIST target.",
+            (),
+            ("CRF lesion-target for the target lesions",),
+        )
     evidence: list[Evidence] = []
     below: list[str] = []
     unknown: list[str] = []
@@ -243,14 +335,27 @@ def evaluate_sstr(node: n.TargetLesionsSstrPositive, ctx: EvalContext) -> Verdic
         if answer is None or score is None:
             unknown.append(name)
             continue
-        evidence.append(Evidence(answer.source, "krenning", int(score), note=f"target lesion {name}"))
+        evidence.append(
+            Evidence(answer.source, "krenning", int(score), note=f"target lesion {name}")
+        )
         if score < minimum:
             below.append(f"{name} (Krenning {int(score)})")
     if below:
-        return Verdict(Status.NOT_MET, f"Target lesion(s) below Krenning {minimum:g}: {', '.join(below)}.",
-                       tuple(evidence))
+        return Verdict(
+            Status.NOT_MET,
+            f"Target lesion(s) below Krenning {minimum:g}: {', '.join(below)}.",
+            tuple(evidence),
+        )
     if unknown:
-        return Verdict(Status.UNKNOWN, "Krenning score missing for some target lesions.", tuple(evidence),
-                       tuple(f"lesion-krenning of lesion {u}" for u in unknown))
-    return Verdict(Status.MET, f"All {len(targets)} target lesion(s) have Krenning ≥ {minimum:g} "
-                   "(parameter sstr_min_krenning).", tuple(evidence))
+        return Verdict(
+            Status.UNKNOWN,
+            "Krenning score missing for some target lesions.",
+            tuple(evidence),
+            tuple(f"lesion-krenning of lesion {u}" for u in unknown),
+        )
+    return Verdict(
+        Status.MET,
+        f"All {len(targets)} target lesion(s) have Krenning ≥ {minimum:g} "
+        "(parameter sstr_min_krenning).",
+        tuple(evidence),
+    )

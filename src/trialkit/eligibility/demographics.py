@@ -17,8 +17,13 @@ def age_at(ctx: EvalContext) -> tuple[int | None, list[Evidence], list[str]]:
         return None, [], ["Patient.birthDate"]
     oldest = completed_years(birth.low, ctx.as_of)
     youngest = completed_years(birth.high, ctx.as_of)
-    evidence = Evidence(source, "birth_date", birth.original or str(birth), time=str(ctx.as_of),
-                        note=f"age {youngest if oldest == youngest else f'{youngest}–{oldest}'} at as-of")
+    evidence = Evidence(
+        source,
+        "birth_date",
+        birth.original or str(birth),
+        time=str(ctx.as_of),
+        note=f"age {youngest if oldest == youngest else f'{youngest}–{oldest}'} at as-of",
+    )
     if oldest != youngest:
         return None, [evidence], ["a full birth date (the recorded one leaves the age ambiguous)"]
     return oldest, [evidence], []
@@ -27,7 +32,9 @@ def age_at(ctx: EvalContext) -> tuple[int | None, list[Evidence], list[str]]:
 def evaluate_age(node: n.Age, ctx: EvalContext) -> Verdict:
     age, evidence, missing = age_at(ctx)
     if age is None:
-        return Verdict(Status.UNKNOWN, "Age at as-of is not known.", tuple(evidence), tuple(missing))
+        return Verdict(
+            Status.UNKNOWN, "Age at as-of is not known.", tuple(evidence), tuple(missing)
+        )
     low = node.min if node.min is not None else 0
     high = node.max if node.max is not None else 200
     inside = low <= age <= high
@@ -43,8 +50,12 @@ def evaluate_sex(node: n.Sex, ctx: EvalContext) -> Verdict:
     sex = ctx.record.sex
     source = f"Patient/{ctx.record.patient_id}"
     if sex not in ("male", "female"):
-        return Verdict(Status.UNKNOWN, f"Administrative sex is {sex or 'not recorded'}.", (),
-                       ("Patient.gender",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"Administrative sex is {sex or 'not recorded'}.",
+            (),
+            ("Patient.gender",),
+        )
     evidence = Evidence(source, "gender", sex)
     if sex == node.value:
         return Verdict(Status.MET, f"Patient is {sex}.", (evidence,))

@@ -47,16 +47,24 @@ def _reconcile(node: n.Reconcile, ctx: EvalContext) -> Verdict:
             return Verdict(form.status, f"CRF wins by conflict_policy: {said}.", conflict)
         if policy == "ehr":
             return Verdict(ehr.status, f"EHR wins by conflict_policy: {said}.", conflict)
-        return Verdict(Status.UNKNOWN, f"Conflict: {said}.", conflict,
-                       (f"resolution of the CRF/EHR conflict on {node.fact}",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"Conflict: {said}.",
+            conflict,
+            (f"resolution of the CRF/EHR conflict on {node.fact}",),
+        )
     if ehr.status.decided and form.status.decided:
         return Verdict(ehr.status, f"{form.reason} {ehr.reason}", form.evidence + ehr.evidence)
     if form.status.decided:
         return Verdict(form.status, form.reason, form.evidence + _as_context(ehr))
     if ehr.status.decided:
         return Verdict(ehr.status, ehr.reason, ehr.evidence + _as_context(form))
-    return Verdict(Status.UNKNOWN, f"{form.reason} {ehr.reason}", form.evidence + ehr.evidence,
-                   unique(list(form.missing) + list(ehr.missing)))
+    return Verdict(
+        Status.UNKNOWN,
+        f"{form.reason} {ehr.reason}",
+        form.evidence + ehr.evidence,
+        unique(list(form.missing) + list(ehr.missing)),
+    )
 
 
 def _as_context(verdict: Verdict) -> tuple[Any, ...]:
@@ -71,10 +79,18 @@ def _ask(node: n.Ask, ctx: EvalContext) -> Verdict:
     if relevant.status is Status.NOT_MET:
         return Verdict(Status.NOT_MET, relevant.reason, relevant.evidence)
     if relevant.status is Status.MET:
-        return Verdict(Status.UNKNOWN, f"{relevant.reason} {answer.reason}", relevant.evidence + answer.evidence,
-                       answer.missing)
-    return Verdict(Status.UNKNOWN, answer.reason, answer.evidence + relevant.evidence,
-                   unique(list(answer.missing)))
+        return Verdict(
+            Status.UNKNOWN,
+            f"{relevant.reason} {answer.reason}",
+            relevant.evidence + answer.evidence,
+            answer.missing,
+        )
+    return Verdict(
+        Status.UNKNOWN,
+        answer.reason,
+        answer.evidence + relevant.evidence,
+        unique(list(answer.missing)),
+    )
 
 
 _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {

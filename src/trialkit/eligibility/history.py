@@ -32,7 +32,9 @@ def _code_text(codes: tuple[Code, ...], match: Code | None) -> str:
     chosen = match or (codes[0] if codes else None)
     if chosen is None:
         return "(no code)"
-    return f"{chosen.system.rsplit('/', 1)[-1]} {chosen.code}" + (f" {chosen.display}" if chosen.display else "")
+    return f"{chosen.system.rsplit('/', 1)[-1]} {chosen.code}" + (
+        f" {chosen.display}" if chosen.display else ""
+    )
 
 
 # --- conditions ---------------------------------------------------------------------------------
@@ -47,10 +49,17 @@ def evaluate_condition(node: n.ConditionPresent, ctx: EvalContext) -> Verdict:
         match = value_set.matches_any(c.codes)
         if match is None:
             continue
-        ev = Evidence(c.source, node.value_set, _code_text(c.codes, match), time=str(c.onset) if c.onset else None,
-                      note=f"clinical status {c.clinical_status or 'not recorded'}")
+        ev = Evidence(
+            c.source,
+            node.value_set,
+            _code_text(c.codes, match),
+            time=str(c.onset) if c.onset else None,
+            note=f"clinical status {c.clinical_status or 'not recorded'}",
+        )
         if c.verification_status in _IGNORED_VERIFICATION:
-            context.append(replace(ev, role="excluded", note=f"verification {c.verification_status}"))
+            context.append(
+                replace(ev, role="excluded", note=f"verification {c.verification_status}")
+            )
             continue
         if c.onset is not None and c.onset.low > ctx.as_of:
             context.append(replace(ev, role="excluded", note="onset after as-of"))
@@ -59,19 +68,31 @@ def evaluate_condition(node: n.ConditionPresent, ctx: EvalContext) -> Verdict:
         if placement is Placement.INSIDE:
             positive.append(ev)
         elif placement is Placement.UNDETERMINED:
-            uncertain.append(replace(ev, role="context", note="resolution date too imprecise to place"))
+            uncertain.append(
+                replace(ev, role="context", note="resolution date too imprecise to place")
+            )
         else:
             context.append(replace(ev, role="context", note=_why_not(node, c)))
     if positive:
-        return Verdict(Status.MET, f"EHR records {node.label} ({positive[0].value}).", tuple(positive + uncertain))
+        return Verdict(
+            Status.MET,
+            f"EHR records {node.label} ({positive[0].value}).",
+            tuple(positive + uncertain),
+        )
     if uncertain:
-        return Verdict(Status.UNKNOWN, f"EHR records {node.label} whose resolution date cannot be placed.",
-                       tuple(uncertain + context), (f"when {node.label} resolved",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"EHR records {node.label} whose resolution date cannot be placed.",
+            tuple(uncertain + context),
+            (f"when {node.label} resolved",),
+        )
     return ctx.absent(node.label, *context)
 
 
 def _condition_counts(node: n.ConditionPresent, ctx: EvalContext, c: ConditionFact) -> Placement:
-    active = c.clinical_status in _ACTIVE_CONDITION or (c.clinical_status is None and c.abatement is None)
+    active = c.clinical_status in _ACTIVE_CONDITION or (
+        c.clinical_status is None and c.abatement is None
+    )
     if node.status == "any" or active:
         return Placement.INSIDE
     if node.status == "active" or c.abatement is None:
@@ -101,7 +122,11 @@ def medication_form(m: MedicationFact) -> str | None:
         return "lar"
     if _INTRAMUSCULAR in m.route_codes or (m.interval_days is not None and m.interval_days >= 14):
         return "lar"
-    if any(r in _SHORT_ROUTES for r in m.route_codes) and m.doses_per_day is not None and m.doses_per_day > 1:
+    if (
+        any(r in _SHORT_ROUTES for r in m.route_codes)
+        and m.doses_per_day is not None
+        and m.doses_per_day > 1
+    ):
         return "short"
     return None
 
@@ -126,9 +151,14 @@ def evaluate_medication(node: n.MedicationExposure, ctx: EvalContext) -> Verdict
             continue
         start = m.start
         end = _exposure_end(m, ctx.as_of)
-        ev = Evidence(m.source, node.value_set, _code_text(m.codes, match),
-                      time=f"{start or '?'}..{m.end or ('ongoing' if end == ctx.as_of else start or '?')}",
-                      original=m.text or None, note=f"status {m.status or 'not recorded'}")
+        ev = Evidence(
+            m.source,
+            node.value_set,
+            _code_text(m.codes, match),
+            time=f"{start or '?'}..{m.end or ('ongoing' if end == ctx.as_of else start or '?')}",
+            original=m.text or None,
+            note=f"status {m.status or 'not recorded'}",
+        )
         if m.status in _IGNORED_MED_STATUS:
             context.append(replace(ev, role="excluded", note=f"status {m.status}"))
             continue
@@ -144,15 +174,21 @@ def evaluate_medication(node: n.MedicationExposure, ctx: EvalContext) -> Verdict
             elif form != node.form:
                 placement = Placement.OUTSIDE
                 ev = replace(ev, note=f"{form} form")
-        {Placement.INSIDE: positive, Placement.UNDETERMINED: uncertain}.get(placement, context).append(
-            ev if placement is not Placement.OUTSIDE else replace(ev, role="context")
-        )
+        {Placement.INSIDE: positive, Placement.UNDETERMINED: uncertain}.get(
+            placement, context
+        ).append(ev if placement is not Placement.OUTSIDE else replace(ev, role="context"))
     when = _medication_when(node, ctx)
     if positive:
-        return Verdict(Status.MET, f"EHR records {node.label} {when} ({positive[0].value}).", tuple(positive))
+        return Verdict(
+            Status.MET, f"EHR records {node.label} {when} ({positive[0].value}).", tuple(positive)
+        )
     if uncertain:
-        return Verdict(Status.UNKNOWN, f"EHR records {node.label} that may or may not fall {when}.",
-                       tuple(uncertain + context), (f"dates (and form) of {node.label}",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"EHR records {node.label} that may or may not fall {when}.",
+            tuple(uncertain + context),
+            (f"dates (and form) of {node.label}",),
+        )
     return ctx.absent(f"{node.label} {when}", *context)
 
 
@@ -165,7 +201,9 @@ def _medication_when(node: n.MedicationExposure, ctx: EvalContext) -> str:
     return f"active at {ctx.as_of}" if node.active else f"before {ctx.as_of}"
 
 
-def _medication_placement(node: n.MedicationExposure, ctx: EvalContext, m: MedicationFact, end: date) -> Placement:
+def _medication_placement(
+    node: n.MedicationExposure, ctx: EvalContext, m: MedicationFact, end: date
+) -> Placement:
     if node.within is not None:
         return ctx.overlap(m.start, end, node.within)
     if node.since is not None:
@@ -195,8 +233,13 @@ def evaluate_procedure(node: n.ProcedureDone, ctx: EvalContext) -> Verdict:
             continue
         if match in p.category_codes and "biopsy" in (p.text or "").lower():
             continue  # EX9: surgery except biopsy
-        ev = Evidence(p.source, node.value_set, _code_text(p.codes, match), time=str(p.time) if p.time else None,
-                      original=p.text)
+        ev = Evidence(
+            p.source,
+            node.value_set,
+            _code_text(p.codes, match),
+            time=str(p.time) if p.time else None,
+            original=p.text,
+        )
         if p.status in _IGNORED_PROCEDURE_STATUS:
             context.append(replace(ev, role="excluded", note=f"status {p.status}"))
             continue
@@ -207,16 +250,23 @@ def evaluate_procedure(node: n.ProcedureDone, ctx: EvalContext) -> Verdict:
             context.append(replace(ev, role="excluded", note="dated after as-of"))
             continue
         placement = ctx.place(p.time, node.within) if node.within is not None else Placement.INSIDE
-        {Placement.INSIDE: positive, Placement.UNDETERMINED: uncertain}.get(placement, context).append(
-            ev if placement is Placement.INSIDE else replace(ev, role="context")
-        )
+        {Placement.INSIDE: positive, Placement.UNDETERMINED: uncertain}.get(
+            placement, context
+        ).append(ev if placement is Placement.INSIDE else replace(ev, role="context"))
     when = ctx.window_text(node.within) if node.within is not None else f"before {ctx.as_of}"
     if positive:
-        return Verdict(Status.MET, f"EHR records {node.label} {when} ({positive[0].value}, {positive[0].time}).",
-                       tuple(positive))
+        return Verdict(
+            Status.MET,
+            f"EHR records {node.label} {when} ({positive[0].value}, {positive[0].time}).",
+            tuple(positive),
+        )
     if uncertain:
-        return Verdict(Status.UNKNOWN, f"EHR records {node.label} that may fall {when}.",
-                       tuple(uncertain + context), (f"the date of {node.label} relative to the first dose",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"EHR records {node.label} that may fall {when}.",
+            tuple(uncertain + context),
+            (f"the date of {node.label} relative to the first dose",),
+        )
     return ctx.absent(f"{node.label} {when}", *context)
 
 
@@ -226,14 +276,24 @@ def evaluate_allergy(node: n.AllergyRecorded, ctx: EvalContext) -> Verdict:
     context: list[Evidence] = []
     for a in ctx.record.allergies:
         match = value_set.matches_any(a.codes)
-        pattern = value_set.matches_text(" ".join([a.text or ""] + [c.display or "" for c in a.codes]))
+        pattern = value_set.matches_text(
+            " ".join([a.text or ""] + [c.display or "" for c in a.codes])
+        )
         if match is None and pattern is None:
             continue
-        ev = Evidence(a.source, node.value_set, _code_text(a.codes, match) if match else a.text,
-                      note=f"matched {'code' if match else f'text {pattern!r}'}")
-        if a.verification_status in _IGNORED_VERIFICATION or a.clinical_status in {"inactive", "resolved"}:
-            context.append(replace(ev, role="excluded",
-                                       note=f"{a.verification_status or a.clinical_status}"))
+        ev = Evidence(
+            a.source,
+            node.value_set,
+            _code_text(a.codes, match) if match else a.text,
+            note=f"matched {'code' if match else f'text {pattern!r}'}",
+        )
+        if a.verification_status in _IGNORED_VERIFICATION or a.clinical_status in {
+            "inactive",
+            "resolved",
+        }:
+            context.append(
+                replace(ev, role="excluded", note=f"{a.verification_status or a.clinical_status}")
+            )
             continue
         found.append(ev)
     if found:
@@ -250,10 +310,14 @@ def evaluate_consent(node: n.ConsentSigned, ctx: EvalContext) -> Verdict:
             context.append(replace(ev, role="context", note="not a research consent"))
             continue
         if c.status != "active" or c.time is None or c.time.high > ctx.as_of:
-            context.append(replace(ev, role="context",
-                                       note="not active, undated or dated after as-of"))
+            context.append(
+                replace(ev, role="context", note="not active, undated or dated after as-of")
+            )
             continue
         return Verdict(Status.MET, f"Research consent signed {c.time} (EHR).", (ev,))
-    return Verdict(Status.UNKNOWN, "No active research consent dated on or before as-of in the EHR.",
-                   tuple(context), ("signed informed consent (Consent resource or CRF consent-date)",))
-
+    return Verdict(
+        Status.UNKNOWN,
+        "No active research consent dated on or before as-of in the EHR.",
+        tuple(context),
+        ("signed informed consent (Consent resource or CRF consent-date)",),
+    )

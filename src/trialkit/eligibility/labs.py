@@ -59,15 +59,19 @@ def candidates(ctx: EvalContext, element: Element) -> list[Measurement]:
 def select(
     ctx: EvalContext, element: Element, lookback: float | None
 ) -> tuple[list[Measurement], list[Evidence], str]:
-    """The results of the most recent usable date in the window, the context, and the window text."""
+    """The results of the most recent usable date in the window, the context, the window text."""
     start = ctx.as_of - timedelta(days=lookback) if lookback is not None else date.min
     window = (
-        f"within {int(lookback)} days before {ctx.as_of}" if lookback is not None else f"on or before {ctx.as_of}"
+        f"within {int(lookback)} days before {ctx.as_of}"
+        if lookback is not None
+        else f"on or before {ctx.as_of}"
     )
     usable: list[Measurement] = []
     context: list[Evidence] = []
     for m in candidates(ctx, element):
-        base = Evidence(m.source, element.name, time=str(m.time) if m.time else None, original=_original(m))
+        base = Evidence(
+            m.source, element.name, time=str(m.time) if m.time else None, original=_original(m)
+        )
         if m.status not in USABLE_STATUSES:
             context.append(replace(base, role="excluded", note=f"status {m.status} never decides"))
             continue
@@ -81,10 +85,14 @@ def select(
             context.append(replace(base, role="excluded", note=f"dated after as-of {ctx.as_of}"))
             continue
         if m.time.high < start:
-            context.append(replace(base, role="context", note=f"older than the lookback ({window})"))
+            context.append(
+                replace(base, role="context", note=f"older than the lookback ({window})")
+            )
             continue
         if m.time.low < start or m.time.high > ctx.as_of:
-            context.append(replace(base, role="excluded", note="imprecise date straddles the window"))
+            context.append(
+                replace(base, role="excluded", note="imprecise date straddles the window")
+            )
             continue
         usable.append(m)
     if not usable:
@@ -92,7 +100,14 @@ def select(
     latest = max(m.time.low for m in usable if m.time)
     chosen = [m for m in usable if m.time and m.time.low == latest]
     context.extend(
-        Evidence(m.source, element.name, time=str(m.time), original=_original(m), role="context", note="older result in window")
+        Evidence(
+            m.source,
+            element.name,
+            time=str(m.time),
+            original=_original(m),
+            role="context",
+            note="older result in window",
+        )
         for m in usable
         if m not in chosen
     )
@@ -101,7 +116,9 @@ def select(
 
 def read(ctx: EvalContext, element: Element, m: Measurement) -> Reading:
     """Convert one measurement to the element's canonical unit; never raises."""
-    base = Evidence(m.source, element.name, time=str(m.time) if m.time else None, original=_original(m))
+    base = Evidence(
+        m.source, element.name, time=str(m.time) if m.time else None, original=_original(m)
+    )
     score = _score(element, m.value_codes)
     if score is not None:
         return Reading(m, float(score), replace(base, value=score, unit=element.unit))
@@ -114,12 +131,18 @@ def read(ctx: EvalContext, element: Element, m: Measurement) -> Reading:
         value = convert(m.value, m.unit, target, analyte=element.analyte, iu_factor=iu_factor)
     except UnitError as exc:
         if not m.unit:
-            ctx.warn(m.source, "valueQuantity.unit", f"{element.label} value {m.value} has no unit; it decides nothing")
+            ctx.warn(
+                m.source,
+                "valueQuantity.unit",
+                f"{element.label} value {m.value} has no unit; it decides nothing",
+            )
         problem = f"unit not convertible to {target}: {exc}"
         return Reading(m, None, replace(base, role="excluded", note=problem), problem)
     ref = None
     if m.ref_low is not None or m.ref_high is not None:
-        ref = f"{m.ref_low if m.ref_low is not None else ''}–{m.ref_high if m.ref_high is not None else ''} {m.ref_unit or m.unit or ''}".strip()
+        low = "" if m.ref_low is None else str(m.ref_low)
+        high = "" if m.ref_high is None else str(m.ref_high)
+        ref = f"{low}–{high} {m.ref_unit or m.unit or ''}".strip()
     return Reading(m, value, replace(base, value=_num(value), unit=target, reference_range=ref))
 
 
@@ -135,10 +158,15 @@ def uln_for(ctx: EvalContext, element: Element, m: Measurement) -> tuple[float |
                 m.ref_high, m.ref_unit or m.unit, element.unit or "1", analyte=element.analyte
             )
         except UnitError as exc:
-            return None, f"reference range high {m.ref_high} {m.ref_unit or m.unit} not convertible ({exc})"
+            return (
+                None,
+                f"reference range high {m.ref_high} {m.ref_unit or m.unit} not convertible ({exc})",
+            )
         return value, f"{m.source} referenceRange.high"
     if element.uln_param:
-        return ctx.number(n.Param(element.uln_param)), f"site default (parameter {element.uln_param})"
+        return ctx.number(
+            n.Param(element.uln_param)
+        ), f"site default (parameter {element.uln_param})"
     return None, "no reference range and no site default"
 
 
@@ -157,8 +185,15 @@ def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
     verdicts = [_judge(node, ctx, element, ctx_m) for ctx_m in chosen]
     statuses = {v.status for v in verdicts}
     if len(statuses) == 1:
-        v = verdicts[0] if len(verdicts) == 1 else Verdict(
-            verdicts[0].status, verdicts[0].reason, tuple(e for x in verdicts for e in x.evidence), verdicts[0].missing
+        v = (
+            verdicts[0]
+            if len(verdicts) == 1
+            else Verdict(
+                verdicts[0].status,
+                verdicts[0].reason,
+                tuple(e for x in verdicts for e in x.evidence),
+                verdicts[0].missing,
+            )
         )
         return Verdict(v.status, v.reason, v.evidence + tuple(context), v.missing)
     return Verdict(
@@ -180,7 +215,8 @@ def _judge(node: n.Lab, ctx: EvalContext, element: Element, m: Measurement) -> V
             (reading.evidence,),
             (f"a {label} result in a unit convertible to {element.unit}",),
         )
-    shown = f"{label} {_num(reading.value)} {element.unit if element.unit not in (None, '1') else ''}".rstrip()
+    unit = element.unit if element.unit not in (None, "1") else ""
+    shown = f"{label} {_num(reading.value)} {unit}".rstrip()
     if node.range is not None:
         inside = node.range.low <= reading.value <= node.range.high
         bounds = f"{node.range.low:g}–{node.range.high:g}"
@@ -219,25 +255,48 @@ def evaluate_qualitative(node: n.Qualitative, ctx: EvalContext) -> Verdict:
     readings: list[tuple[bool | None, Evidence]] = []
     for m in chosen:
         result = _polarity(ctx, m)
-        base = Evidence(m.source, element.name, value=None if result is None else ("positive" if result else "negative"),
-                        time=str(m.time) if m.time else None, original=_original(m))
+        base = Evidence(
+            m.source,
+            element.name,
+            value=None if result is None else ("positive" if result else "negative"),
+            time=str(m.time) if m.time else None,
+            original=_original(m),
+        )
         if result is None:
-            ctx.warn(m.source, "valueCodeableConcept", f"{label} result is neither a known positive nor negative code")
+            ctx.warn(
+                m.source,
+                "valueCodeableConcept",
+                f"{label} result is neither a known positive nor negative code",
+            )
             base = replace(base, role="excluded", note="not a recognised positive/negative result")
         readings.append((result, base))
     decided = {r for r, _ in readings if r is not None}
     evidence = tuple(e for _, e in readings) + tuple(context)
     if not chosen or not decided:
-        return Verdict(Status.UNKNOWN, f"No readable {label} result {window}.", evidence, (f"a {label} result {window}",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"No readable {label} result {window}.",
+            evidence,
+            (f"a {label} result {window}",),
+        )
     if len(decided) > 1 or any(r is None for r, _ in readings):
-        return Verdict(Status.UNKNOWN, f"{label} results on the same day disagree.", evidence, (f"a confirmed {label} result",))
+        return Verdict(
+            Status.UNKNOWN,
+            f"{label} results on the same day disagree.",
+            evidence,
+            (f"a confirmed {label} result",),
+        )
     positive = decided.pop()
     when = chosen[0].time
     if positive:
         return Verdict(Status.MET, f"{label} positive on {when}.", evidence)
     if not node.negative_decides:
         note = tuple(replace(e, role="context") for e in evidence)
-        return Verdict(Status.UNKNOWN, f"{label} negative on {when} (a negative result does not decide this).", note)
+        return Verdict(
+            Status.UNKNOWN,
+            f"{label} negative on {when} (a negative result does not decide this).",
+            note,
+        )
     return Verdict(Status.NOT_MET, f"{label} negative on {when}.", evidence)
 
 
@@ -276,7 +335,12 @@ def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdic
     if sex not in ("male", "female"):
         missing.append("administrative sex male or female (Cockcroft-Gault factor)")
     if missing:
-        return Verdict(Status.UNKNOWN, "Creatinine clearance cannot be computed.", tuple(evidence), tuple(missing))
+        return Verdict(
+            Status.UNKNOWN,
+            "Creatinine clearance cannot be computed.",
+            tuple(evidence),
+            tuple(missing),
+        )
     assert age is not None
     scr_mg_dl = values["creatinine"] / 88.4
     crcl = (140 - age) * values["weight"] / (72 * scr_mg_dl) * (0.85 if sex == "female" else 1.0)
@@ -285,14 +349,19 @@ def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdic
     threshold = ctx.number(node.comparison.value)
     holds = _OPS[node.comparison.op](crcl, threshold)
     derived = Evidence(
-        "derived:cockcroft-gault", "creatinine_clearance", crcl, "mL/min",
+        "derived:cockcroft-gault",
+        "creatinine_clearance",
+        crcl,
+        "mL/min",
         time=str(ctx.as_of),
         note=f"(140 − {age}) × {_num(values['weight'])} kg / (72 × {round(scr_mg_dl, 4)} mg/dL)"
-        + (" × 0.85 (female)" if sex == "female" else "") + "; weight: actual body weight (parameter crcl_weight)",
+        + (" × 0.85 (female)" if sex == "female" else "")
+        + "; weight: actual body weight (parameter crcl_weight)",
     )
     relation = node.comparison.op if holds else f"not {node.comparison.op}"
     return Verdict(
         Status.MET if holds else Status.NOT_MET,
-        f"Cockcroft-Gault creatinine clearance {crcl} mL/min is {relation} {_num(threshold)} mL/min.",
+        f"Cockcroft-Gault creatinine clearance {crcl} mL/min is {relation} "
+        f"{_num(threshold)} mL/min.",
         (derived, *evidence),
     )

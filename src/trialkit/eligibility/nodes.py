@@ -12,7 +12,7 @@ resolved at evaluation time, so an override changes every place it is used.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Param:
 Number = float | Param
 
 
-class Anchor(str, Enum):
+class Anchor(StrEnum):
     """Dates that windows are measured from."""
 
     AS_OF = "as_of"  # screening / enrolment date ("prior to randomization")
@@ -73,7 +73,9 @@ class Lab:
     element: str
     comparison: Comparison | None = None
     range: Range | None = None
-    lookback: Number | None = Param("lab_lookback_days")  # None: no lookback, latest on/before as-of
+    lookback: Number | None = Param(
+        "lab_lookback_days"
+    )  # None: no lookback, latest on/before as-of
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ class Reconcile:
 
 @dataclass(frozen=True)
 class Ask:
-    """The CRF decides; while unanswered, ``relevant_if`` (EHR) says whether the answer is needed."""
+    """The CRF decides; while unanswered, ``relevant_if`` (EHR) says if the answer is needed."""
 
     crf: Node
     relevant_if: Node

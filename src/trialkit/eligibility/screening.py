@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from trialkit.eligibility.context import EvalContext
@@ -20,7 +20,7 @@ from trialkit.protocol.model import ParamValue, Protocol
 from trialkit.protocol.valuesets import ValueSet
 
 
-class Overall(str, Enum):
+class Overall(StrEnum):
     ELIGIBLE = "eligible"
     INELIGIBLE = "ineligible"
     INCOMPLETE = "incomplete"
@@ -125,7 +125,11 @@ def screen_record(
 
 
 def _first_dose(
-    record: PatientRecord, protocol: Protocol, as_of: date, given: date | None, warnings: list[DataWarning]
+    record: PatientRecord,
+    protocol: Protocol,
+    as_of: date,
+    given: date | None,
+    warnings: list[DataWarning],
 ) -> tuple[date | None, str]:
     if given is not None:
         return given, "command line"
@@ -134,16 +138,25 @@ def _first_dose(
     if answer is None:
         return None, "unknown"
     if not isinstance(answer.value, date):
-        warnings.append(DataWarning(answer.source, f"item {answer.link_id}", "not a date; first dose unknown"))
+        warnings.append(
+            DataWarning(answer.source, f"item {answer.link_id}", "not a date; first dose unknown")
+        )
         return None, "unknown"
     if answer.value < as_of:
-        warnings.append(DataWarning(answer.source, f"item {answer.link_id}",
-                                    f"planned first dose {answer.value} is before as-of {as_of}; ignored"))
+        warnings.append(
+            DataWarning(
+                answer.source,
+                f"item {answer.link_id}",
+                f"planned first dose {answer.value} is before as-of {as_of}; ignored",
+            )
+        )
         return None, "unknown"
     return answer.value, f"CRF {answer.link_id} ({answer.source})"
 
 
-def _advanced_disease(record: PatientRecord, protocol: Protocol, as_of: date) -> tuple[date, str] | None:
+def _advanced_disease(
+    record: PatientRecord, protocol: Protocol, as_of: date
+) -> tuple[date, str] | None:
     anchor = protocol.anchors.get("advanced_disease")
     if anchor is None:
         return None
@@ -156,7 +169,9 @@ def _advanced_disease(record: PatientRecord, protocol: Protocol, as_of: date) ->
         onsets = [
             (c.onset.low, c.source)
             for c in record.conditions
-            if c.onset is not None and c.onset.low <= as_of and value_set.matches_any(c.codes)
+            if c.onset is not None
+            and c.onset.low <= as_of
+            and value_set.matches_any(c.codes)
             and c.verification_status not in ("refuted", "entered-in-error")
         ]
         if onsets:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Whether a criterion's statement is true of the patient."""
 
     MET = "met"
@@ -76,7 +76,9 @@ class Verdict:
         return Verdict(Status.NOT_MET, reason, evidence)
 
     @staticmethod
-    def unknown(reason: str, missing: tuple[str, ...] | list[str] = (), *evidence: Evidence) -> Verdict:
+    def unknown(
+        reason: str, missing: tuple[str, ...] | list[str] = (), *evidence: Evidence
+    ) -> Verdict:
         return Verdict(Status.UNKNOWN, reason, evidence, tuple(missing))
 
 
@@ -105,7 +107,9 @@ def any_of(verdicts: list[Verdict]) -> Verdict:
             " ".join(v.reason for v in passing),
             tuple(e for v in passing for e in v.evidence),
         )
-    return _combine(verdicts, Status.NOT_MET if all(v.status is Status.NOT_MET for v in verdicts) else None)
+    return _combine(
+        verdicts, Status.NOT_MET if all(v.status is Status.NOT_MET for v in verdicts) else None
+    )
 
 
 def _combine(verdicts: list[Verdict], status: Status | None) -> Verdict:

@@ -75,7 +75,9 @@ def _load_folder(folder: Path) -> Protocol:
     try:
         questionnaire = json.loads((folder / q_name).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"cannot read the CRF Questionnaire {q_name} ({exc})", source=source) from exc
+        raise ProtocolError(
+            f"cannot read the CRF Questionnaire {q_name} ({exc})", source=source
+        ) from exc
     protocol = _build(raw, questionnaire, source, str(folder))
     _check_references(protocol, source)
     return protocol
@@ -87,19 +89,25 @@ def _req(raw: Mapping[str, Any], key: str, source: str) -> Any:
     return raw[key]
 
 
-def _build(raw: Mapping[str, Any], questionnaire: dict[str, Any], source: str, folder: str) -> Protocol:
+def _build(
+    raw: Mapping[str, Any], questionnaire: dict[str, Any], source: str, folder: str
+) -> Protocol:
     parameters = {
         name: _parameter(name, body, source) for name, body in (raw.get("parameters") or {}).items()
     }
     scores = {
-        name: {Code(resolve_systems(e["system"])[0], str(e["code"])): int(e["score"]) for e in entries}
+        name: {
+            Code(resolve_systems(e["system"])[0], str(e["code"])): int(e["score"]) for e in entries
+        }
         for name, entries in (raw.get("scores") or {}).items()
     }
     elements = {}
     for name, body in (raw.get("elements") or {}).items():
         score_name = body.get("scores")
         if score_name is not None and score_name not in scores:
-            raise ProtocolError(f"unknown score list {score_name!r}", source=source, field=f"elements.{name}")
+            raise ProtocolError(
+                f"unknown score list {score_name!r}", source=source, field=f"elements.{name}"
+            )
         elements[name] = Element(
             name=name,
             value_set=str(body["value_set"]),
@@ -110,14 +118,18 @@ def _build(raw: Mapping[str, Any], questionnaire: dict[str, Any], source: str, f
             iu_factor_param=body.get("iu_factor_param"),
             scores=scores.get(score_name, {}) if score_name else {},
         )
-    value_sets = {name: _value_set(name, body) for name, body in (raw.get("value_sets") or {}).items()}
+    value_sets = {
+        name: _value_set(name, body) for name, body in (raw.get("value_sets") or {}).items()
+    }
     qualitative = raw.get("qualitative") or {}
     criteria = tuple(
         Criterion(
             id=str(_req(c, "id", source)),
             kind=str(_req(c, "kind", source)),
             text=" ".join(str(_req(c, "text", source)).split()),
-            rule=parse_rule(_req(c, "rule", source), source=source, path=f"criteria.{c['id']}.rule"),
+            rule=parse_rule(
+                _req(c, "rule", source), source=source, path=f"criteria.{c['id']}.rule"
+            ),
         )
         for c in _req(raw, "criteria", source)
     )
@@ -136,21 +148,27 @@ def _build(raw: Mapping[str, Any], questionnaire: dict[str, Any], source: str, f
             name: AnchorSource(body.get("crf"), body.get("earliest_condition"))
             for name, body in (raw.get("anchors") or {}).items()
         },
-        known_defects=tuple(KnownDefect(str(d["text"]), str(d["reading"])) for d in raw.get("known_defects", [])),
+        known_defects=tuple(
+            KnownDefect(str(d["text"]), str(d["reading"])) for d in raw.get("known_defects", [])
+        ),
         folder=folder,
     )
 
 
 def _codes(entries: list[Mapping[str, Any]]) -> frozenset[Code]:
     return frozenset(
-        Code(system, str(e["code"])) for e in entries for system in resolve_systems(str(e["system"]))
+        Code(system, str(e["code"]))
+        for e in entries
+        for system in resolve_systems(str(e["system"]))
     )
 
 
 def _parameter(name: str, body: Mapping[str, Any], source: str) -> Parameter:
     type_name = str(body.get("type", "str"))
     if type_name not in _PARAM_TYPES:
-        raise ProtocolError(f"unknown type {type_name!r}", source=source, field=f"parameters.{name}")
+        raise ProtocolError(
+            f"unknown type {type_name!r}", source=source, field=f"parameters.{name}"
+        )
     return Parameter(
         name=name,
         default=coerce_parameter(type_name, body.get("default"), name),
@@ -203,7 +221,9 @@ def coerce_parameter(type_name: str, value: Any, name: str) -> ParamValue:
             return float(value)
         return str(value)
     except (TypeError, ValueError) as exc:
-        raise ProtocolError(f"{value!r} is not a valid {type_name}", field=f"parameter {name}") from exc
+        raise ProtocolError(
+            f"{value!r} is not a valid {type_name}", field=f"parameter {name}"
+        ) from exc
 
 
 def resolve_parameters(protocol: Protocol, overrides: Mapping[str, str]) -> dict[str, ParamValue]:
@@ -218,7 +238,9 @@ def resolve_parameters(protocol: Protocol, overrides: Mapping[str, str]) -> dict
         param = protocol.parameters[name]
         value = coerce_parameter(param.type, text, name)
         if param.choices and str(value) not in param.choices:
-            raise ProtocolError(f"{value!r} is not one of {list(param.choices)}", field=f"parameter {name}")
+            raise ProtocolError(
+                f"{value!r} is not one of {list(param.choices)}", field=f"parameter {name}"
+            )
         values[name] = value
     return values
 
@@ -251,16 +273,25 @@ def _check_references(p: Protocol, source: str) -> None:
     links = questionnaire_items(p.questionnaire)
     for name, element in p.elements.items():
         if element.value_set not in p.value_sets:
-            raise ProtocolError(f"unknown value set {element.value_set!r}", source=source, field=f"elements.{name}")
+            raise ProtocolError(
+                f"unknown value set {element.value_set!r}", source=source, field=f"elements.{name}"
+            )
         for param in (element.uln_param, element.iu_factor_param):
             if param is not None and param not in p.parameters:
-                raise ProtocolError(f"unknown parameter {param!r}", source=source, field=f"elements.{name}")
+                raise ProtocolError(
+                    f"unknown parameter {param!r}", source=source, field=f"elements.{name}"
+                )
     for name, anchor in p.anchors.items():
         if anchor.crf is not None and anchor.crf not in links:
-            raise ProtocolError(f"unknown CRF linkId {anchor.crf!r}", source=source, field=f"anchors.{name}")
+            raise ProtocolError(
+                f"unknown CRF linkId {anchor.crf!r}", source=source, field=f"anchors.{name}"
+            )
         if anchor.earliest_condition is not None and anchor.earliest_condition not in p.value_sets:
-            raise ProtocolError(f"unknown value set {anchor.earliest_condition!r}", source=source,
-                                field=f"anchors.{name}")
+            raise ProtocolError(
+                f"unknown value set {anchor.earliest_condition!r}",
+                source=source,
+                field=f"anchors.{name}",
+            )
     ids = [c.id for c in p.criteria]
     if len(set(ids)) != len(ids):
         raise ProtocolError("criterion ids are not unique", source=source, field="criteria")
@@ -271,10 +302,12 @@ def _check_references(p: Protocol, source: str) -> None:
         for node in _walk(criterion.rule):
             for ref in _references(node):
                 kind, name = ref
-                known = {
-                    "element": p.elements, "value set": p.value_sets,
-                    "parameter": p.parameters, "CRF linkId": links,
-                }[kind]
+                known: Mapping[str, object] = {
+                    "element": p.elements,
+                    "value set": p.value_sets,
+                    "parameter": p.parameters,
+                    "CRF linkId": links,
+                }[kind]  # type: ignore[assignment]
                 if name not in known:
                     raise ProtocolError(f"unknown {kind} {name!r}", source=source, field=where)
 
@@ -284,7 +317,9 @@ def _references(node: object) -> Iterator[tuple[str, str]]:
         yield "parameter", node.name
     if isinstance(node, n.Lab | n.Qualitative):
         yield "element", node.element
-    if isinstance(node, n.ConditionPresent | n.MedicationExposure | n.ProcedureDone | n.AllergyRecorded):
+    if isinstance(
+        node, n.ConditionPresent | n.MedicationExposure | n.ProcedureDone | n.AllergyRecorded
+    ):
         yield "value set", node.value_set
     if isinstance(node, n.ConsentSigned):
         yield "value set", node.scope_value_set

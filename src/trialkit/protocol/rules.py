@@ -34,7 +34,7 @@ def parse_rule(raw: Any, *, source: str, path: str) -> n.Node:
 def _node(raw: Any, ctx: _Ctx) -> n.Node:
     if not isinstance(raw, Mapping) or len(raw) != 1:
         raise ctx.fail("a rule node is a mapping with exactly one key (its type)")
-    (kind, body), = raw.items()
+    ((kind, body),) = raw.items()
     parser = _PARSERS.get(kind)
     if parser is None:
         raise ctx.fail(f"unknown rule node {kind!r}; known: {', '.join(sorted(_PARSERS))}")
@@ -63,7 +63,7 @@ def _number(raw: Any, ctx: _Ctx) -> n.Number:
 def _window(raw: Any, ctx: _Ctx) -> n.Window:
     body = _mapping(raw, ctx, {"anchor", "days"})
     try:
-        anchor = n.Anchor(body.get("anchor"))
+        anchor = n.Anchor(str(body.get("anchor")))
     except ValueError as exc:
         raise ctx.fail(f"anchor must be one of {[a.value for a in n.Anchor]}") from exc
     return n.Window(anchor, _number(body.get("days", 0), ctx.at("days")))
@@ -135,7 +135,9 @@ def _condition(body: Any, ctx: _Ctx) -> n.Node:
     years = _number(b["years"], ctx.at("years")) if "years" in b else None
     if (status == "active_or_resolved_within") != (years is not None):
         raise ctx.fail("years goes with status active_or_resolved_within (and only with it)")
-    return n.ConditionPresent(str(b["value_set"]), str(b.get("label", b["value_set"])), status, years)
+    return n.ConditionPresent(
+        str(b["value_set"]), str(b.get("label", b["value_set"])), status, years
+    )
 
 
 def _medication(body: Any, ctx: _Ctx) -> n.Node:
@@ -146,8 +148,12 @@ def _medication(body: Any, ctx: _Ctx) -> n.Node:
     if form not in (None, "short", "lar"):
         raise ctx.fail("form is short or lar")
     return n.MedicationExposure(
-        str(b["value_set"]), str(b.get("label", b["value_set"])), within, since,
-        bool(b.get("active", False)), form,
+        str(b["value_set"]),
+        str(b.get("label", b["value_set"])),
+        within,
+        since,
+        bool(b.get("active", False)),
+        form,
     )
 
 
@@ -170,14 +176,18 @@ def _crf(body: Any, ctx: _Ctx) -> n.Node:
     b = _mapping(body, ctx, {"link", "equals", "in", "op", "value", "range", "on_or_before"})
     tests = [k for k in ("equals", "in", "op", "range", "on_or_before") if k in b]
     if len(tests) != 1:
-        raise ctx.fail("a crf rule needs exactly one of equals / in / op+value / range / on_or_before")
+        raise ctx.fail(
+            "a crf rule needs exactly one of equals / in / op+value / range / on_or_before"
+        )
     return n.CrfAnswer(
         link=str(b["link"]),
         equals=bool(b["equals"]) if "equals" in b else None,
         one_of=tuple(str(v) for v in b["in"]) if "in" in b else None,
         comparison=_comparison(b, ctx),
         range=_range(b.get("range"), ctx.at("range")),
-        on_or_before=_window(b["on_or_before"], ctx.at("on_or_before")) if "on_or_before" in b else None,
+        on_or_before=_window(b["on_or_before"], ctx.at("on_or_before"))
+        if "on_or_before" in b
+        else None,
     )
 
 
@@ -220,7 +230,9 @@ def _not(body: Any, ctx: _Ctx) -> n.Node:
 
 def _reconcile(body: Any, ctx: _Ctx) -> n.Node:
     b = _mapping(body, ctx, {"fact", "ehr", "crf"})
-    return n.Reconcile(str(b["fact"]), _node(b["ehr"], ctx.at("ehr")), _node(b["crf"], ctx.at("crf")))
+    return n.Reconcile(
+        str(b["fact"]), _node(b["ehr"], ctx.at("ehr")), _node(b["crf"], ctx.at("crf"))
+    )
 
 
 def _ask(body: Any, ctx: _Ctx) -> n.Node:

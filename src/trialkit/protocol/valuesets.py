@@ -61,8 +61,12 @@ def resolve_systems(name: str) -> tuple[str, ...]:
     return SYSTEM_ALIASES.get(name, (name,))
 
 
-def make_rule(system: str, codes: Iterable[str] = (), prefixes: Iterable[str] = (),
-              ranges: Iterable[tuple[str, str]] = ()) -> CodeRule:
+def make_rule(
+    system: str,
+    codes: Iterable[str] = (),
+    prefixes: Iterable[str] = (),
+    ranges: Iterable[tuple[str, str]] = (),
+) -> CodeRule:
     systems = resolve_systems(system)
     first = systems[0]
     return CodeRule(

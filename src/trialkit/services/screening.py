@@ -36,7 +36,9 @@ class ScreeningRun:
             "software": {"name": "trialkit", "version": __version__},
             "parameters": {
                 "in_force": self.parameters,
-                "overridden": {k: {"default": d, "value": v} for k, (d, v) in self.overridden.items()},
+                "overridden": {
+                    k: {"default": d, "value": v} for k, (d, v) in self.overridden.items()
+                },
             },
             "results": [r.to_json() for r in self.results],
         }
@@ -73,7 +75,9 @@ def screen_records(
     overrides: Mapping[str, str] | None = None,
 ) -> ScreeningRun:
     proto, params, as_of = prepare(protocol, overrides or {}, as_of, first_dose)
-    results = tuple(screen_record(r, proto, params, as_of=as_of, first_dose=first_dose) for r in records)
+    results = tuple(
+        screen_record(r, proto, params, as_of=as_of, first_dose=first_dose) for r in records
+    )
     return ScreeningRun(proto, params, as_of, results)
 
 
@@ -92,5 +96,7 @@ def screen_paths(
     records = load_records(
         list(paths), timezone=str(params["timezone"]), questionnaire_url=proto.questionnaire_url
     )
-    results = tuple(screen_record(r, proto, params, as_of=as_of, first_dose=first_dose) for r in records)
+    results = tuple(
+        screen_record(r, proto, params, as_of=as_of, first_dose=first_dose) for r in records
+    )
     return ScreeningRun(proto, params, as_of, results)
