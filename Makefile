@@ -31,7 +31,7 @@ bench: setup
 # Re-resolve the pins from pyproject.toml (needs the network; commit the result).
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lockvenv/bin/pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
 	.lockvenv/bin/pip freeze --exclude-editable --exclude trialkit > requirements.lock
 	rm -rf .lockvenv
 

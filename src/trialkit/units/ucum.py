@@ -101,7 +101,9 @@ def convert(
         raise UnitError(f"cannot convert {source!r} to {target!r}") from exc
 
 
-def _via_molar_mass(quantity: Any, dst: Any, source: str, target: str, analyte: str | None) -> float:
+def _via_molar_mass(
+    quantity: Any, dst: Any, source: str, target: str, analyte: str | None
+) -> float:
     if analyte is None or analyte not in MOLAR_MASS_G_PER_MOL:
         raise UnitError(f"cannot convert {source!r} to {target!r}")
     # quantities from from_ucum() live in ucumvert's own registry: build these there too
