@@ -4,9 +4,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test lint bench lock clean
+.PHONY: setup setup-system demo test lint bench lock clean
 
-setup: $(STAMP)
+setup: setup-system $(STAMP)
+
+# Debian packages (JDK for Spark, PostgreSQL, Chromium…): scripts/system-packages.txt
+setup-system:
+	@bash scripts/setup-system.sh
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
