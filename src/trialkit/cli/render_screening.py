@@ -27,10 +27,10 @@ def _mark(result: CriterionResult) -> Text:
 
 
 def _evidence_line(e: Evidence) -> str:
-    value = (
-        "" if e.value is None else f" {e.value}{' ' + e.unit if e.unit and e.unit != '1' else ''}"
-    )
-    parts = [f"{e.source}{value}"]
+    shown = str(e.value).lower() if isinstance(e.value, bool) else e.value
+    unit = f" {e.unit}" if e.unit and e.unit != "1" else ""
+    value = "" if e.value is None else f" = {shown}{unit}"
+    parts = [f"{e.source} · {e.element}{value}"]
     if e.original and e.original != str(e.value):
         parts.append(f"(as recorded {e.original})")
     if e.time:

@@ -14,7 +14,16 @@ from typing import Any
 from trialkit.eligibility import crf, demographics, history, labs
 from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
-from trialkit.eligibility.verdict import Status, Verdict, all_of, any_of, negate, unique
+from trialkit.eligibility.verdict import (
+    Evidence,
+    Status,
+    Verdict,
+    all_of,
+    any_of,
+    merged,
+    negate,
+    unique,
+)
 
 
 def evaluate(node: n.Node, ctx: EvalContext) -> Verdict:
@@ -54,20 +63,22 @@ def _reconcile(node: n.Reconcile, ctx: EvalContext) -> Verdict:
             (f"resolution of the CRF/EHR conflict on {node.fact}",),
         )
     if ehr.status.decided and form.status.decided:
-        return Verdict(ehr.status, f"{form.reason} {ehr.reason}", form.evidence + ehr.evidence)
+        return Verdict(
+            ehr.status, f"{form.reason} {ehr.reason}", merged(form.evidence, ehr.evidence)
+        )
     if form.status.decided:
-        return Verdict(form.status, form.reason, form.evidence + _as_context(ehr))
+        return Verdict(form.status, form.reason, merged(form.evidence, _as_context(ehr)))
     if ehr.status.decided:
-        return Verdict(ehr.status, ehr.reason, ehr.evidence + _as_context(form))
+        return Verdict(ehr.status, ehr.reason, merged(ehr.evidence, _as_context(form)))
     return Verdict(
         Status.UNKNOWN,
         f"{form.reason} {ehr.reason}",
-        form.evidence + ehr.evidence,
+        merged(form.evidence, ehr.evidence),
         unique(list(form.missing) + list(ehr.missing)),
     )
 
 
-def _as_context(verdict: Verdict) -> tuple[Any, ...]:
+def _as_context(verdict: Verdict) -> tuple[Evidence, ...]:
     return tuple(replace(e, role="context") if e.role == "decided" else e for e in verdict.evidence)
 
 
@@ -82,13 +93,13 @@ def _ask(node: n.Ask, ctx: EvalContext) -> Verdict:
         return Verdict(
             Status.UNKNOWN,
             f"{relevant.reason} {answer.reason}",
-            relevant.evidence + answer.evidence,
+            merged(relevant.evidence, answer.evidence),
             answer.missing,
         )
     return Verdict(
         Status.UNKNOWN,
         answer.reason,
-        answer.evidence + relevant.evidence,
+        merged(answer.evidence, relevant.evidence),
         unique(list(answer.missing)),
     )
 

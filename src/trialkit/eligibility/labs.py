@@ -216,7 +216,7 @@ def _judge(node: n.Lab, ctx: EvalContext, element: Element, m: Measurement) -> V
             (f"a {label} result in a unit convertible to {element.unit}",),
         )
     unit = element.unit if element.unit not in (None, "1") else ""
-    shown = f"{label} {_num(reading.value)} {unit}".rstrip()
+    shown = f"{label[:1].upper()}{label[1:]} {_num(reading.value)} {unit}".rstrip()
     if node.range is not None:
         inside = node.range.low <= reading.value <= node.range.high
         bounds = f"{node.range.low:g}–{node.range.high:g}"

@@ -86,6 +86,15 @@ def unique(items: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def merged(*groups: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """The evidence of several verdicts, each datum once (the first role it was given wins)."""
+    seen: dict[tuple[str, str, str | None], Evidence] = {}
+    for group in groups:
+        for e in group:
+            seen.setdefault((e.source, e.element, e.time), e)
+    return tuple(seen.values())
+
+
 def all_of(verdicts: list[Verdict]) -> Verdict:
     """Kleene AND: any not met → not met; all met → met; otherwise unknown."""
     failing = [v for v in verdicts if v.status is Status.NOT_MET]
@@ -93,7 +102,7 @@ def all_of(verdicts: list[Verdict]) -> Verdict:
         return Verdict(
             Status.NOT_MET,
             " ".join(v.reason for v in failing),
-            tuple(e for v in failing for e in v.evidence),
+            merged(*(v.evidence for v in failing)),
         )
     return _combine(verdicts, Status.MET if all(v.status is Status.MET for v in verdicts) else None)
 
@@ -105,7 +114,7 @@ def any_of(verdicts: list[Verdict]) -> Verdict:
         return Verdict(
             Status.MET,
             " ".join(v.reason for v in passing),
-            tuple(e for v in passing for e in v.evidence),
+            merged(*(v.evidence for v in passing)),
         )
     return _combine(
         verdicts, Status.NOT_MET if all(v.status is Status.NOT_MET for v in verdicts) else None
@@ -117,13 +126,13 @@ def _combine(verdicts: list[Verdict], status: Status | None) -> Verdict:
         return Verdict(
             status,
             " ".join(v.reason for v in verdicts),
-            tuple(e for v in verdicts for e in v.evidence),
+            merged(*(v.evidence for v in verdicts)),
         )
     undecided = [v for v in verdicts if v.status is Status.UNKNOWN]
     return Verdict(
         Status.UNKNOWN,
         " ".join(v.reason for v in undecided),
-        tuple(e for v in verdicts for e in v.evidence),
+        merged(*(v.evidence for v in verdicts)),
         unique([m for v in undecided for m in v.missing]),
     )
 

@@ -1,0 +1,95 @@
+"""Assemble one patient's ``PatientRecord`` from their FHIR resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from trialkit.fhir.crf import is_screening_response, merge_responses
+from trialkit.fhir.extract import Extractor
+from trialkit.fhir.references import resource_key
+from trialkit.fhir.validate import validated
+from trialkit.model.record import DataWarning, PatientRecord
+
+MEDICATION_TYPES = frozenset(
+    {"MedicationRequest", "MedicationStatement", "MedicationAdministration", "MedicationDispense"}
+)
+RELEVANT_TYPES = MEDICATION_TYPES | {
+    "Patient",
+    "Observation",
+    "Condition",
+    "Procedure",
+    "AllergyIntolerance",
+    "Consent",
+    "QuestionnaireResponse",
+    "Medication",
+}
+DEFAULT_QUESTIONNAIRE = "urn:trialkit:questionnaire:nct05894486-screening"
+
+
+def assemble(
+    patient: Mapping[str, Any],
+    resources: Sequence[Mapping[str, Any]],
+    *,
+    source_file: str,
+    timezone: str,
+    questionnaire_url: str,
+    resolve: Callable[[str], Mapping[str, Any] | None],
+    warnings: Sequence[DataWarning] = (),
+) -> PatientRecord:
+    extractor = Extractor(source_file, timezone, resolve)
+    extractor.warnings.extend(warnings)
+    pid = str(patient.get("id"))
+    clean_patient, patient_warnings = validated(patient, f"{source_file} Patient/{pid}")
+    extractor.warnings.extend(patient_warnings)
+    clean_patient = clean_patient or {"resourceType": "Patient", "id": pid}
+    facts: dict[str, list[Any]] = {k: [] for k in ("m", "c", "med", "p", "a", "consent")}
+    responses: list[tuple[str, Mapping[str, Any]]] = []
+    for raw in resources:
+        rtype = raw.get("resourceType")
+        if rtype not in RELEVANT_TYPES or rtype in ("Patient", "Medication"):
+            continue
+        key = resource_key(raw) or f"{rtype}/(no id)"
+        data, problems = validated(raw, f"{source_file} {key}")
+        extractor.warnings.extend(problems)
+        if data is None:
+            extractor.warnings.append(
+                DataWarning(
+                    f"{source_file} {key}",
+                    "(resource)",
+                    "resource unusable after removing invalid fields",
+                )
+            )
+            continue
+        if rtype == "Observation":
+            facts["m"].append(extractor.measurement(data, key))
+        elif rtype == "Condition":
+            facts["c"].append(extractor.condition(data, key))
+        elif rtype in MEDICATION_TYPES:
+            facts["med"].append(extractor.medication(data, key))
+        elif rtype == "Procedure":
+            facts["p"].append(extractor.procedure(data, key))
+        elif rtype == "AllergyIntolerance":
+            facts["a"].append(extractor.allergy(data, key))
+        elif rtype == "Consent":
+            facts["consent"].append(extractor.consent(data, key))
+        elif rtype == "QuestionnaireResponse" and is_screening_response(data, questionnaire_url):
+            responses.append((key, data))
+    crf, crf_warnings = merge_responses(responses, timezone=timezone, source_file=source_file)
+    birth = extractor.time(
+        clean_patient.get("birthDate"), f"{source_file} Patient/{pid}", "birthDate"
+    )
+    return PatientRecord(
+        patient_id=pid,
+        source_file=source_file,
+        birth_date=birth,
+        sex=clean_patient.get("gender"),
+        measurements=tuple(facts["m"]),
+        conditions=tuple(facts["c"]),
+        medications=tuple(facts["med"]),
+        procedures=tuple(facts["p"]),
+        allergies=tuple(facts["a"]),
+        consents=tuple(facts["consent"]),
+        crf=crf,
+        warnings=tuple(dict.fromkeys(extractor.warnings + crf_warnings)),
+    )
