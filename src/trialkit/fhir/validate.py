@@ -30,14 +30,22 @@ def _model(resource_type: str) -> Any:
         return None
 
 
+def _child(node: Any, part: int | str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part]
+    return None
+
+
 def _drop(data: Any, loc: tuple[int | str, ...]) -> bool:
     """Remove the element at ``loc`` (the deepest existing container entry); True if removed."""
     node = data
     for part in loc[:-1]:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
-            node = node[part]
-        else:
+        child = _child(node, part)
+        if child is None:
             break
+        node = child
     else:
         last = loc[-1] if loc else None
         if isinstance(node, dict) and last in node:
