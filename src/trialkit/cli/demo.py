@@ -1,0 +1,69 @@
+"""``trialkit demo``: the main job on the embedded defaults (what ``make demo`` runs).
+
+Screens the example patients shipped with protocol nct05894486 and writes the
+contract's JSON next to a readable summary.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from trialkit.cli.main import app
+from trialkit.cli.render_screening import render_patient
+from trialkit.eligibility.screening import Overall
+from trialkit.eligibility.verdict import Status
+from trialkit.services.screening import screen_paths
+
+DEMO_AS_OF = date(2026, 11, 24)
+
+
+@app.command("demo")
+def demo(
+    out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the demo's outputs."),
+) -> None:
+    """Screen the bundled example patients as of 2026-11-24 and write the results."""
+    console = Console()
+    folder = Path(str(resources.files("trialkit.protocols") / "nct05894486" / "examples"))
+    paths = sorted(folder.glob("*.json"))
+    run = screen_paths(paths, as_of=DEMO_AS_OF)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "screening.json"
+    target.write_text(json.dumps(run.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+    summary = Table(
+        title=f"Screening {len(paths)} example patients for {run.protocol.id}, as of {run.as_of}"
+    )
+    summary.add_column("file")
+    summary.add_column("status")
+    summary.add_column("what decides it")
+    for result in run.results:
+        blocking = [
+            c.id
+            for c in result.criteria
+            if (c.kind == "inclusion" and c.status is Status.NOT_MET)
+            or (c.kind == "exclusion" and c.status is Status.MET)
+        ]
+        unknown = [c.id for c in result.criteria if c.status is Status.UNKNOWN]
+        why = (
+            f"blocked by {', '.join(blocking)}"
+            if blocking
+            else f"unknown: {', '.join(unknown)}"
+            if unknown
+            else "all 34 criteria decided"
+        )
+        style = {"eligible": "green", "ineligible": "red", "incomplete": "yellow"}[
+            result.status.value
+        ]
+        summary.add_row(Path(result.source_file).name, f"[{style}]{result.status.value}[/]", why)
+    console.print(summary)
+    incomplete = next((r for r in run.results if r.status is Overall.INCOMPLETE), None)
+    if incomplete is not None:
+        console.print("\nThe incomplete patient in full:")
+        render_patient(incomplete, console)
+    console.print(f"\nContract JSON for all patients: [bold]{target}[/]")
