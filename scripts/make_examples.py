@@ -27,43 +27,83 @@ def entry(resource: dict[str, Any]) -> dict[str, Any]:
     return {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
 
 
-def lab(rid: str, loinc: str, display: str, value: float, unit: str, when: str,
-        ref_high: float | None = None, ucum: bool = True) -> dict[str, Any]:
+def lab(
+    rid: str,
+    loinc: str,
+    display: str,
+    value: float,
+    unit: str,
+    when: str,
+    ref_high: float | None = None,
+    ucum: bool = True,
+) -> dict[str, Any]:
     quantity: dict[str, Any] = {"value": value, "unit": unit}
     if ucum:
         quantity.update(system=UCUM, code=unit)
     obs: dict[str, Any] = {
-        "resourceType": "Observation", "id": rid, "status": "final",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                  "code": "laboratory"}]}],
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "laboratory",
+                    }
+                ]
+            }
+        ],
         "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}]},
         "subject": {"reference": "urn:uuid:p-example"},
-        "effectiveDateTime": when, "valueQuantity": quantity,
+        "effectiveDateTime": when,
+        "valueQuantity": quantity,
     }
     if ref_high is not None:
-        obs["referenceRange"] = [{"high": {"value": ref_high, "unit": unit, "system": UCUM, "code": unit}}]
+        obs["referenceRange"] = [
+            {"high": {"value": ref_high, "unit": unit, "system": UCUM, "code": unit}}
+        ]
     return obs
 
 
 def coded_result(rid: str, loinc: str, display: str, positive: bool, when: str) -> dict[str, Any]:
     code = ("10828004", "Positive") if positive else ("260385009", "Negative")
     return {
-        "resourceType": "Observation", "id": rid, "status": "final",
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
         "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}]},
-        "subject": {"reference": "urn:uuid:p-example"}, "effectiveDateTime": when,
-        "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": code[0], "display": code[1]}]},
+        "subject": {"reference": "urn:uuid:p-example"},
+        "effectiveDateTime": when,
+        "valueCodeableConcept": {
+            "coding": [{"system": SNOMED, "code": code[0], "display": code[1]}]
+        },
     }
 
 
 def condition(rid: str, code: str, display: str, onset: str) -> dict[str, Any]:
     return {
-        "resourceType": "Condition", "id": rid,
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                       "code": "active"}]},
-        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                                           "code": "confirmed"}]},
+        "resourceType": "Condition",
+        "id": rid,
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    "code": "confirmed",
+                }
+            ]
+        },
         "code": {"coding": [{"system": ICD10CM, "code": code, "display": display}]},
-        "subject": {"reference": "urn:uuid:p-example"}, "onsetDateTime": onset,
+        "subject": {"reference": "urn:uuid:p-example"},
+        "onsetDateTime": onset,
     }
 
 
@@ -82,54 +122,114 @@ def answer(link: str, value: Any) -> dict[str, Any]:
 
 
 def lesion(lid: str, organ: str, node: bool, diameter: float, krenning: int) -> dict[str, Any]:
-    return {"linkId": "lesion", "item": [
-        answer("lesion-id", lid), answer("lesion-organ", organ), answer("lesion-is-node", node),
-        answer("lesion-diameter-mm", diameter), answer("lesion-method", ("CT",)),
-        answer("lesion-slice-mm", 5.0), answer("lesion-previously-irradiated", False),
-        answer("lesion-target", True), answer("lesion-krenning", krenning)]}
+    return {
+        "linkId": "lesion",
+        "item": [
+            answer("lesion-id", lid),
+            answer("lesion-organ", organ),
+            answer("lesion-is-node", node),
+            answer("lesion-diameter-mm", diameter),
+            answer("lesion-method", ("CT",)),
+            answer("lesion-slice-mm", 5.0),
+            answer("lesion-previously-irradiated", False),
+            answer("lesion-target", True),
+            answer("lesion-krenning", krenning),
+        ],
+    }
 
 
 CRF: dict[str, dict[str, Any]] = {
     "consent": {"consent-date": "2026-11-18"},
     "dates": {"planned-first-dose-date": "2026-12-01"},
-    "disease": {"disease-extent": ("metastatic",), "differentiation": ("well",), "ki67-percent": 18.0,
-                "central-pathology-confirmed": True, "advanced-disease-date": "2026-09-02",
-                "prior-systemic-therapy-current-stage": False},
+    "disease": {
+        "disease-extent": ("metastatic",),
+        "differentiation": ("well",),
+        "ki67-percent": 18.0,
+        "central-pathology-confirmed": True,
+        "advanced-disease-date": "2026-09-02",
+        "prior-systemic-therapy-current-stage": False,
+    },
     "performance": {"ecog": 1, "childbearing-potential": False},
-    "history": {"pregnant": False, "lactating": False, "prior-prrt": False, "prior-local-therapy": True,
-                "last-local-therapy-date": "2026-08-10", "prior-systemic-therapy": False,
-                "prior-toxicity-above-grade-1": False, "prior-bone-ebrt": False,
-                "marrow-irradiated-percent": 0.0, "brain-metastases": ("none",), "chf-uncontrolled": False,
-                "diabetes-uncontrolled": False, "octreotide-short-interruptible": True,
-                "octreotide-lar-interruptible": True, "other-malignancy": False,
-                "hypersensitivity-study-drug": False, "contrast-contraindicated": False,
-                "active-infection": False, "hbv-dna-positive-site": False,
-                "prior-investigational-drug": False},
-    "investigator": {"investigator-ex24": False, "investigator-ex25": False, "investigator-ex26": False},
+    "history": {
+        "pregnant": False,
+        "lactating": False,
+        "prior-prrt": False,
+        "prior-local-therapy": True,
+        "last-local-therapy-date": "2026-08-10",
+        "prior-systemic-therapy": False,
+        "prior-toxicity-above-grade-1": False,
+        "prior-bone-ebrt": False,
+        "marrow-irradiated-percent": 0.0,
+        "brain-metastases": ("none",),
+        "chf-uncontrolled": False,
+        "diabetes-uncontrolled": False,
+        "octreotide-short-interruptible": True,
+        "octreotide-lar-interruptible": True,
+        "other-malignancy": False,
+        "hypersensitivity-study-drug": False,
+        "contrast-contraindicated": False,
+        "active-infection": False,
+        "hbv-dna-positive-site": False,
+        "prior-investigational-drug": False,
+    },
+    "investigator": {
+        "investigator-ex24": False,
+        "investigator-ex25": False,
+        "investigator-ex26": False,
+    },
 }
 
 
 def questionnaire_response(crf: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    items = [{"linkId": group, "item": [answer(k, v) for k, v in answers.items()]}
-             for group, answers in crf.items() if answers]
-    items += [lesion("L1", "liver", False, 34.0, 4), lesion("L2", "liver", False, 21.0, 3),
-              lesion("N1", "lymph node", True, 17.0, 3)]
-    return {"resourceType": "QuestionnaireResponse", "id": "crf-screening", "questionnaire": Q_URL,
-            "status": "completed", "subject": {"reference": "urn:uuid:p-example"},
-            "authored": "2026-11-20T10:15:00+08:00", "item": items}
+    items = [
+        {"linkId": group, "item": [answer(k, v) for k, v in answers.items()]}
+        for group, answers in crf.items()
+        if answers
+    ]
+    items += [
+        lesion("L1", "liver", False, 34.0, 4),
+        lesion("L2", "liver", False, 21.0, 3),
+        lesion("N1", "lymph node", True, 17.0, 3),
+    ]
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": "crf-screening",
+        "questionnaire": Q_URL,
+        "status": "completed",
+        "subject": {"reference": "urn:uuid:p-example"},
+        "authored": "2026-11-20T10:15:00+08:00",
+        "item": items,
+    }
 
 
 def eligible() -> dict[str, Any]:
     when = "2026-11-19T08:30:00+08:00"
     resources: list[dict[str, Any]] = [
-        {"resourceType": "Patient", "id": "p-example", "gender": "female", "birthDate": "1968-05-14",
-         "name": [{"family": "Example", "given": ["Lin"]}]},
+        {
+            "resourceType": "Patient",
+            "id": "p-example",
+            "gender": "female",
+            "birthDate": "1968-05-14",
+            "name": [{"family": "Example", "given": ["Lin"]}],
+        },
         condition("c-net", "C7A.012", "Malignant carcinoid tumor of the ileum", "2025-02-11"),
         condition("c-liver", "C7B.02", "Secondary carcinoid tumors of liver", "2026-09-02"),
-        {"resourceType": "Consent", "id": "consent-1", "status": "active",
-         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}]},
-         "category": [{"coding": [{"system": LOINC, "code": "59284-0"}]}],
-         "patient": {"reference": "urn:uuid:p-example"}, "dateTime": "2026-11-18"},
+        {
+            "resourceType": "Consent",
+            "id": "consent-1",
+            "status": "active",
+            "scope": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                        "code": "research",
+                    }
+                ]
+            },
+            "category": [{"coding": [{"system": LOINC, "code": "59284-0"}]}],
+            "patient": {"reference": "urn:uuid:p-example"},
+            "dateTime": "2026-11-18",
+        },
         lab("o-crea", "2160-0", "Creatinine", 0.82, "mg/dL", when),
         lab("o-weight", "29463-7", "Body weight", 61.5, "kg", when),
         lab("o-hb", "718-7", "Hemoglobin", 12.1, "g/dL", when),
@@ -146,15 +246,38 @@ def eligible() -> dict[str, Any]:
         coded_result("o-hbsag", "5196-1", "HBsAg", False, "2026-11-02"),
         coded_result("o-hcv", "13955-0", "HCV Ab", False, "2026-11-02"),
         coded_result("o-hiv", "56888-1", "HIV 1+2 Ag/Ab", False, "2026-11-02"),
-        {"resourceType": "Observation", "id": "o-ecog", "status": "final",
-         "code": {"coding": [{"system": LOINC, "code": "89247-1", "display": "ECOG Performance Status score"}]},
-         "subject": {"reference": "urn:uuid:p-example"}, "effectiveDateTime": "2026-11-19",
-         "valueCodeableConcept": {"coding": [{"system": LOINC, "code": "LA9623-5", "display": "1"}]}},
-        {"resourceType": "MedicationStatement", "id": "m-lar", "status": "active",
-         "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "H01CB02",
-                                                   "display": "octreotide"}],
-                                       "text": "Octreotide LAR 30 mg every 4 weeks"},
-         "subject": {"reference": "urn:uuid:p-example"}, "effectivePeriod": {"start": "2026-09-20"}},
+        {
+            "resourceType": "Observation",
+            "id": "o-ecog",
+            "status": "final",
+            "code": {
+                "coding": [
+                    {"system": LOINC, "code": "89247-1", "display": "ECOG Performance Status score"}
+                ]
+            },
+            "subject": {"reference": "urn:uuid:p-example"},
+            "effectiveDateTime": "2026-11-19",
+            "valueCodeableConcept": {
+                "coding": [{"system": LOINC, "code": "LA9623-5", "display": "1"}]
+            },
+        },
+        {
+            "resourceType": "MedicationStatement",
+            "id": "m-lar",
+            "status": "active",
+            "medicationCodeableConcept": {
+                "coding": [
+                    {
+                        "system": "http://www.whocc.no/atc",
+                        "code": "H01CB02",
+                        "display": "octreotide",
+                    }
+                ],
+                "text": "Octreotide LAR 30 mg every 4 weeks",
+            },
+            "subject": {"reference": "urn:uuid:p-example"},
+            "effectivePeriod": {"start": "2026-09-20"},
+        },
         questionnaire_response(CRF),
     ]
     return {"resourceType": "Bundle", "type": "collection", "entry": [entry(r) for r in resources]}
@@ -181,8 +304,11 @@ def incomplete() -> dict[str, Any]:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    for name, bundle in [("eligible", eligible()), ("low-haemoglobin", low_haemoglobin()),
-                         ("incomplete", incomplete())]:
+    for name, bundle in [
+        ("eligible", eligible()),
+        ("low-haemoglobin", low_haemoglobin()),
+        ("incomplete", incomplete()),
+    ]:
         (OUT / f"{name}.json").write_text(json.dumps(bundle, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {OUT / name}.json")
 

@@ -105,16 +105,39 @@ def test_real_synthea_records_screen_without_error(capsys: pytest.CaptureFixture
     assert isinstance(results, list)
     assert len(results) == 10
     assert all(r["status"] in ("ineligible", "incomplete") for r in results)
-    # Labs inside the 28-day window show up as evidence with converted units for someone.
-    lab_evidence = [
-        e
-        for r in results
-        for c in r["criteria"]
-        if c["id"] == "EX2"
-        for e in c["evidence"]
-        if e["element"] == "hemoglobin" and e["role"] == "decided"
-    ]
-    assert all(e["unit"] == "g/L" for e in lab_evidence)
+
+
+def test_synthea_haemoglobin_in_the_window_is_evidence(capsys: pytest.CaptureFixture[str]) -> None:
+    """Screen each Synthea patient the day after their last haemoglobin: EX2 must cite it."""
+    checked = 0
+    for path in sorted(SYNTHEA.glob("*.json")):
+        resources = [e["resource"] for e in json.loads(path.read_text())["entry"]]
+        hbs = [
+            r
+            for r in resources
+            if r["resourceType"] == "Observation"
+            and any(c["code"] == "718-7" for c in r["code"]["coding"])
+        ]
+        if not hbs:
+            continue
+        last = max(hbs, key=lambda r: r["effectiveDateTime"])
+        as_of = last["effectiveDateTime"][:10]
+        data = run_json(capsys, str(path), "--as-of", as_of)
+        results = data["results"]
+        assert isinstance(results, list)
+        ex2 = next(c for c in results[0]["criteria"] if c["id"] == "EX2")
+        cited = [
+            e for e in ex2["evidence"] if e["element"] == "hemoglobin" and e["role"] == "decided"
+        ]
+        assert cited, path.name
+        same_day = [r for r in hbs if r["effectiveDateTime"][:10] == as_of]
+        assert {e["source"] for e in cited} == {f"Observation/{r['id']}" for r in same_day}
+        quantity = same_day[0]["valueQuantity"]
+        assert quantity["unit"] == "g/dL"  # Synthea records Hb in g/dL: converted ×10 to g/L
+        assert cited[0]["unit"] == "g/L"
+        assert cited[0]["value"] == pytest.approx(quantity["value"] * 10)
+        checked += 1
+    assert checked >= 5
 
 
 @pytest.mark.parametrize(
