@@ -1,0 +1,138 @@
+"""Dose-check input JSON → :class:`CheckInput`, with errors naming the file and field.
+
+```json
+{"subject": "S001", "first_dose": "2026-01-05", "cycle_due": 2, "check_date": "2026-03-02",
+ "sex": "female", "age": 58, "weight_kg": 61.5,
+ "baseline": {"creatinine_umol_l": 72, "crcl_ml_min": 75},
+ "prior_reductions": [], "on_hold": null, "other_related_toxicity_grade": null,
+ "labs": [{"lab": "platelets", "value": 60, "unit": "10*9/L", "date": "2026-02-27",
+           "uln": null, "lln": 150, "source": "Observation/plt-2"}]}
+```
+``lab`` is one of hemoglobin, wbc, platelets, neutrophils, lymphocytes, creatinine,
+alt, ast, albumin, bilirubin, inr; ``uln``/``lln`` are in the value's unit.
+``prior_reductions`` lists toxicities (thrombocytopenia, anemia, neutropenia, renal,
+hepatic, other) that already led to a reduced activity; ``on_hold`` names the
+toxicity for which this cycle is being withheld.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from trialkit.dosing.modification import LABS, UNTIL, CheckInput, Lab
+from trialkit.errors import InputError
+
+
+def _date(value: Any, source: str, where: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(
+            f"{value!r} is not a date (YYYY-MM-DD)", source=source, field=where
+        ) from None
+
+
+def _number(value: Any, source: str, where: str, *, optional: bool = False) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{value!r} is not a number", source=source, field=where)
+    if value < 0:
+        raise InputError(f"{value} is negative", source=source, field=where)
+    return float(value)
+
+
+def parse_check(data: Any, *, source: str) -> CheckInput:
+    if not isinstance(data, Mapping):
+        raise InputError("expected a JSON object", source=source)
+    cycle = data.get("cycle_due")
+    if not isinstance(cycle, int) or isinstance(cycle, bool) or not 2 <= cycle <= 20:
+        raise InputError(
+            f"{cycle!r}: the cycle to check (2 or later)", source=source, field="cycle_due"
+        )
+    labs = []
+    for i, raw in enumerate(data.get("labs") or []):
+        where = f"labs[{i}]"
+        if not isinstance(raw, Mapping):
+            raise InputError("expected an object", source=source, field=where)
+        key = raw.get("lab")
+        if key not in LABS:
+            raise InputError(
+                f"unknown lab {key!r}; known: {', '.join(LABS)}",
+                source=source,
+                field=f"{where}.lab",
+            )
+        value = _number(raw.get("value"), source, f"{where}.value")
+        assert value is not None
+        labs.append(
+            Lab(
+                str(key),
+                value,
+                raw.get("unit"),
+                _date(raw.get("date"), source, f"{where}.date"),
+                _number(raw.get("uln"), source, f"{where}.uln", optional=True),
+                _number(raw.get("lln"), source, f"{where}.lln", optional=True),
+                raw.get("source"),
+            )
+        )
+    for key in ("prior_reductions",):
+        for tox in data.get(key) or []:
+            if tox not in UNTIL:
+                raise InputError(
+                    f"unknown toxicity {tox!r}; known: {', '.join(UNTIL)}", source=source, field=key
+                )
+    on_hold = data.get("on_hold")
+    if on_hold is not None and on_hold not in UNTIL:
+        raise InputError(f"unknown toxicity {on_hold!r}", source=source, field="on_hold")
+    baseline = data.get("baseline") or {}
+    first_dose = _date(data.get("first_dose"), source, "first_dose")
+    check_date = _date(data.get("check_date"), source, "check_date")
+    if check_date < first_dose:
+        raise InputError(
+            f"check date {check_date} is before the first dose {first_dose}",
+            source=source,
+            field="check_date",
+        )
+    age = data.get("age")
+    if age is not None and (not isinstance(age, int) or isinstance(age, bool) or not 0 < age < 130):
+        raise InputError(f"{age!r} is not an age in years", source=source, field="age")
+    other = data.get("other_related_toxicity_grade")
+    if other is not None and other not in (0, 1, 2, 3, 4, 5):
+        raise InputError(
+            f"{other!r} is not a CTCAE grade", source=source, field="other_related_toxicity_grade"
+        )
+    return CheckInput(
+        subject=str(data.get("subject", "")),
+        first_dose=first_dose,
+        cycle_due=cycle,
+        check_date=check_date,
+        labs=tuple(labs),
+        sex=data.get("sex"),
+        age=age,
+        weight_kg=_number(data.get("weight_kg"), source, "weight_kg", optional=True),
+        baseline_creatinine_umol_l=_number(
+            baseline.get("creatinine_umol_l"), source, "baseline.creatinine_umol_l", optional=True
+        ),
+        baseline_crcl=_number(
+            baseline.get("crcl_ml_min"), source, "baseline.crcl_ml_min", optional=True
+        ),
+        prior_reductions=tuple(data.get("prior_reductions") or ()),
+        on_hold=on_hold,
+        other_related_toxicity_grade=other,
+    )
+
+
+def load_check(path: Path) -> CheckInput:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", source=str(path)) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON (line {exc.lineno}: {exc.msg})", source=str(path)
+        ) from exc
+    return parse_check(data, source=str(path))
