@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.recist.helpers import study
-from trialkit.recist import RecistInput, evaluate
+from trialkit.recist import RecistInput, TimePoint, evaluate
+from trialkit.recist.best_response import best_overall_response
 from trialkit.recist.timepoint import overall_response
 
 
@@ -219,3 +220,50 @@ def test_target_response_is_consistent_with_the_thresholds(base: float, after: f
         assert response == "PR"
     else:
         assert response == "SD"
+
+
+# --- the best-overall-response table of clinical-facts §4 (first → subsequent) ------------------
+
+
+def _tp(day: int, overall: str) -> TimePoint:
+    from datetime import timedelta
+
+    from tests.recist.helpers import FIRST_DOSE
+
+    return TimePoint(
+        FIRST_DOSE + timedelta(days=day), None, None, None, None, None, "none", overall
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "min_met", "expected"),
+    [
+        ("CR", "CR", True, "CR"),
+        ("CR", "SD", True, "SD"),
+        ("CR", "SD", False, "PD"),  # disease back after a CR, SD minimum not met
+        ("CR", "PD", True, "SD"),
+        ("CR", "PD", False, "PD"),
+        ("CR", "NE", True, "SD"),
+        ("CR", "NE", False, "NE"),
+        ("PR", "CR", True, "PR"),
+        ("PR", "PR", True, "PR"),
+        ("PR", "SD", True, "SD"),
+        ("PR", "PD", True, "SD"),
+        ("PR", "PD", False, "PD"),
+        ("PR", "NE", True, "SD"),
+        ("PR", "NE", False, "NE"),
+        ("NE", "NE", True, "NE"),
+    ],
+)
+def test_best_overall_response_table(first: str, second: str, min_met: bool, expected: str) -> None:
+    # the first response on day 49 (SD minimum of 42 met) or day 14 (not met); the second 35 days
+    # later (a confirmation, ≥ 28) when the minimum is met, 21 days later (none) when not
+    day1, day2 = (49, 84) if min_met else (14, 35)
+    result = best_overall_response(
+        [_tp(day1, first), _tp(day2, second)],
+        reference=_tp(0, "NE").date,
+        confirmation_min_days=28,
+        sd_min_days=42,
+        has_targets=True,
+    )
+    assert result.response == expected

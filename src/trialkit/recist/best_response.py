@@ -6,6 +6,7 @@ dose when known, else the baseline scan); PD needs no confirmation. Only time
 points up to the first PD count. Where the guideline leaves a choice (a CR
 followed by a PR) trialkit reads the first CR as a PR (guideline note: small
 lesions were likely still present), so the best response is PR if confirmed.
+A CR followed by SD without the SD minimum is PD (BOR table, clinical-facts §4).
 """
 
 from __future__ import annotations
@@ -58,4 +59,18 @@ def best_overall_response(
         return BestResponse(SD if has_targets else NON_CR_NON_PD, False, None, progression)
     if first_pd is not None:
         return BestResponse(PD, False, None, progression)
+    # BOR table "CR then SD": disease came back after a complete response; without the SD
+    # minimum that is progression, dated at the SD time point.
+    after_cr = next(
+        (
+            u
+            for i, t in enumerate(before)
+            if t.overall == CR
+            for u in before[i + 1 :]
+            if u.overall == SD
+        ),
+        None,
+    )
+    if after_cr is not None:
+        return BestResponse(PD, False, None, after_cr.date)
     return BestResponse(NE, False, None, progression)
