@@ -1,1 +1,1 @@
-"""analysis (being written)."""
+"""Phase II statistics, efficacy and safety analysis, figures."""
