@@ -140,3 +140,13 @@ def test_km_agrees_with_lifelines_on_random_data(data: list[tuple[int, bool]]) -
     if not flat_half:
         expected = None if lifelines_median == float("inf") else lifelines_median
         assert result.median == expected
+    # the median's interval: lifelines takes the same quantile of its (log-log) bands
+    from lifelines.utils import median_survival_times
+
+    bands = fitter.confidence_interval_
+    flat_band = any(abs(v - 0.5) < 1e-9 for v in bands.to_numpy().ravel())
+    if not flat_band:
+        limits = median_survival_times(bands).to_numpy().ravel()
+        lower = None if limits[0] == float("inf") else float(limits[0])
+        upper = None if limits[1] == float("inf") else float(limits[1])
+        assert (result.median_lower, result.median_upper) == (lower, upper)

@@ -27,8 +27,9 @@ DEMO_AS_OF = date(2026, 11, 24)
 @app.command("demo")
 def demo(
     out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the demo's outputs."),
+    seed: int = typer.Option(2026, "--seed", help="Seed of the simulated study."),
 ) -> None:
-    """Screen the bundled example patients as of 2026-11-24 and write the results."""
+    """Screen the example patients, then simulate, analyse and report a whole study."""
     console = Console()
     folder = Path(str(resources.files("trialkit.protocols") / "nct05894486" / "examples"))
     paths = sorted(folder.glob("*.json"))
@@ -67,3 +68,33 @@ def demo(
         console.print("\nThe incomplete patient in full:")
         render_patient(incomplete, console)
     console.print(f"\nContract JSON for all patients: [bold]{target}[/]")
+    _simulated_study(console, out, seed)
+
+
+def _simulated_study(console: Console, out: Path, seed: int) -> None:
+    """Step 2: a whole simulated study — screening, enrolment, treatment, analysis, report."""
+    from trialkit.protocol import load_protocol
+    from trialkit.report import build_report
+    from trialkit.study.simulate import simulate_study
+    from trialkit.study.write import write_study
+
+    console.rule("A simulated study (NETTER-2-shaped outcomes)")
+    with console.status("Screening a simulated population and simulating the study…"):
+        simulated = simulate_study(load_protocol(), seed=seed)
+        folder = write_study(simulated.study, out / "study")
+    study = simulated.study
+    statuses = {
+        s: sum(1 for r in simulated.screened if r.status.value == s)
+        for s in ("eligible", "ineligible", "incomplete")
+    }
+    console.print(
+        f"Screened {len(simulated.screened)} (eligible {statuses['eligible']}, ineligible "
+        f"{statuses['ineligible']}, incomplete {statuses['incomplete']}); enrolled "
+        f"{len(study.subjects)}; study data: [bold]{folder}[/]"
+    )
+    with console.status("Analysing and writing the report…"):
+        report = build_report(study, out / "report" / "report.html")
+    console.print(
+        f"Report: [bold]{report.html}[/] — open it in a browser "
+        f"(or: trialkit report {folder} --pdf)"
+    )

@@ -1,0 +1,73 @@
+"""Kaplan–Meier curve with its confidence band, censoring marks and numbers at risk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from trialkit.analysis.figures.style import OKABE_ITO, new_axes
+from trialkit.analysis.survival import KMResult
+
+
+def km_figure(
+    result: KMResult,
+    durations: Sequence[float],
+    title: str,
+    *,
+    ax: Any = None,
+    xlabel: str = "Months since first dose",
+) -> Any:
+    ax = new_axes(ax, (7.0, 4.6))
+    times = [0.0] + [r.time for r in result.table]
+    surv = [1.0] + [r.survival for r in result.table]
+    lower = [1.0] + [r.lower for r in result.table]
+    upper = [1.0] + [r.upper for r in result.table]
+    colour = OKABE_ITO["blue"]
+    ax.step(times, surv, where="post", color=colour, linewidth=1.8, label="Kaplan–Meier estimate")
+    ax.fill_between(
+        times,
+        lower,
+        upper,
+        step="post",
+        color=colour,
+        alpha=0.18,
+        label=f"{int(result.confidence * 100)}% CI ({result.conf_type})",
+    )
+    censored = [(r.time, r.survival) for r in result.table if r.n_censored]
+    if censored:
+        ax.plot(*zip(*censored, strict=True), "|", color=colour, markersize=9, label="censored")
+    median = "not reached" if result.median is None else f"{result.median:.1f} months"
+    ax.axhline(0.5, color="#888888", linewidth=0.6, linestyle=":")
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("Probability")
+    ax.set_xlabel(xlabel)
+    ax.set_title(
+        f"{title} — median {median} (n = {result.n}, events = {result.events})",
+        loc="left",
+        fontsize=10,
+    )
+    ax.legend(frameon=False, loc="lower left", fontsize=8)
+    horizon = max(durations) if durations else 1.0
+    ticks = [t for t in range(0, int(horizon) + 7, 6) if t <= horizon + 6]
+    ax.set_xticks(ticks)
+    at_risk = [sum(1 for d in durations if d >= t) for t in ticks]
+    for t, n in zip(ticks, at_risk, strict=True):
+        ax.annotate(
+            str(n),
+            xy=(t, 0),
+            xytext=(0, -46),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            annotation_clip=False,
+        )
+    ax.annotate(
+        "At risk",
+        xy=(0, 0),
+        xytext=(-28, -46),
+        textcoords="offset points",
+        ha="right",
+        fontsize=8,
+        annotation_clip=False,
+    )
+    return ax

@@ -1,0 +1,39 @@
+"""``trialkit report STUDY``: the analysis report of a study folder (HTML, and PDF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from trialkit.cli.main import app
+from trialkit.report import build_report, render_pdf
+from trialkit.study import load_study
+
+
+@app.command("report")
+def report(
+    study: Path = typer.Argument(
+        ..., help="Study folder (docs/analysis.md describes its CSV tables)."
+    ),
+    out: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write."),
+    pdf: bool = typer.Option(
+        False, "--pdf", help="Also print the report to PDF (headless Chromium)."
+    ),
+    conf_type: str = typer.Option(
+        "log-log", "--conf-type", help="KM interval: log-log, log or plain."
+    ),
+) -> None:
+    """Design, CONSORT, baseline, efficacy, safety, figures, parameters — one document."""
+    console = Console()
+    with console.status("Analysing the study and drawing the figures…"):
+        result = build_report(load_study(study), out, conf_type=conf_type)
+    console.print(
+        f"Report: [bold]{result.html}[/] ({len(result.figures)} figure files in "
+        f"{result.html.parent / 'figures'})"
+    )
+    if pdf:
+        with console.status("Printing the PDF…"):
+            path = render_pdf(result.html, result.html.with_suffix(".pdf"))
+        console.print(f"PDF: [bold]{path}[/]")

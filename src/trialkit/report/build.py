@@ -1,0 +1,209 @@
+"""Build the data-monitoring report from a study: design, CONSORT, baseline characteristics,
+efficacy, safety, all figures, parameters in force, software version."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from trialkit import __version__
+from trialkit.analysis.efficacy import Efficacy, analyse_efficacy, months
+from trialkit.analysis.figures import (
+    consort_figure,
+    km_figure,
+    save,
+    spider_figure,
+    swimmer_figure,
+    waterfall_figure,
+)
+from trialkit.analysis.figures.consort import consort_counts
+from trialkit.analysis.safety import analyse_safety
+from trialkit.analysis.simon import simon_designs
+from trialkit.dosing import DosingParameters
+from trialkit.errors import InputError
+from trialkit.protocol import load_protocol
+from trialkit.study.model import Study
+
+# The record sets no sample size: the report shows the design in force and its assumptions
+# (p0 10 %, p1 30 %: NETTER-1 ORR 18 % vs NETTER-2 43 % bracket; UNVERIFIED, parameters).
+DESIGN = {"p0": 0.10, "p1": 0.30, "alpha": 0.05, "power": 0.80}
+
+
+@dataclass(frozen=True)
+class Report:
+    html: Path
+    figures: tuple[Path, ...]
+
+
+def _figure(ax: Any, folder: Path, name: str) -> tuple[str, list[Path]]:
+    paths = save(ax, folder / name)
+    png = paths[0].read_bytes()
+    return base64.b64encode(png).decode("ascii"), paths
+
+
+def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Report:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figures_dir = out.parent / "figures"
+    protocol = load_protocol(study.protocol_id)
+    params = DosingParameters()
+    efficacy = analyse_efficacy(study, params, conf_type)
+    safety = analyse_safety(study)
+    optimal, minimax = simon_designs(**DESIGN, nmax=60)
+    treated = [s for s in study.subjects if s.first_dose is not None]
+    first_doses = {s.subject_id: s.first_dose for s in treated}
+    counts = consort_counts(
+        [(r.status, r.reason) for r in study.screening],
+        len(study.subjects),
+        len(treated),
+        efficacy.evaluable,
+    )
+    images: dict[str, str] = {}
+    written: list[Path] = []
+    for name, ax in _figures(study, efficacy, counts, first_doses):
+        images[name], paths = _figure(ax, figures_dir, name)
+        written += paths
+    context = {
+        "title": protocol.title,
+        "protocol": protocol,
+        "version": __version__,
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "study": study,
+        "design": {"optimal": optimal, "minimax": minimax, **DESIGN},
+        "counts": counts,
+        "baseline": _baseline(study),
+        "efficacy": efficacy,
+        "safety": safety,
+        "images": images,
+        "parameters": protocol.parameters,
+        "dosing": params.to_json(),
+    }
+    template = (
+        resources.files("trialkit.report").joinpath("report.html.j2").read_text(encoding="utf-8")
+    )
+    env = Environment(autoescape=select_autoescape(default=True))
+    env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.1f}%"
+    env.filters["num"] = lambda x, d=1: "NR" if x is None else f"{x:.{d}f}"
+    out.write_text(env.from_string(template).render(**context), encoding="utf-8")
+    return Report(out, tuple(written))
+
+
+def _figures(
+    study: Study, e: Efficacy, counts: dict[str, Any], first_doses: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    figs: list[tuple[str, Any]] = [("consort", consort_figure(counts))]
+    figs.append(("waterfall", waterfall_figure(e.responses)))
+    figs.append(("spider", spider_figure(e.responses, first_doses)))
+    rows = []
+    by_subject = {s.subject_id: s for s in study.subjects}
+    pfs = {t.subject_id: t for t in e.pfs}
+    for r in e.responses:
+        s = by_subject[r.subject_id]
+        start = s.first_dose
+        assert start is not None
+        end = s.death_date or s.last_contact or start
+        rows.append(
+            {
+                "subject": r.subject_id,
+                "months": months(start, end),
+                "bor": r.recist.best_overall_response,
+                "response_month": months(start, r.recist.response_date)
+                if r.recist.response_date
+                else None,
+                "progression_month": (
+                    months(start, r.recist.progression_date) if r.recist.progression_date else None
+                ),
+                "ongoing": s.death_date is None
+                and not (pfs.get(r.subject_id) and pfs[r.subject_id].event),
+            }
+        )
+    figs.append(("swimmer", swimmer_figure(rows)))
+    for name, km, times in (
+        ("km_pfs", e.pfs_km, e.pfs),
+        ("km_os", e.os_km, e.os),
+        ("km_dor", e.dor_km, e.dor),
+    ):
+        if km is not None:
+            label = {
+                "km_pfs": "Progression-free survival",
+                "km_os": "Overall survival",
+                "km_dor": "Duration of response",
+            }[name]
+            figs.append(
+                (
+                    name,
+                    km_figure(
+                        km,
+                        [t.months for t in times],
+                        label,
+                        xlabel="Months since response"
+                        if name == "km_dor"
+                        else "Months since first dose",
+                    ),
+                )
+            )
+    return figs
+
+
+def _baseline(study: Study) -> list[tuple[str, str]]:
+    s = study.subjects
+    n = len(s)
+    if not n:
+        return []
+
+    def share(cond: Any) -> str:
+        k = sum(1 for x in s if cond(x))
+        return f"{k} ({100 * k / n:.0f}%)"
+
+    ages = [x.age for x in s]
+    ki67 = [x.ki67 for x in s if x.ki67 is not None]
+    return [
+        ("Subjects", str(n)),
+        ("Age, median (range)", f"{median(ages):.0f} ({min(ages)}–{max(ages)})"),
+        ("Female", share(lambda x: x.sex == "female")),
+        ("Grade G2 (Ki-67 10–20 %)", share(lambda x: x.grade == "G2")),
+        ("Grade G3 (Ki-67 > 20 %)", share(lambda x: x.grade == "G3")),
+        ("Ki-67 %, median", f"{median(ki67):.1f}" if ki67 else "—"),
+        ("ECOG 0", share(lambda x: x.ecog == 0)),
+        ("ECOG 1", share(lambda x: x.ecog == 1)),
+        ("Pancreatic primary (C25.4)", share(lambda x: x.primary_site.startswith("C25"))),
+        (
+            "Small-intestinal primary (C7A.01x)",
+            share(lambda x: x.primary_site.startswith("C7A.01")),
+        ),
+    ]
+
+
+def render_pdf(html: Path, pdf: Path) -> Path:
+    """Print the HTML to PDF with headless Chromium (Debian's ``chromium``)."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        raise InputError(
+            "PDF needs the chromium browser (make setup-system installs it)", field="--pdf"
+        )
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    return pdf

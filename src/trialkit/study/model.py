@@ -1,0 +1,105 @@
+"""Typed study records (one class per CSV table of docs/analysis.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Subject:
+    subject_id: str
+    sex: str
+    age: int
+    enrolled: date
+    first_dose: date | None  # None: enrolled, never treated
+    primary_site: str = ""
+    grade: str = ""  # G2 / G3
+    ki67: float | None = None
+    ecog: int | None = None
+    death_date: date | None = None
+    last_contact: date | None = None
+    off_study_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Dose:
+    subject_id: str
+    cycle: int
+    date: date
+    activity_gbq: float
+    reduced: bool = False
+    delay_days: int = 0
+
+
+@dataclass(frozen=True)
+class LesionMeasurement:
+    subject_id: str
+    date: date
+    lesion_id: str
+    target: bool
+    organ: str
+    is_node: bool
+    diameter_mm: float | None
+    status: str | None
+    method: str | None = None
+    slice_mm: float | None = None
+    baseline: bool = False  # the baseline scan (column visit = baseline)
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    subject_id: str
+    date: date
+    new_lesions: str
+
+
+@dataclass(frozen=True)
+class AdverseEvent:
+    subject_id: str
+    term: str
+    grade: int
+    onset: date
+    resolved: date | None = None
+    serious: bool = False
+    related: bool = False
+
+
+@dataclass(frozen=True)
+class LabRow:
+    subject_id: str
+    date: date
+    lab: str  # CTCAE term name (e.g. lymphocyte_count_decreased)
+    value: float
+    unit: str
+    uln: float | None = None
+    lln: float | None = None
+
+
+@dataclass(frozen=True)
+class Therapy:
+    subject_id: str
+    date: date
+    therapy: str
+
+
+@dataclass(frozen=True)
+class ScreeningRow:
+    patient_id: str
+    status: str  # eligible / ineligible / incomplete
+    reason: str  # first blocking criterion, or what is missing
+
+
+@dataclass(frozen=True)
+class Study:
+    protocol_id: str
+    subjects: tuple[Subject, ...]
+    doses: tuple[Dose, ...] = ()
+    lesions: tuple[LesionMeasurement, ...] = ()
+    assessments: tuple[AssessmentRow, ...] = ()
+    adverse_events: tuple[AdverseEvent, ...] = ()
+    labs: tuple[LabRow, ...] = ()
+    therapies: tuple[Therapy, ...] = ()
+    screening: tuple[ScreeningRow, ...] = ()
+    source: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)

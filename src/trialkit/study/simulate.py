@@ -1,0 +1,411 @@
+"""Simulate a whole study on the embedded defaults (the demo): a screened population,
+enrolment, dosing, scans, labs and adverse events shaped like NETTER-2's published
+results (clinical-facts §2: median PFS 22.8 months, ORR 43 %, grade 3/4 lymphopenia
+38 %, leukopenia 4.1 %, neutropenia 3.4 %, thrombocytopenia 2.0 %, anaemia 1.4 %).
+
+Screening is real: generated patient records go through the eligibility engine,
+and only those it finds eligible are enrolled. Everything is seeded.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from trialkit.eligibility.screening import PatientResult, screen_record
+from trialkit.eligibility.verdict import Status
+from trialkit.model.codes import ICD10CM, LOINC, SNOMED, Code
+from trialkit.model.record import ConditionFact, Crf, CrfAnswer, Measurement, PatientRecord
+from trialkit.model.time import DateSpan
+from trialkit.protocol import Protocol
+from trialkit.study.model import (
+    AdverseEvent,
+    AssessmentRow,
+    Dose,
+    LabRow,
+    LesionMeasurement,
+    ScreeningRow,
+    Study,
+    Subject,
+    Therapy,
+)
+
+MEDIAN_PFS_MONTHS = 22.8
+ORR = 0.43
+GRADE34 = {  # NETTER-2 Lu arm grade 3/4 laboratory rates (clinical-facts §2)
+    "lymphocyte_count_decreased": 0.381,
+    "white_blood_cell_decreased": 0.041,
+    "neutrophil_count_decreased": 0.034,
+    "platelet_count_decreased": 0.020,
+    "anemia": 0.014,
+}
+AE_RATES = {
+    "Nausea": (0.55, 0.03),
+    "Fatigue": (0.35, 0.02),
+    "Abdominal pain": (0.18, 0.03),
+    "Diarrhoea": (0.15, 0.01),
+    "Vomiting": (0.12, 0.01),
+    "Alopecia": (0.08, 0.0),
+}
+CHOICE = "urn:trialkit:codes:nct05894486"
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SimulatedStudy:
+    study: Study
+    screened: tuple[PatientResult, ...]
+
+
+def _answer(link: str, value: Any, when: date) -> CrfAnswer:
+    kind = {
+        bool: "valueBoolean",
+        int: "valueInteger",
+        Decimal: "valueDecimal",
+        date: "valueDate",
+        Code: "valueCoding",
+        str: "valueString",
+    }[type(value)]
+    return CrfAnswer(link, value, "QuestionnaireResponse/sim", DateSpan.day(when), kind)
+
+
+def screening_record(rng: random.Random, pid: str, as_of: date) -> PatientRecord:
+    """A plausible GEP-NET referral: most meet the criteria, some do not, some lack data."""
+    lab_day = DateSpan.day(as_of - timedelta(days=rng.randint(1, 20)))
+
+    def lab(loinc: str, value: float, unit: str) -> Measurement:
+        return Measurement(
+            f"Observation/{pid}-{loinc}",
+            (Code(LOINC, loinc),),
+            lab_day,
+            "final",
+            value=Decimal(f"{value:.2f}"),
+            unit=unit,
+        )
+
+    age = rng.randint(35, 79)
+    sex = rng.choice(["female", "male"])
+    ki67 = round(rng.uniform(7, 58), 1)
+    ecog = rng.choices([0, 1, 2], weights=[55, 37, 8])[0]
+    labs = [
+        lab("718-7", rng.gauss(128, 16), "g/L"),
+        lab("6690-2", rng.gauss(6, 1.8), "10*9/L"),
+        lab("777-3", rng.gauss(235, 65), "10*9/L"),
+        lab("2160-0", rng.gauss(0.9, 0.3), "mg/dL"),
+        lab("29463-7", rng.gauss(66, 11), "kg"),
+        lab("1975-2", rng.gauss(11, 5), "umol/L"),
+        lab("1751-7", rng.gauss(41, 4), "g/L"),
+        lab("1742-6", rng.gauss(28, 12), "U/L"),
+        lab("1920-8", rng.gauss(28, 12), "U/L"),
+        lab("6301-6", rng.gauss(1.0, 0.08), "{INR}"),
+        lab("3173-2", rng.gauss(31, 4), "s"),
+        lab("1558-6", rng.gauss(5.6, 0.8), "mmol/L"),
+    ]
+    negative = (Code(SNOMED, "260385009"),)
+    for loinc in ("5196-1", "13955-0"):
+        labs.append(
+            Measurement(
+                f"Observation/{pid}-{loinc}",
+                (Code(LOINC, loinc),),
+                lab_day,
+                "final",
+                value_codes=negative,
+            )
+        )
+    crf_values: dict[str, Any] = {
+        "consent-date": as_of - timedelta(days=3),
+        "disease-extent": Code(CHOICE, "metastatic"),
+        "differentiation": Code(CHOICE, rng.choices(["well", "poor"], weights=[92, 8])[0]),
+        "ki67-percent": Decimal(str(ki67)),
+        "central-pathology-confirmed": True,
+        "prior-systemic-therapy-current-stage": rng.random() < 0.1,
+        "ecog": ecog,
+        "childbearing-potential": False,
+        "pregnant": False,
+        "lactating": False,
+        "prior-prrt": False,
+        "prior-local-therapy": False,
+        "prior-systemic-therapy": False,
+        "prior-toxicity-above-grade-1": False,
+        "prior-bone-ebrt": False,
+        "marrow-irradiated-percent": Decimal(0),
+        "brain-metastases": Code(CHOICE, "none"),
+        "chf-uncontrolled": False,
+        "diabetes-uncontrolled": False,
+        "octreotide-short-interruptible": True,
+        "octreotide-lar-interruptible": True,
+        "other-malignancy": rng.random() < 0.04,
+        "hypersensitivity-study-drug": False,
+        "contrast-contraindicated": False,
+        "active-infection": False,
+        "hbv-dna-positive-site": False,
+        "prior-investigational-drug": False,
+        "investigator-ex24": False,
+        "investigator-ex25": rng.random() < 0.05,
+        "investigator-ex26": False,
+        "planned-first-dose-date": as_of + timedelta(days=7),
+    }
+    if rng.random() < 0.08:  # a CRF handed in incomplete
+        crf_values.pop(rng.choice(sorted(crf_values)))
+    answers = {k: _answer(k, v, as_of) for k, v in crf_values.items()}
+    lesions = []
+    for i in range(rng.randint(1, 3)):
+        node = rng.random() < 0.25
+        krenning = rng.choices([2, 3, 4], weights=[6, 44, 50])[0]
+        group = {
+            "lesion-id": f"L{i + 1}",
+            "lesion-organ": "lymph node" if node else "liver",
+            "lesion-is-node": node,
+            "lesion-diameter-mm": Decimal(rng.randint(16, 70)),
+            "lesion-method": Code(CHOICE, "CT"),
+            "lesion-slice-mm": Decimal(5),
+            "lesion-previously-irradiated": False,
+            "lesion-target": True,
+            "lesion-krenning": krenning,
+        }
+        lesions.append({k: _answer(k, v, as_of) for k, v in group.items()})
+    birth = date(as_of.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    site = rng.choice(["C7A.012", "C7A.010", "C25.4", "C7A.026", "C7A.092"])
+    conditions = (
+        ConditionFact(
+            f"Condition/{pid}-net",
+            (Code(ICD10CM, site),),
+            "active",
+            "confirmed",
+            DateSpan.day(as_of - timedelta(days=rng.randint(60, 900))),
+            None,
+        ),
+        ConditionFact(
+            f"Condition/{pid}-mets",
+            (Code(ICD10CM, "C7B.02"),),
+            "active",
+            "confirmed",
+            DateSpan.day(as_of - timedelta(days=rng.randint(20, 200))),
+            None,
+        ),
+    )
+    return PatientRecord(
+        pid,
+        "simulated",
+        DateSpan.day(birth),
+        sex,
+        tuple(labs),
+        conditions,
+        crf=Crf(answers, tuple(lesions)),
+    )
+
+
+def _reason(result: PatientResult) -> str:
+    for c in result.criteria:
+        if (c.kind == "inclusion" and c.status is Status.NOT_MET) or (
+            c.kind == "exclusion" and c.status is Status.MET
+        ):
+            return f"{c.id}: {c.reason}"
+    unknown = [c.id for c in result.criteria if c.status is Status.UNKNOWN]
+    return "missing data: " + ", ".join(unknown) if unknown else ""
+
+
+def simulate_study(
+    protocol: Protocol, *, seed: int = 2026, screened: int = 100, cutoff: date = date(2027, 9, 30)
+) -> SimulatedStudy:
+    rng = random.Random(seed)
+    params = protocol.defaults()
+    results: list[PatientResult] = []
+    subjects: list[Subject] = []
+    for i in range(screened):
+        as_of = date(2025, 1, 6) + timedelta(days=int(i * 540 / screened))
+        record = screening_record(rng, f"SCR{i + 1:03d}", as_of)
+        result = screen_record(record, protocol, params, as_of=as_of)
+        results.append(result)
+        if result.status.value == "eligible":
+            age = int(
+                (as_of - (record.birth_date.low if record.birth_date else as_of)).days // 365.25
+            )
+            ki67 = record.crf.get("ki67-percent")
+            ecog = record.crf.get("ecog")
+            subjects.append(
+                Subject(
+                    subject_id=f"S{len(subjects) + 1:03d}",
+                    sex=record.sex or "",
+                    age=age,
+                    enrolled=as_of,
+                    first_dose=as_of + timedelta(days=7),
+                    primary_site=record.conditions[0].codes[0].code,
+                    grade="G2" if ki67 is not None and float(str(ki67.value)) <= 20 else "G3",
+                    ki67=float(str(ki67.value)) if ki67 else None,
+                    ecog=int(str(ecog.value)) if ecog else None,
+                )
+            )
+    screening = tuple(ScreeningRow(r.patient_id, r.status.value, _reason(r)) for r in results)
+    parts: dict[str, list[Any]] = {
+        k: [] for k in ("doses", "lesions", "assessments", "aes", "labs", "therapies")
+    }
+    final_subjects = [_course(rng, s, cutoff, parts) for s in subjects]
+    study = Study(
+        protocol.id,
+        tuple(final_subjects),
+        tuple(parts["doses"]),
+        tuple(parts["lesions"]),
+        tuple(parts["assessments"]),
+        tuple(parts["aes"]),
+        tuple(parts["labs"]),
+        tuple(parts["therapies"]),
+        screening,
+        source="simulated",
+        metadata={"seed": str(seed), "cutoff": cutoff.isoformat()},
+    )
+    return SimulatedStudy(study, tuple(results))
+
+
+def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[Any]]) -> Subject:
+    assert s.first_dose is not None
+    start = s.first_dose
+    pfs_days = rng.expovariate(math.log(2) / (MEDIAN_PFS_MONTHS * 30.4375))
+    progression = start + timedelta(days=int(pfs_days))
+    survival_after = rng.expovariate(math.log(2) / (24 * 30.4375))
+    death = progression + timedelta(days=int(survival_after))
+    death_date = death if death <= cutoff else None
+    last_contact = min(cutoff, death_date or cutoff)
+    # dosing: 4 cycles every 8 weeks, some stop early or are reduced
+    stop_after = 4 if rng.random() > 0.12 else rng.randint(1, 3)
+    reduced_from = rng.randint(2, 4) if rng.random() < 0.08 else 99
+    for cycle in range(1, stop_after + 1):
+        delay = rng.choice([0, 0, 0, 0, 3, 5, 14]) if cycle > 1 else 0
+        when = start + timedelta(days=56 * (cycle - 1) + delay)
+        if when > min(progression, cutoff):
+            break
+        reduced = cycle >= reduced_from
+        out["doses"].append(
+            Dose(s.subject_id, cycle, when, 3.7 if reduced else 7.4, reduced, delay)
+        )
+    # tumour: baseline, then weeks 16, 24 and every 12 weeks (NETTER-2)
+    targets = [
+        (f"T{i + 1}", rng.random() < 0.2, float(rng.randint(15, 60)))
+        for i in range(rng.randint(1, 4))
+    ]
+    base_day = start - timedelta(days=rng.randint(3, 21))
+    for lid, node, size in targets:
+        out["lesions"].append(
+            LesionMeasurement(
+                s.subject_id,
+                base_day,
+                lid,
+                True,
+                "lymph node" if node else "liver",
+                node,
+                max(size, 15.0) if node else size,
+                None,
+                "CT",
+                5.0,
+                True,
+            )
+        )
+    out["lesions"].append(
+        LesionMeasurement(
+            s.subject_id, base_day, "NT1", False, "bone", False, None, "present", "CT", 5.0, True
+        )
+    )
+    responder = rng.random() < ORR
+    nadir = rng.uniform(-0.8, -0.32) if responder else rng.uniform(-0.28, 0.12)
+    weeks = [16, 24, *range(36, 260, 12)]
+    progressed = False
+    for w in weeks:
+        when = start + timedelta(weeks=w)
+        if when > last_contact or progressed:
+            break
+        frac = min(1.0, w / 24)
+        change = nadir * frac
+        new = "none"
+        if when >= progression:
+            change = nadir + abs(nadir) * 0.1 + 0.45 * (1 + nadir)
+            new = "unequivocal" if rng.random() < 0.5 else "none"
+            progressed = True
+        for lid, node, size in targets:
+            value = round(max(0.0, size * (1 + change)), 1)
+            out["lesions"].append(
+                LesionMeasurement(
+                    s.subject_id,
+                    when,
+                    lid,
+                    True,
+                    "lymph node" if node else "liver",
+                    node,
+                    value,
+                    None,
+                )
+            )
+        status = (
+            "unequivocal_progression"
+            if progressed and new == "none" and rng.random() < 0.3
+            else "present"
+        )
+        out["lesions"].append(
+            LesionMeasurement(s.subject_id, when, "NT1", False, "bone", False, None, status)
+        )
+        out["assessments"].append(AssessmentRow(s.subject_id, when, new))
+    if not progressed and rng.random() < 0.05:
+        out["therapies"].append(
+            Therapy(s.subject_id, min(cutoff, start + timedelta(days=400)), "everolimus")
+        )
+    # labs: nadir values after the doses
+    for term, rate in GRADE34.items():
+        severe = rng.random() < rate
+        value, unit, lln = _lab_nadir(rng, term, severe)
+        out["labs"].append(
+            LabRow(
+                s.subject_id,
+                start + timedelta(days=rng.randint(20, 200)),
+                term,
+                value,
+                unit,
+                None,
+                lln,
+            )
+        )
+    for term, (any_rate, severe_rate) in AE_RATES.items():
+        if rng.random() < any_rate:
+            g = 3 if rng.random() < severe_rate / any_rate else rng.choice([1, 1, 2])
+            onset = start + timedelta(days=rng.randint(1, 120))
+            out["aes"].append(
+                AdverseEvent(
+                    s.subject_id,
+                    term,
+                    g,
+                    onset,
+                    onset + timedelta(days=rng.randint(2, 30)),
+                    g >= 3 and rng.random() < 0.3,
+                    True,
+                )
+            )
+    return Subject(
+        s.subject_id,
+        s.sex,
+        s.age,
+        s.enrolled,
+        s.first_dose,
+        s.primary_site,
+        s.grade,
+        s.ki67,
+        s.ecog,
+        death_date,
+        last_contact,
+        "death" if death_date else ("progression" if progressed else ""),
+    )
+
+
+def _lab_nadir(rng: random.Random, term: str, severe: bool) -> tuple[float, str, float]:
+    """(value, unit, LLN): a grade 3–4 value when ``severe``, else grade 0–2 (CTCAE v5 §5)."""
+    ranges = {
+        "lymphocyte_count_decreased": ((0.05, 0.49), (0.5, 1.4), "10*9/L", 1.0),
+        "white_blood_cell_decreased": ((0.6, 1.9), (2.0, 7.0), "10*9/L", 4.0),
+        "neutrophil_count_decreased": ((0.3, 0.95), (1.0, 5.0), "10*9/L", 2.0),
+        "platelet_count_decreased": ((10.0, 49.0), (50.0, 300.0), "10*9/L", 150.0),
+        "anemia": ((65.0, 79.0), (80.0, 150.0), "g/L", 120.0),
+    }
+    severe_range, mild_range, unit, lln = ranges[term]
+    low, high = severe_range if severe else mild_range
+    return round(rng.uniform(low, high), 2), unit, lln

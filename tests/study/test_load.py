@@ -1,0 +1,100 @@
+"""The study folder: round trip, and bad data give a report naming file, row and field."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from trialkit.protocol import load_protocol
+from trialkit.study import load_study
+from trialkit.study.load import StudyValidationError
+from trialkit.study.simulate import simulate_study
+from trialkit.study.write import write_study
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    study = simulate_study(load_protocol(), seed=7, screened=40).study
+    return write_study(study, tmp_path_factory.mktemp("study"))
+
+
+def _copy(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    target.mkdir()
+    for f in folder.iterdir():
+        (target / f.name).write_text(f.read_text())
+    return target
+
+
+def _append(path: Path, row: dict[str, str]) -> None:
+    with path.open(newline="") as handle:
+        header = next(csv.reader(handle))
+    with path.open("a", newline="") as handle:
+        csv.writer(handle).writerow([row.get(h, "") for h in header])
+
+
+def test_round_trip(folder: Path) -> None:
+    study = load_study(folder)
+    again = simulate_study(load_protocol(), seed=7, screened=40).study
+    assert study.subjects == again.subjects
+    assert study.lesions == again.lesions
+
+
+def test_bad_rows_are_all_reported_with_file_row_field(folder: Path, tmp_path: Path) -> None:
+    copy = _copy(folder, tmp_path)
+    first = load_study(folder).subjects[0]
+    assert first.first_dose is not None
+    death = "2020-01-01"
+    rows = list(csv.DictReader((copy / "subjects.csv").open()))
+    rows[0]["death_date"] = death  # every dose of subject 1 is now after death
+    with (copy / "subjects.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    _append(
+        copy / "doses.csv",
+        {"subject_id": "S999", "cycle": "1", "date": "2026-01-01", "activity_gbq": "7.4"},
+    )
+    _append(
+        copy / "doses.csv",
+        {"subject_id": first.subject_id, "cycle": "x", "date": "01/02/2026", "activity_gbq": "7.4"},
+    )
+    baseline = next(
+        r for r in csv.DictReader((copy / "lesions.csv").open()) if r["visit"] == "baseline"
+    )
+    _append(copy / "lesions.csv", {**baseline, "date": "2000-01-01", "visit": "follow-up"})
+    assessment = next(csv.DictReader((copy / "assessments.csv").open()))
+    _append(copy / "assessments.csv", assessment)
+    with pytest.raises(StudyValidationError) as info:
+        load_study(copy)
+    text = str(info.value)
+    messages = {(p.file, p.field) for p in info.value.problems}
+    assert ("doses.csv", "subject_id") in messages  # unknown subject
+    assert ("doses.csv", "date") in messages  # after death, and not a date
+    assert ("doses.csv", "cycle") in messages
+    assert ("lesions.csv", "date") in messages  # scan before baseline
+    assert ("assessments.csv", "date") in messages  # duplicate assessment
+    assert "after death" in text
+    assert "unknown subject 'S999'" in text
+    assert "before the baseline" in text
+    assert "duplicate assessment" in text
+
+
+def test_report_command_exits_2_on_bad_data(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trialkit.cli.main import main
+
+    copy = _copy(folder, tmp_path)
+    _append(
+        copy / "labs.csv",
+        {"subject_id": "S001", "date": "2026-01-01", "lab": "headache", "value": "1", "unit": "1"},
+    )
+    assert main(["report", str(copy), "--out", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert "labs.csv row" in err
+    assert "unknown CTCAE term 'headache'" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r.html").exists()
