@@ -98,3 +98,60 @@ def test_report_command_exits_2_on_bad_data(
     assert "unknown CTCAE term 'headache'" in err
     assert "Traceback" not in err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_labs_from_fhir_join_the_study(folder: Path, tmp_path: Path) -> None:
+    import json
+
+    copy = _copy(folder, tmp_path)
+    subject = load_study(folder).subjects[0]
+    fhir = copy / "fhir"
+    fhir.mkdir()
+
+    def obs(rid: str, value: float, unit: str, status: str = "final") -> dict[str, object]:
+        return {
+            "resourceType": "Observation",
+            "id": rid,
+            "status": status,
+            "code": {"coding": [{"system": "http://loinc.org", "code": "731-0"}]},
+            "subject": {"reference": f"Patient/{subject.subject_id}"},
+            "effectiveDateTime": "2026-02-01",
+            "valueQuantity": {
+                "value": value,
+                "unit": unit,
+                "system": "http://unitsofmeasure.org",
+                "code": unit,
+            },
+            "referenceRange": [
+                {
+                    "low": {
+                        "value": 1000,
+                        "unit": "/uL",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "/uL",
+                    }
+                }
+            ],
+        }
+
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": subject.subject_id}},
+            {"resource": obs("lym1", 400, "/uL")},
+            {"resource": obs("lym2", 300, "/uL", status="preliminary")},
+        ],
+    }
+    (fhir / "labs.json").write_text(json.dumps(bundle))
+    with pytest.raises(StudyValidationError) as info:
+        load_study(copy)  # the preliminary result is reported, not used
+    assert any("Observation/lym2" in p.file for p in info.value.problems)
+    bundle["entry"] = bundle["entry"][:2]
+    (fhir / "labs.json").write_text(json.dumps(bundle))
+    study = load_study(copy)
+    row = next(r for r in study.labs if r.subject_id == subject.subject_id and r.value == 400)
+    assert (row.lab, row.unit, row.lln) == ("lymphocyte_count_decreased", "/uL", 1000)
+    from trialkit.ctcae import grade
+
+    assert grade(row.lab, row.value, row.unit, lln=row.lln).grade == 3  # 0.4 ×10⁹/L

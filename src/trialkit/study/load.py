@@ -147,6 +147,15 @@ def load_study(folder: Path, protocol_id: str = "nct05894486") -> Study:
     labs: list[LabRow] = table("labs", _lab)
     therapies: list[Therapy] = table("therapies", _therapy)
     screening: list[ScreeningRow] = table("screening", _screening)
+    if (folder / "fhir").is_dir():
+        from trialkit.study.fhir_labs import fhir_labs
+
+        more, fhir_problems = fhir_labs(folder / "fhir", {s.subject_id for s in subjects})
+        labs += more
+        problems += [
+            Problem(f"fhir/{resource}", 0, field, message)
+            for resource, field, message in fhir_problems
+        ]
     _cross_check(folder, subjects, doses, lesions, assessments, aes, labs, therapies, problems)
     if problems:
         raise StudyValidationError(problems)
