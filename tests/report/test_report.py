@@ -4,7 +4,6 @@ the demo is reproducible."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -32,24 +31,12 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_report(study, tmp_path_factory.mktemp("report") / "report.html").html
 
 
-def _chromium() -> str:
-    binary = shutil.which("chromium")
-    assert binary, "chromium is installed by make setup-system (scripts/system-packages.txt)"
-    return binary
-
-
 def test_headless_chromium_sees_every_section_and_figure(report: Path) -> None:
     with tempfile.TemporaryDirectory() as profile:
         dom = subprocess.run(
             [
-                _chromium(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                chromium(),
+                *HEADLESS_FLAGS,
                 f"--user-data-dir={profile}",
                 "--dump-dom",
                 report.as_uri(),

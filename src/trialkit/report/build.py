@@ -183,6 +183,25 @@ def _baseline(study: Study) -> list[tuple[str, str]]:
     ]
 
 
+# Debian's Chromium, headless, with nothing that reaches for the network (a closed machine).
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def chromium() -> str:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        raise InputError("this needs the chromium browser (make setup-system installs it)")
+    return binary
+
+
 def render_pdf(html: Path, pdf: Path) -> Path:
     """Print the HTML to PDF with headless Chromium (Debian's ``chromium``)."""
     binary = shutil.which("chromium") or shutil.which("chromium-browser")

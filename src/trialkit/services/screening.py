@@ -75,10 +75,7 @@ def screen_records(
     overrides: Mapping[str, str] | None = None,
 ) -> ScreeningRun:
     proto, params, as_of = prepare(protocol, overrides or {}, as_of, first_dose)
-    results = tuple(
-        screen_record(r, proto, params, as_of=as_of, first_dose=first_dose) for r in records
-    )
-    return ScreeningRun(proto, params, as_of, results)
+    return _screen(records, proto, params, as_of, first_dose)
 
 
 def screen_paths(
@@ -96,6 +93,16 @@ def screen_paths(
     records = load_records(
         list(paths), timezone=str(params["timezone"]), questionnaire_url=proto.questionnaire_url
     )
+    return _screen(records, proto, params, as_of, first_dose)
+
+
+def _screen(
+    records: Sequence[PatientRecord],
+    proto: Protocol,
+    params: dict[str, ParamValue],
+    as_of: date,
+    first_dose: date | None,
+) -> ScreeningRun:
     results = tuple(
         screen_record(r, proto, params, as_of=as_of, first_dose=first_dose) for r in records
     )
