@@ -12,6 +12,7 @@ import pytest
 
 from trialkit.protocol import load_protocol
 from trialkit.report import build_report, render_pdf
+from trialkit.report.build import HEADLESS_FLAGS, chromium
 from trialkit.study.simulate import simulate_study
 
 SECTIONS = ["design", "consort", "baseline", "efficacy", "safety", "parameters", "software"]
