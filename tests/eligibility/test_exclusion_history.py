@@ -251,6 +251,31 @@ def test_ex18_other_malignancy_resolved_more_than_five_years_ago() -> None:
     assert status(record(conditions=(liver_spread,)), "EX18") == "not_met"
 
 
+def test_ex18_bronchial_carcinoid_is_another_malignancy_gep_net_is_not() -> None:
+    bronchial = ConditionFact(
+        "Condition/lung", (Code(ICD10CM, "C7A.090"),), "active", "confirmed", None, None
+    )
+    assert status(record(conditions=(bronchial,)), "EX18") == "unknown"  # CRF says none: conflict
+    rectal = ConditionFact(
+        "Condition/rectum", (Code(ICD10CM, "C7A.026"),), "active", "confirmed", None, None
+    )
+    assert status(record(conditions=(rectal,)), "EX18") == "not_met"  # a GEP-NET, not "other"
+
+
+def test_ex9_biopsy_is_not_local_therapy() -> None:
+    from dataclasses import replace
+
+    biopsy = ProcedureFact(
+        "Procedure/b1",
+        (Code(SNOMED, "387713003", "Surgical procedure"),),
+        "completed",
+        DateSpan.day(AS_OF - timedelta(days=5)),
+        text="Core needle biopsy of liver",
+    )
+    rec = replace(record(crf={"planned-first-dose-date": FIRST_DOSE}), procedures=(biopsy,))
+    assert status(rec, "EX9") == "not_met"
+
+
 def test_ex19_allergy_by_text() -> None:
     from dataclasses import replace
 

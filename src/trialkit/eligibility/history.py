@@ -231,8 +231,9 @@ def evaluate_procedure(node: n.ProcedureDone, ctx: EvalContext) -> Verdict:
         match = value_set.matches_any(p.codes + p.category_codes)
         if match is None:
             continue
-        if match in p.category_codes and "biopsy" in (p.text or "").lower():
-            continue  # EX9: surgery except biopsy
+        described = " ".join([p.text or ""] + [c.display or "" for c in p.codes]).lower()
+        if "biopsy" in described:
+            continue  # EX9: surgery except biopsy (a biopsy is never local therapy here)
         ev = Evidence(
             p.source,
             node.value_set,
