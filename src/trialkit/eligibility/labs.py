@@ -236,7 +236,7 @@ def _judge(node: n.Lab, ctx: EvalContext, element: Element, m: Measurement) -> V
                 (f"the ULN for {label}",),
             )
         evidence = replace(evidence, uln=_num(uln), uln_source=uln_source)
-        threshold = float(f"{comparison.uln_multiple * uln:.12g}")
+        threshold = round(comparison.uln_multiple * uln, 9)  # as units._tidy
         described = f"{comparison.uln_multiple:g} × ULN {_num(uln)} = {_num(threshold)}"
     else:
         assert comparison.value is not None

@@ -122,10 +122,11 @@ def _via_molar_mass(
 def _tidy(x: float) -> float:
     """Drop binary floating-point noise (75000/mm3 is 75, not 75.00000000000001).
 
-    Twelve significant digits are far beyond any laboratory's precision, and
-    keep threshold comparisons at the exact boundary honest.
+    Nine decimal places are far beyond any laboratory's precision, keep threshold
+    comparisons at the exact boundary honest, and are what every SQL engine's
+    ``round(x, 9)`` reproduces, so population screening converts identically.
     """
-    return float(f"{x:.12g}")
+    return round(x, 9)
 
 
 def is_convertible(unit: str | None, target: str, *, analyte: str | None = None) -> bool:
