@@ -101,6 +101,23 @@ def convert(
         raise UnitError(f"cannot convert {source!r} to {target!r}") from exc
 
 
+def _via_molar_mass_raw(
+    quantity: Any, dst: Any, source: str, target: str, analyte: str | None
+) -> float:
+    if analyte is None or analyte not in MOLAR_MASS_G_PER_MOL:
+        raise UnitError(f"cannot convert {source!r} to {target!r}")
+    molar_mass = MOLAR_MASS_G_PER_MOL[analyte] * _parse("g/mol")
+    mass_conc = _parse("g/L").dimensionality
+    subst_conc = _parse("mol/L").dimensionality
+    if quantity.dimensionality == mass_conc and dst.dimensionality == subst_conc:
+        converted = quantity / molar_mass
+    elif quantity.dimensionality == subst_conc and dst.dimensionality == mass_conc:
+        converted = quantity * molar_mass
+    else:
+        raise UnitError(f"cannot convert {source!r} to {target!r}")
+    return float(converted.to(dst).magnitude / dst.magnitude)
+
+
 def _via_molar_mass(
     quantity: Any, dst: Any, source: str, target: str, analyte: str | None
 ) -> float:
@@ -127,6 +144,41 @@ def _tidy(x: float) -> float:
     ``round(x, 9)`` reproduces, so population screening converts identically.
     """
     return round(x, 9)
+
+
+def conversion_factor(
+    unit: str | None,
+    target: str,
+    *,
+    analyte: str | None = None,
+    iu_factor: float | None = None,
+) -> float:
+    """The exact multiplier from ``unit`` to ``target`` (no rounding). Every conversion here is
+    linear, so a relational engine converts ``value × factor`` and rounds as ``convert`` does."""
+    scale = 1e6  # any value works; a large one keeps the division exact to double precision
+    source = unit.strip() if unit is not None else None
+    if _is_dimensionless(target) or (
+        _ENZYME_SPELLINGS.get(target) == "U/L" and source in _ENZYME_SPELLINGS
+    ):
+        convert(
+            1, unit, target, analyte=analyte, iu_factor=iu_factor
+        )  # raises when not convertible
+        return 1.0
+    amount = scale * (
+        iu_factor if iu_factor is not None and source and source.startswith("[IU]") else 1.0
+    )
+    source_unit = "1" + source[len("[IU]") :] if amount != scale and source else source
+    if source_unit is None or source_unit == "":
+        raise UnitError(f"no unit recorded; {target} needed")
+    quantity = amount * _parse(source_unit)
+    dst = _parse(target)
+    try:
+        if quantity.dimensionality == dst.dimensionality:
+            return float(quantity.to(dst).magnitude / dst.magnitude) / scale
+    except Exception as exc:
+        raise UnitError(f"cannot convert {source!r} to {target!r}") from exc
+    value = _via_molar_mass_raw(quantity, dst, source_unit, target, analyte)
+    return value / scale
 
 
 def is_convertible(unit: str | None, target: str, *, analyte: str | None = None) -> bool:

@@ -1,0 +1,1 @@
+"""Population screening: the protocol's criteria compiled to relational queries (ibis)."""
