@@ -92,7 +92,7 @@ class Compiler:
         return ibis.literal(False) if self.params["ehr_absence_is_negative"] else NULL_BOOL
 
     def _anchors(self) -> ir.Table:
-        """Per patient: first dose (fd) and advanced-disease date (ad), as the evaluator has them."""
+        """Per patient: first dose (fd) and advanced-disease date (ad), as the evaluator does."""
         pts = self.t["patient"].select("pid")
         crf = self.t["crf"]
         fd_source = self.p.anchors.get("first_dose")
