@@ -30,11 +30,19 @@ def load_records(
     for path in paths:
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.name.endswith((".ndjson", ".ndjson.gz")))
-            if not files:
-                raise InputError("folder holds no .ndjson files", source=str(path))
-            records += load_ndjson(
-                files, timezone=timezone, questionnaire_url=questionnaire_url, source=str(path)
-            )
+            bundles = sorted(p for p in path.iterdir() if p.suffix == ".json")
+            if files:
+                records += load_ndjson(
+                    files, timezone=timezone, questionnaire_url=questionnaire_url, source=str(path)
+                )
+            elif bundles:  # a folder of one-patient Bundles
+                records += load_records(
+                    bundles, timezone=timezone, questionnaire_url=questionnaire_url
+                )
+            else:
+                raise InputError(
+                    "folder holds no .ndjson files and no .json Bundles", source=str(path)
+                )
         elif path.name.endswith((".ndjson", ".ndjson.gz")):
             records += load_ndjson(
                 [path], timezone=timezone, questionnaire_url=questionnaire_url, source=str(path)

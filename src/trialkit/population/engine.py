@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from trialkit.errors import InputError
 from trialkit.population.compile import Compiler
 from trialkit.protocol.model import ParamValue, Protocol
 
@@ -62,6 +63,14 @@ def screen_population(
         ]
         return sorted(set(units_found), key=lambda u: (u is None, u or ""))
 
+    patients = tables["patient"]
+    counts = con.execute(patients.aggregate(n=patients.count(), distinct=patients.pid.nunique()))
+    if int(counts["n"][0]) != int(counts["distinct"][0]):
+        raise InputError(
+            f"duplicate patient ids: {int(counts['n'][0]) - int(counts['distinct'][0])} "
+            "records share an id with another; one record per patient is needed",
+            field="patient id",
+        )
     compiler = Compiler(protocol, params, as_of, first_dose, tables, units)
     criteria = {c.id: compiler.compile(c.rule) for c in protocol.criteria}
     wide = tables["patient"].select("pid")
