@@ -95,9 +95,6 @@ def funnel_figure(f: Funnel, ax: Any = None) -> Any:
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     ax.set_xlabel("Patients remaining")
-    ax.set_title(
-        f"Attrition funnel: {f.screened} screened → {f.eligible} eligible, {f.incomplete} incomplete",
-        loc="left",
-        fontsize=10,
-    )
+    summary = f"{f.screened} screened → {f.eligible} eligible, {f.incomplete} incomplete"
+    ax.set_title(f"Attrition funnel: {summary}", loc="left", fontsize=10)
     return ax
