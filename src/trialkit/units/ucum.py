@@ -121,19 +121,7 @@ def _via_molar_mass_raw(
 def _via_molar_mass(
     quantity: Any, dst: Any, source: str, target: str, analyte: str | None
 ) -> float:
-    if analyte is None or analyte not in MOLAR_MASS_G_PER_MOL:
-        raise UnitError(f"cannot convert {source!r} to {target!r}")
-    # quantities from from_ucum() live in ucumvert's own registry: build these there too
-    molar_mass = MOLAR_MASS_G_PER_MOL[analyte] * _parse("g/mol")
-    mass_conc = _parse("g/L").dimensionality
-    subst_conc = _parse("mol/L").dimensionality
-    if quantity.dimensionality == mass_conc and dst.dimensionality == subst_conc:
-        converted = quantity / molar_mass
-    elif quantity.dimensionality == subst_conc and dst.dimensionality == mass_conc:
-        converted = quantity * molar_mass
-    else:
-        raise UnitError(f"cannot convert {source!r} to {target!r}")
-    return _tidy(float(converted.to(dst).magnitude / dst.magnitude))
+    return _tidy(_via_molar_mass_raw(quantity, dst, source, target, analyte))
 
 
 def _tidy(x: float) -> float:
