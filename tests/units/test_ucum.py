@@ -94,3 +94,33 @@ def test_conversion_is_monotone(a: float, b: float) -> None:
 def test_conversion_is_linear_in_the_value(value: float) -> None:
     assert math.isclose(convert(value, "g/dL", "g/L"), 10 * value, rel_tol=1e-9, abs_tol=1e-9)
     assert math.isclose(convert(value, "/uL", "10*9/L"), value / 1000, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@given(
+    finite,
+    st.sampled_from(
+        [
+            ("mg/dL", "umol/L", "creatinine", None),
+            ("mg/dL", "mmol/L", "glucose", None),
+            ("umol/L", "mg/dL", "bilirubin", None),
+            ("g/dL", "g/L", None, None),
+            ("/mm3", "10*9/L", None, None),
+            ("[IU]/mL", "{copies}/mL", None, 5.4),
+            ("IU/L", "U/L", None, None),
+            ("{INR}", "1", None, None),
+            ("[lb_av]", "kg", None, None),
+            ("min", "s", None, None),
+        ]
+    ),
+)
+def test_conversion_factor_times_value_is_the_conversion(
+    value: float, case: tuple[str, str, str | None, float | None]
+) -> None:
+    """The population path converts value × factor, rounded like convert (9 decimals)."""
+    from trialkit.units.ucum import conversion_factor
+
+    unit, target, analyte, iu = case
+    factor = conversion_factor(unit, target, analyte=analyte, iu_factor=iu)
+    assert round(value * factor, 9) == pytest.approx(
+        convert(value, unit, target, analyte=analyte, iu_factor=iu), abs=2e-9, rel=1e-12
+    )
