@@ -18,7 +18,10 @@ from trialkit.services.screening import parse_overrides
 
 @app.command("cohort")
 def cohort(
-    sources: list[Path] = typer.Argument(..., help="FHIR R4 Bundles or Bulk FHIR NDJSON folders."),
+    sources: list[Path] = typer.Argument(
+        ...,
+        help="FHIR R4 Bundles, Bulk FHIR NDJSON folders, or one OMOP CDM v5.4 folder.",
+    ),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) or spark."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Screening date YYYY-MM-DD (default today)."
@@ -51,7 +54,7 @@ def cohort(
         )
     f = run.funnel
     if fmt == "json":
-        typer.echo(json.dumps(f.to_json(), indent=2))
+        typer.echo(json.dumps({**f.to_json(), "data_quality_warnings": run.data_quality}, indent=2))
         return
     table = Table(
         "criterion",
@@ -73,6 +76,8 @@ def cohort(
         )
     console.print(table)
     console.print(f"eligible {f.eligible} · incomplete {f.incomplete} · ineligible {f.ineligible}")
+    for what, count in run.data_quality.items():
+        console.print(f"[yellow]data-quality warning:[/] {count} × {what}")
     if f.near_misses:
         console.print(
             "Near misses (blocked by exactly one criterion): "

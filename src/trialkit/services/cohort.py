@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from trialkit.errors import InputError
 from trialkit.population.engine import PopulationResult, connect, load_tables, screen_population
 from trialkit.population.funnel import Funnel, funnel, funnel_figure
+from trialkit.population.omop import load_omop
 from trialkit.population.staging import records_to_tables
 from trialkit.protocol import Protocol
 from trialkit.services.screening import prepare
@@ -27,6 +28,7 @@ class CohortRun:
     result: PopulationResult
     funnel: Funnel
     written: tuple[Path, ...]
+    data_quality: dict[str, int]  # counted warnings of the source
 
 
 def run_cohort(
@@ -43,18 +45,24 @@ def run_cohort(
     from trialkit.fhir import load_records
 
     proto, params, as_of = prepare(protocol, overrides or {}, as_of, first_dose)
-    records = load_records(
-        list(paths), timezone=str(params["timezone"]), questionnaire_url=proto.questionnaire_url
-    )
-    seen: dict[str, str] = {}
-    for r in records:
-        if r.patient_id in seen:
-            raise InputError(
-                f"duplicate patient id {r.patient_id!r} (also in {seen[r.patient_id]}); "
-                "a population needs one record per patient",
-                source=r.source_file,
-            )
-        seen[r.patient_id] = r.source_file
+    warnings: dict[str, int] = {}
+    if len(paths) == 1 and is_omop(paths[0]):
+        source = load_omop(paths[0])
+        staged, warnings = source.tables, source.warnings
+    else:
+        records = load_records(
+            list(paths), timezone=str(params["timezone"]), questionnaire_url=proto.questionnaire_url
+        )
+        seen: dict[str, str] = {}
+        for r in records:
+            if r.patient_id in seen:
+                raise InputError(
+                    f"duplicate patient id {r.patient_id!r} (also in {seen[r.patient_id]}); "
+                    "a population needs one record per patient",
+                    source=r.source_file,
+                )
+            seen[r.patient_id] = r.source_file
+        staged = records_to_tables(records)
     spark = None
     if engine == "spark":
         from trialkit.population.spark import spark_session
@@ -63,7 +71,7 @@ def run_cohort(
     con = connect(engine, spark)
     result = screen_population(
         con,
-        load_tables(con, records_to_tables(records)),
+        load_tables(con, staged),
         proto,
         params,
         as_of=as_of,
@@ -73,7 +81,15 @@ def run_cohort(
     written: list[Path] = []
     if out is not None:
         written = _write(out, result, f, proto)
-    return CohortRun(proto, as_of, engine, result, f, tuple(written))
+    return CohortRun(proto, as_of, engine, result, f, tuple(written), warnings)
+
+
+def is_omop(path: Path) -> bool:
+    """A folder holding an OMOP ``person`` table (CSV or Parquet)."""
+    return path.is_dir() and any(
+        (path / name).exists()
+        for name in ("person.csv", "PERSON.csv", "person.parquet", "PERSON.parquet")
+    )
 
 
 def _write(out: Path, result: PopulationResult, f: Funnel, proto: Protocol) -> list[Path]:
