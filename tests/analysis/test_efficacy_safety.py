@@ -112,6 +112,8 @@ def test_orr_counts_confirmed_responses_with_exact_interval() -> None:
     ]
     e = analyse_efficacy(study_of(*parts))
     assert e.evaluable == 3
+    assert e.orr is not None
+    assert e.dcr is not None
     assert e.orr.estimate == pytest.approx(1 / 3)
     assert round(e.orr.lower, 4) == 0.0084  # Clopper–Pearson 1/3 (R: binom.test(1, 3))
     assert round(e.orr.upper, 4) == 0.9057

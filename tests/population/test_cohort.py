@@ -11,7 +11,8 @@ import pytest
 
 from trialkit.cli.main import main
 from trialkit.fhir import load_records
-from trialkit.population.engine import connect, load_tables, screen_population
+from trialkit.population.backend import connect
+from trialkit.population.engine import load_tables, screen_population
 from trialkit.population.staging import records_to_tables
 from trialkit.protocol import load_protocol
 from trialkit.services.screening import screen_paths

@@ -2,14 +2,17 @@
 
 Thousands of generated records with edge cases, plus the real Synthea records and the
 bundled examples, go through the in-memory evaluator and the compiled relational
-queries on DuckDB; the statuses must be identical.
+queries on DuckDB and on Spark (local mode, a real JVM); the statuses must be identical.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +21,8 @@ from tests.population.generate import random_record
 from trialkit.eligibility.screening import screen_record
 from trialkit.fhir import load_records
 from trialkit.model.record import PatientRecord
-from trialkit.population.engine import connect, load_tables, screen_population
+from trialkit.population.backend import connect
+from trialkit.population.engine import load_tables, screen_population
 from trialkit.population.staging import records_to_tables
 from trialkit.protocol import load_protocol
 from trialkit.protocol.loader import resolve_parameters
@@ -33,9 +37,10 @@ def _differences(
     as_of: date,
     first_dose: date | None = None,
     overrides: dict[str, str] | None = None,
+    con: Any = None,
 ) -> list[tuple[str, str, str, str]]:
     params = resolve_parameters(PROTOCOL, overrides or {})
-    con = connect("duckdb")
+    con = con or connect("duckdb")
     population = screen_population(
         con,
         load_tables(con, records_to_tables(records)),
@@ -87,11 +92,41 @@ def test_first_dose_given_agrees(generated: list[PatientRecord]) -> None:
     assert _differences(generated[:800], AS_OF, first_dose=FIRST_DOSE)[:10] == []
 
 
-def test_real_synthea_and_example_records_agree() -> None:
+def _real_records() -> list[PatientRecord]:
     records = load_records(sorted(SHARED.glob("*.json")) + sorted(EXAMPLES.glob("*.json")))
-    records = [
-        r if i < 10 else __import__("dataclasses").replace(r, patient_id=f"example-{i}")
+    return [
+        r if i < 10 else dataclasses.replace(r, patient_id=f"example-{i}")
         for i, r in enumerate(records)
     ]
+
+
+def test_real_synthea_and_example_records_agree() -> None:
+    records = _real_records()
     assert _differences(records, date(2026, 11, 24))[:10] == []
     assert _differences(records[:10], date(2021, 6, 1))[:10] == []
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A real local Spark (JVM from scripts/system-packages.txt); no skip if it is missing."""
+    from trialkit.population.spark import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.mark.slow
+def test_five_thousand_generated_patients_agree_on_spark(
+    generated: list[PatientRecord], spark: Any
+) -> None:
+    assert _differences(generated, AS_OF, con=connect("spark", spark))[:10] == []
+
+
+@pytest.mark.slow
+def test_real_records_and_first_dose_agree_on_spark(
+    generated: list[PatientRecord], spark: Any
+) -> None:
+    con = connect("spark", spark)
+    assert _differences(_real_records(), date(2026, 11, 24), con=con)[:10] == []
+    assert _differences(generated[:300], AS_OF, first_dose=FIRST_DOSE, con=con)[:10] == []

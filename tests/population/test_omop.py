@@ -7,11 +7,12 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from trialkit.cli.main import main
 from trialkit.errors import InputError
-from trialkit.population.omop import load_omop
+from trialkit.population.omop import stage_omop
 
 ZIP = Path(__file__).resolve().parents[3] / "shared/data/omop-synthea27nj/Synthea27Nj_5.4.zip"
 
@@ -26,14 +27,16 @@ def eunomia(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_eunomia_loads_with_codes_resolved_through_concept(eunomia: Path) -> None:
-    source = load_omop(eunomia)
+def test_eunomia_loads_with_codes_resolved_through_concept(eunomia: Path, tmp_path: Path) -> None:
+    staged = stage_omop(eunomia, tmp_path / "staging")
     persons = sum(1 for _ in (eunomia / "PERSON.csv").open()) - 1
-    assert source.tables["patient"].num_rows == persons
-    systems = set(source.tables["measurement_code"].column("system").to_pylist())
+    assert staged.persons == persons
+    assert pq.read_table(staged.folder / "patient.parquet").num_rows == persons
+    systems = set(pq.read_table(staged.folder / "measurement.parquet").column("system").to_pylist())
     assert "http://loinc.org" in systems
     # the stack notes: 7.7 % of numeric measurements carry unit_concept_id 0 — counted, not hidden
-    assert source.warnings["measurement unit_concept_id 0 (unit_source_value used)"] > 0
+    messages = pq.read_table(staged.folder / "warning.parquet").column("message").to_pylist()
+    assert messages.count("unit_concept_id 0: unit_source_value used") > 0
 
 
 def test_cohort_on_eunomia_reports_a_funnel(
@@ -53,7 +56,7 @@ def test_bad_omop_sources(
     shutil.copytree(eunomia, broken)
     (broken / "MEASUREMENT.csv").unlink()
     with pytest.raises(InputError, match="measurement not found"):
-        load_omop(broken)
+        stage_omop(broken, tmp_path / "s1")
     duplicated = tmp_path / "duplicated"
     shutil.copytree(eunomia, duplicated)
     lines = (duplicated / "PERSON.csv").read_text().splitlines()
@@ -68,5 +71,5 @@ def test_bad_omop_sources(
     (wrong_type / "PERSON.csv").write_text(
         "\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n"
     )
-    with pytest.raises(InputError, match="OMOP tables unreadable"):
-        load_omop(wrong_type)
+    with pytest.raises(InputError, match="year_of_birth"):
+        stage_omop(wrong_type, tmp_path / "s2")

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from trialkit.analysis.binomial import Interval, clopper_pearson
-from trialkit.analysis.survival import KMResult, kaplan_meier
+from trialkit.analysis.binomial import Proportion
+from trialkit.analysis.rates import BestResponse, summarise_responses
+from trialkit.analysis.survival import KMResult, km
 from trialkit.dosing import DosingParameters
 from trialkit.recist import RecistResult, evaluate, parse_recist
 from trialkit.recist.model import NE
@@ -48,8 +49,8 @@ class TimeToEvent:
 class Efficacy:
     responses: tuple[SubjectResponse, ...]
     evaluable: int
-    orr: Interval
-    dcr: Interval
+    orr: Proportion | None  # None: no evaluable subject
+    dcr: Proportion | None
     pfs: tuple[TimeToEvent, ...]
     os: tuple[TimeToEvent, ...]
     dor: tuple[TimeToEvent, ...]
@@ -200,19 +201,19 @@ def analyse_efficacy(
             assert s.first_dose is not None
             offset = months(s.first_dose, r.response_date)
             dor.append(TimeToEvent(s.subject_id, max(p.months - offset, 0.0), p.event, p.rule))
-    n = len(responses)
-    responders = sum(1 for x in responses if x.recist.confirmed)
-    controlled = sum(
-        1
-        for x in responses
-        if x.recist.best_overall_response in ("CR", "PR", "SD", "non-CR/non-PD")
+    rates = (
+        summarise_responses(
+            [BestResponse(x.recist.best_overall_response, x.recist.confirmed) for x in responses]
+        )
+        if responses
+        else None
     )
     os_times = [os_for(s) for s in treated]
     return Efficacy(
         responses=tuple(responses),
-        evaluable=n,
-        orr=clopper_pearson(responders, n) if n else clopper_pearson(0, 1),
-        dcr=clopper_pearson(controlled, n) if n else clopper_pearson(0, 1),
+        evaluable=len(responses),
+        orr=rates.orr if rates else None,
+        dcr=rates.dcr if rates else None,
         pfs=tuple(pfs),
         os=tuple(os_times),
         dor=tuple(dor),
@@ -225,7 +226,7 @@ def analyse_efficacy(
 def _km(times: Sequence[TimeToEvent], conf_type: str) -> KMResult | None:
     if not times:
         return None
-    return kaplan_meier(
+    return km(
         [t.months for t in times],
         [t.event for t in times],
         conf_type=conf_type,

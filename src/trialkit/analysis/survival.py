@@ -1,18 +1,32 @@
-"""Kaplan–Meier estimation with Greenwood variance, three CI transforms, median and
-Brookmeyer–Crowley interval, landmark rates and numbers at risk (clinical-facts §10).
+"""Kaplan–Meier estimation as R's ``survival`` package computes it (clinical-facts §10).
 
-The product-limit curve and the at-risk table come from lifelines; the
-confidence bands are computed here for the three transforms R's ``survfit``
-offers (``plain``, ``log``, ``log-log``; lifelines only has log-log). The
-median follows R and SAS: the first time the curve drops below 0.5, or — where
-it equals 0.5 over a flat stretch — the midpoint of that stretch. The median's
-interval applies the same rule to the confidence bands (Brookmeyer–Crowley as
-R's ``quantile.survfit`` computes it).
+- Product-limit curve and risk table: lifelines' ``KaplanMeierFitter``, which
+  gives the same S(t) as R's ``survfit`` (checked on random data in the tests).
+- Standard error: Greenwood, Var(log S) = Σ d / (n (n − d)) (survfitKM).
+- Pointwise bands for S(t), transform a parameter: ``plain`` S ± z·se(S),
+  ``log`` exp(log S ± z·se(log S)), ``log-log`` exp(−exp(log(−log S) ± z·se/log S))
+  — R's ``survfit_confint``: plain limits truncated to [0, 1], log upper limit
+  to 1, and no limit (``None``, R's NA) where S = 0, nor for log-log where S = 1.
+  lifelines only has log-log ("exponential Greenwood"); the other two are here.
+- Median and its Brookmeyer–Crowley interval: R's ``quantile.survfit``. The
+  median is the first time S(t) < 0.5; where S(t) equals 0.5 (within
+  √machine-ε) over a stretch, the midpoint of that stretch (R and SAS). The
+  interval applies the same rule to the bands: the set of t whose pointwise
+  interval contains 0.5 runs from where the lower band reaches 0.5 to where
+  the upper band does; ``None`` means not reached (NR). Where the curve ends at
+  exactly 0.5, R takes the midpoint of the time it got there and the last
+  follow-up; so does trialkit.
+- Landmark rates: S(t) and its band at the last time ≤ t, with the number at
+  risk at t (R ``summary(fit, times = t)``); not estimable (``None``) past the
+  last follow-up unless the curve has reached 0 (R ``extend = TRUE``).
+
+Times are in any one unit (trialkit passes months).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,27 +36,30 @@ from scipy.stats import norm
 from trialkit.errors import InputError
 
 CONF_TYPES = ("log-log", "log", "plain")
-_TOL = 1e-9
+# R: quantile.survfit(tolerance = sqrt(.Machine$double.eps))
+R_TOLERANCE = math.sqrt(sys.float_info.epsilon)
 
 
 @dataclass(frozen=True)
 class KMRow:
+    """One distinct observed time (event or censoring), as a row of R's ``survfit``."""
+
     time: float
     n_at_risk: int
     n_events: int
     n_censored: int
     survival: float
-    std_err: float  # standard error of S(t) (Greenwood)
-    lower: float
-    upper: float
+    std_err: float | None  # Greenwood standard error of S(t); None where R gives NaN (S = 0)
+    lower: float | None  # pointwise band; None where R gives NA
+    upper: float | None
 
 
 @dataclass(frozen=True)
 class Landmark:
     time: float
-    survival: float
-    lower: float
-    upper: float
+    survival: float | None  # None: past the last follow-up, not estimable
+    lower: float | None
+    upper: float | None
     n_at_risk: int
 
 
@@ -50,7 +67,7 @@ class Landmark:
 class KMResult:
     table: tuple[KMRow, ...]
     median: float | None  # None: not reached
-    median_lower: float | None
+    median_lower: float | None  # None: not reached
     median_upper: float | None  # None: not reached (NR)
     conf_type: str
     confidence: float
@@ -58,115 +75,181 @@ class KMResult:
     n: int
     events: int
 
-    def at_risk(self, times: Sequence[float], all_times: Sequence[float]) -> list[int]:
-        return [sum(1 for t in all_times if t >= x) for x in times]
+    def at_risk(self, time: float) -> int:
+        """Number at risk at ``time``: subjects whose follow-up is ≥ ``time``."""
+        for row in self.table:
+            if row.time >= time:
+                return row.n_at_risk
+        return 0
 
 
-def _bands(
-    s: np.ndarray, var_log: np.ndarray, z: float, conf_type: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise limits of S(t); ``var_log`` is the Greenwood sum Σ d/(n(n−d)) = Var(log S)."""
-    se_log = np.sqrt(var_log)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "plain":
-            se = s * se_log
-            lower, upper = s - z * se, s + z * se
-        elif conf_type == "log":
-            lower, upper = s * np.exp(-z * se_log), s * np.exp(z * se_log)
-        else:  # log-log, as R: exp(−exp(log(−log S) ± z·se/log S))
-            loglog = np.log(-np.log(s))
-            se2 = se_log / np.log(s)
-            lower = np.exp(-np.exp(loglog - z * se2))
-            upper = np.exp(-np.exp(loglog + z * se2))
-            done = (s <= 0) | (s >= 1)
-            lower = np.where(done, s, lower)
-            upper = np.where(done, s, upper)
-    return np.clip(np.nan_to_num(lower, nan=0.0), 0, 1), np.clip(
-        np.nan_to_num(upper, nan=1.0), 0, 1
-    )
-
-
-def quantile_time(times: Sequence[float], curve: Sequence[float], p: float = 0.5) -> float | None:
-    """First time the step curve drops below ``p``; the midpoint of a flat stretch at ``p``."""
-    for i, value in enumerate(curve):
-        if abs(value - p) <= _TOL:
-            later = [t for t, v in zip(times[i + 1 :], curve[i + 1 :], strict=True) if v < p - _TOL]
-            if not later:
-                return None
-            return (times[i] + later[0]) / 2
-        if value < p - _TOL:
-            return float(times[i])
-    return None
-
-
-def kaplan_meier(
-    durations: Sequence[float],
+def km(
+    times: Sequence[float],
     events: Sequence[bool | int],
     *,
     conf_type: str = "log-log",
     confidence: float = 0.95,
     landmarks: Sequence[float] = (),
 ) -> KMResult:
-    if conf_type not in CONF_TYPES:
-        raise InputError(f"conf_type {conf_type!r} is not one of {CONF_TYPES}")
-    if len(durations) != len(events) or not durations:
-        raise InputError("durations and events must be non-empty and of equal length")
-    if any(not math.isfinite(d) or d < 0 for d in durations):
-        raise InputError("durations must be finite and non-negative")
-    from lifelines import KaplanMeierFitter
+    """Kaplan–Meier estimate of ``times`` (event or censoring) with ``events``
+    (1/True = event, 0/False = censored)."""
+    durations, observed = _checked(times, events, conf_type, confidence, landmarks)
+    from lifelines import KaplanMeierFitter  # heavy import, only when used
 
-    fitter = KaplanMeierFitter().fit(list(durations), [bool(e) for e in events])
+    fitter = KaplanMeierFitter().fit(durations, observed)
     table = fitter.event_table
-    rows = table[table.index > 0] if 0 not in set(durations) else table
-    times = rows.index.to_numpy(dtype=float)
-    at_risk = rows["at_risk"].to_numpy(dtype=int)
-    died = rows["observed"].to_numpy(dtype=int)
-    censored = rows["censored"].to_numpy(dtype=int)
-    survival = fitter.survival_function_.loc[times].to_numpy(dtype=float).ravel()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(at_risk > died, died / (at_risk * (at_risk - died)), np.inf)
-    terms = np.where(died == 0, 0.0, terms)
-    var_log = np.cumsum(terms)
+    table = table[table["removed"] > 0]  # lifelines adds an empty row at 0
+    time = table.index.to_numpy(dtype=float)
+    at_risk = table["at_risk"].to_numpy(dtype=np.int64)
+    died = table["observed"].to_numpy(dtype=np.int64)
+    censored = table["censored"].to_numpy(dtype=np.int64)
+    survival = fitter.survival_function_.loc[time].to_numpy(dtype=float).ravel()
+    var_log = _greenwood(at_risk, died)
     z = float(norm.ppf(1 - (1 - confidence) / 2))
     lower, upper = _bands(survival, var_log, z, conf_type)
-    km_rows = tuple(
+    rows = tuple(
         KMRow(
-            float(t),
-            int(n),
-            int(d),
-            int(c),
-            float(s),
-            float(s * math.sqrt(v)) if math.isfinite(v) else 0.0,
-            float(lo),
-            float(hi),
+            time=float(time[i]),
+            n_at_risk=int(at_risk[i]),
+            n_events=int(died[i]),
+            n_censored=int(censored[i]),
+            survival=float(survival[i]),
+            std_err=_finite(float(survival[i]) * math.sqrt(var_log[i])),
+            lower=lower[i],
+            upper=upper[i],
         )
-        for t, n, d, c, s, v, lo, hi in zip(
-            times, at_risk, died, censored, survival, var_log, lower, upper, strict=True
-        )
+        for i in range(time.size)
     )
-    event_rows = [r for r in km_rows if r.n_events > 0]
-    et = [r.time for r in event_rows]
-    marks = []
-    for when in landmarks:
-        before = [r for r in km_rows if r.time <= when]
-        last = before[-1] if before else None
-        marks.append(
-            Landmark(
-                when,
-                last.survival if last else 1.0,
-                last.lower if last else 1.0,
-                last.upper if last else 1.0,
-                sum(1 for d in durations if d >= when),
-            )
-        )
     return KMResult(
-        table=km_rows,
-        median=quantile_time(et, [r.survival for r in event_rows]),
-        median_lower=quantile_time(et, [r.lower for r in event_rows]),
-        median_upper=quantile_time(et, [r.upper for r in event_rows]),
+        table=rows,
+        median=quantile_time(rows, [r.survival for r in rows]),
+        median_lower=quantile_time(rows, [r.lower for r in rows]),
+        median_upper=quantile_time(rows, [r.upper for r in rows]),
         conf_type=conf_type,
         confidence=confidence,
-        landmarks=tuple(marks),
+        landmarks=tuple(_landmark(rows, t, z, conf_type) for t in landmarks),
         n=len(durations),
-        events=int(sum(bool(e) for e in events)),
+        events=int(sum(observed)),
     )
+
+
+def quantile_time(
+    rows: Sequence[KMRow], curve: Sequence[float | None], p: float = 0.5
+) -> float | None:
+    """Time at which a step curve (S(t) or one of its bands, one value per row,
+    ``None`` for NA) reaches ``p`` — R survival's ``findq`` (quantile.survfit.R).
+
+    R works on 1 − curve from (0, 0): repeated values (censorings) are dropped,
+    keeping the first time each value was reached; the quantile is the mean of
+    the first time 1 − curve ≥ 1 − p − tol and the first time it is ≥ 1 − p + tol,
+    so a curve sitting at p has the midpoint of its flat stretch; a curve
+    ending at p uses the last follow-up time as the end of the stretch."""
+    target = 1 - p
+    x = [0.0] + [r.time for r in rows]
+    y: list[float | None] = [0.0, *(None if v is None else 1 - v for v in curve)]
+    if max((v for v in y if v is not None), default=0.0) < target - R_TOLERANCE:
+        return None
+    last_time = x[-1]
+    seen: set[float | None] = set()
+    kept: list[tuple[float, float | None]] = []
+    for xi, yi in zip(x, y, strict=True):
+        if yi not in seen:
+            seen.add(yi)
+            kept.append((xi, yi))
+
+    def first_index(shift: float) -> int | None:
+        # approx(y + shift, index, target, method = "constant", f = 1): the point with
+        # the smallest y + shift ≥ target (NA values are dropped)
+        candidates = [
+            (yi + shift, i)
+            for i, (_, yi) in enumerate(kept)
+            if yi is not None and yi + shift >= target
+        ]
+        return min(candidates)[1] if candidates else None
+
+    at = first_index(R_TOLERANCE)
+    end_value = kept[-1][1]
+    if end_value is not None and abs(target - end_value) < R_TOLERANCE:
+        return None if at is None else (kept[at][0] + last_time) / 2
+    beyond = first_index(-R_TOLERANCE)
+    if at is None or beyond is None:
+        return None
+    return (kept[at][0] + kept[beyond][0]) / 2
+
+
+def _checked(
+    times: Sequence[float],
+    events: Sequence[bool | int],
+    conf_type: str,
+    confidence: float,
+    landmarks: Sequence[float],
+) -> tuple[list[float], list[bool]]:
+    if conf_type not in CONF_TYPES:
+        raise InputError(f"conf_type {conf_type!r} is not one of {', '.join(CONF_TYPES)}")
+    if not 0 < confidence < 1:
+        raise InputError(f"confidence {confidence} is not in (0, 1)", field="confidence")
+    if not times or len(times) != len(events):
+        raise InputError(
+            f"need as many event flags as times, at least one (times {len(times)}, "
+            f"events {len(events)})"
+        )
+    durations = [float(t) for t in times]
+    if any(not math.isfinite(t) or t < 0 for t in durations):
+        raise InputError("times must be finite and ≥ 0", field="times")
+    if any(e not in (0, 1) for e in events):  # True == 1, False == 0
+        raise InputError("event flags must be 1/True (event) or 0/False (censored)")
+    if any(not math.isfinite(t) or t < 0 for t in landmarks):
+        raise InputError("landmark times must be finite and ≥ 0", field="landmarks")
+    return durations, [bool(e) for e in events]
+
+
+def _greenwood(at_risk: np.ndarray, died: np.ndarray) -> np.ndarray:
+    """Cumulative Σ d / (n (n − d)); infinite from a time where everyone at risk died."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(died > 0, died / (at_risk * (at_risk - died)), 0.0)
+    return np.asarray(np.cumsum(terms), dtype=float)
+
+
+def _bands(
+    survival: np.ndarray, var_log: np.ndarray, z: float, conf_type: str
+) -> tuple[list[float | None], list[float | None]]:
+    lower: list[float | None] = []
+    upper: list[float | None] = []
+    for s, v in zip(survival, var_log, strict=True):
+        lo, hi = band(float(s), float(v), z, conf_type)
+        lower.append(lo)
+        upper.append(hi)
+    return lower, upper
+
+
+def band(s: float, var_log: float, z: float, conf_type: str) -> tuple[float | None, float | None]:
+    """Pointwise limits of S = ``s`` with Var(log S) = ``var_log`` (R survfit_confint)."""
+    if s <= 0 or not math.isfinite(var_log):
+        return None, None
+    se_log = math.sqrt(var_log)
+    if conf_type == "plain":
+        half = z * se_log * s
+        return max(s - half, 0.0), min(s + half, 1.0)
+    if conf_type == "log":
+        return math.exp(math.log(s) - z * se_log), min(math.exp(math.log(s) + z * se_log), 1.0)
+    if s >= 1:
+        return None, None
+    shift = z * se_log / math.log(s)  # negative: log S < 0
+    centre = math.log(-math.log(s))
+    return math.exp(-math.exp(centre - shift)), math.exp(-math.exp(centre + shift))
+
+
+def _landmark(rows: Sequence[KMRow], when: float, z: float, conf_type: str) -> Landmark:
+    at_risk = next((r.n_at_risk for r in rows if r.time >= when), 0)
+    before = [r for r in rows if r.time <= when]
+    if not before:  # before the first observed time: S = 1, Var = 0
+        lower, upper = band(1.0, 0.0, z, conf_type)
+        return Landmark(when, 1.0, lower, upper, at_risk)
+    last = before[-1]
+    if when > rows[-1].time and last.survival > 0:
+        return Landmark(when, None, None, None, 0)
+    return Landmark(when, last.survival, last.lower, last.upper, at_risk)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None

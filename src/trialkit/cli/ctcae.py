@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from trialkit.cli.main import app
-from trialkit.ctcae import TERMS, grade, grade_measurements, term, worst_grades
+from trialkit.ctcae import TERMS, GradedResult, RecordGrading, grade, grade_record, term
 from trialkit.errors import InputError
 from trialkit.fhir import load_records
 
@@ -20,25 +22,31 @@ ctcae_app = typer.Typer(help="CTCAE v5.0 laboratory grading.", no_args_is_help=T
 app.add_typer(ctcae_app, name="ctcae")
 
 
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
 @ctcae_app.command("grade")
 def grade_one(
-    term_name: str = typer.Option(..., "--term", help="e.g. anemia, platelet_count_decreased"),
+    term_name: str = typer.Option(..., "--term", help="e.g. anemia (see `trialkit ctcae terms`)"),
     value: float = typer.Option(..., "--value"),
-    unit: str = typer.Option(..., "--unit", help="UCUM unit of the value (and of the limits)"),
-    uln: float | None = typer.Option(None, "--uln"),
-    lln: float | None = typer.Option(None, "--lln"),
-    baseline: float | None = typer.Option(None, "--baseline"),
-    fmt: str = typer.Option("json", "--format", help="json or table"),
+    unit: str = typer.Option(..., "--unit", help="UCUM unit of the value and of the limits"),
+    uln: float | None = typer.Option(None, "--uln", help="Upper limit of normal"),
+    lln: float | None = typer.Option(None, "--lln", help="Lower limit of normal"),
+    baseline: float | None = typer.Option(None, "--baseline", help="Pre-treatment value"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
-    """Grade one value; limits and baseline are in the value's unit."""
+    """Grade one value; --uln, --lln and --baseline are in the value's unit."""
     g = grade(term_name, value, unit, uln=uln, lln=lln, baseline=baseline)
-    if fmt == "json":
+    if fmt is Format.json:
         typer.echo(json.dumps(asdict(g), indent=2, ensure_ascii=False))
         return
     shown = "undeterminable" if g.grade is None else f"grade {g.grade}"
-    Console().print(
-        f"[bold]{TERMS[g.term].label}[/] {g.value_canonical:g} {g.unit_canonical}: "
-        f"[bold]{shown}[/]\n{g.rule}"
+    unit_shown = "" if g.unit_canonical == "1" else f" {g.unit_canonical}"
+    Console(highlight=False).print(
+        f"[bold]{TERMS[g.term].label}[/] {g.value_canonical:g}{unit_shown}: "
+        f"[bold]{shown}[/]\n{escape(g.rule)}",
     )
 
 
@@ -51,75 +59,85 @@ def terms() -> None:
     Console().print(table)
 
 
-def _limits(pairs: list[str], option: str) -> dict[str, float]:
+def parse_limits(pairs: list[str], option: str) -> dict[str, float]:
+    """``TERM=NUMBER`` options → {term: limit}; unknown terms are input errors."""
     out: dict[str, float] = {}
     for pair in pairs:
-        name, sep, value = pair.partition("=")
-        term(name.strip())  # unknown terms are an input error
+        name, sep, text = pair.partition("=")
         try:
-            out[name.strip()] = float(value)
+            number = float(text)
         except ValueError:
-            raise InputError(f"expected TERM=NUMBER, got {pair!r}", field=option) from None
-        if not sep:
+            number = None
+        if not sep or number is None:
             raise InputError(f"expected TERM=NUMBER, got {pair!r}", field=option)
+        out[term(name.strip()).name] = number
     return out
 
 
 @ctcae_app.command("grade-record")
-def grade_record(
+def grade_record_command(
     path: Path = typer.Argument(..., help="FHIR R4 Bundle JSON or Bulk NDJSON folder"),
     uln: list[str] = typer.Option(
-        [], "--uln", help="Site ULN for results without a range: TERM=VALUE"
+        [],
+        "--uln",
+        help="ULN for results without a reference range, TERM=VALUE in the term's unit",
     ),
     lln: list[str] = typer.Option(
-        [], "--lln", help="Site LLN for results without a range: TERM=VALUE"
+        [],
+        "--lln",
+        help="LLN for results without a reference range, TERM=VALUE in the term's unit",
     ),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Grade every lab in a record; worst grade per term over time."""
-    site_uln, site_lln = _limits(uln, "--uln"), _limits(lln, "--lln")
-    output: list[dict[str, Any]] = []
-    for record in load_records([path]):
-        graded = grade_measurements(record.measurements, site_uln=site_uln, site_lln=site_lln)
-        output.append(
-            {
-                "patient_id": record.patient_id,
-                "worst": [asdict(w) for w in worst_grades(graded)],
-                "results": [
-                    {
-                        **{k: v for k, v in asdict(r).items() if k != "grading"},
-                        "grade": r.grading.grade if r.grading else None,
-                        "rule": r.grading.rule if r.grading else None,
-                        "value_canonical": r.grading.value_canonical if r.grading else None,
-                        "unit_canonical": r.grading.unit_canonical if r.grading else None,
-                    }
-                    for r in graded
-                ],
-            }
-        )
-    if fmt == "json":
-        typer.echo(
-            json.dumps({"ctcae_version": "5.0", "patients": output}, indent=2, ensure_ascii=False)
-        )
+    site_uln, site_lln = parse_limits(uln, "--uln"), parse_limits(lln, "--lln")
+    graded = [grade_record(r, site_uln=site_uln, site_lln=site_lln) for r in load_records([path])]
+    if fmt is Format.json:
+        document = {"ctcae_version": "5.0", "patients": [_as_json(g) for g in graded]}
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
+    for g in graded:
+        _render(g)
+
+
+def _result_json(r: GradedResult) -> dict[str, Any]:
+    fields = {k: v for k, v in asdict(r).items() if k != "grading"}
+    grading = asdict(r.grading) if r.grading else {"grade": None, "rule": None}
+    grading.pop("term", None)
+    return {**fields, **grading}
+
+
+def _as_json(g: RecordGrading) -> dict[str, Any]:
+    return {
+        "patient_id": g.patient_id,
+        "worst": [asdict(w) for w in g.worst],
+        "results": [_result_json(r) for r in g.results],
+        "warnings": [
+            {"source": r.source, "term": r.term, "message": r.problem} for r in g.warnings
+        ],
+    }
+
+
+def _render(g: RecordGrading) -> None:
     console = Console()
-    for patient in output:
-        table = Table(
-            "term",
-            "time",
-            "source",
-            "as recorded",
-            "grade",
-            "rule",
-            title=f"Patient {patient['patient_id']}: every graded result",
+    title = f"Patient {escape(g.patient_id)}: every graded result"
+    table = Table("term", "time", "source", "as recorded", "grade", "rule", title=title)
+    for r in g.results:
+        if r.grading is None:
+            shown, rule = "—", r.problem or ""
+        else:
+            shown = "undeterminable" if r.grading.grade is None else str(r.grading.grade)
+            rule = r.grading.rule
+        cells = (r.term, r.time or "", r.source, r.original, shown, rule)
+        table.add_row(*(escape(c) for c in cells))
+    console.print(table)
+    worst = Table("term", "worst grade", "when", "source", "not determinable", title="Worst grade")
+    for w in g.worst:
+        unknown = (
+            f"{len(w.undeterminable)} result(s), up to grade {w.highest_possible}"
+            if w.undeterminable
+            else ""
         )
-        for r in patient["results"]:
-            shown = r["problem"] or ("undeterminable" if r["grade"] is None else str(r["grade"]))
-            table.add_row(
-                r["term"], r["time"] or "", r["source"], r["original"], shown, r["rule"] or ""
-            )
-        console.print(table)
-        worst = Table("term", "worst grade", "when", "source", title="Worst grade per term")
-        for w in patient["worst"]:
-            worst.add_row(w["term"], str(w["grade"]), w["time"] or "", w["source"])
-        console.print(worst)
+        shown = "—" if w.grade is None else str(w.grade)
+        worst.add_row(w.term, shown, w.time or "", w.source or "", unknown)
+    console.print(worst)

@@ -3,44 +3,44 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from trialkit.analysis.binomial import single_stage_design
-from trialkit.analysis.simon import simon_designs
+from trialkit.analysis.simon import SearchLimitWarning, simon_designs
 from trialkit.cli.main import app
+from trialkit.errors import InputError
 
 design_app = typer.Typer(help="Phase II sample-size designs.", no_args_is_help=True)
 app.add_typer(design_app, name="design")
 
+FORMATS = ("table", "json")
+
 
 @design_app.command("simon")
 def simon(
-    p0: float = typer.Option(..., "--p0", help="Uninteresting response rate"),
-    p1: float = typer.Option(..., "--p1", help="Response rate worth detecting"),
-    alpha: float = typer.Option(0.05, "--alpha"),
-    power: float = typer.Option(0.80, "--power"),
+    p0: float = typer.Option(..., "--p0", help="Response rate of no interest (H0)"),
+    p1: float = typer.Option(..., "--p1", help="Response rate worth detecting (H1)"),
+    alpha: float = typer.Option(0.05, "--alpha", help="Type I error (one-sided)"),
+    power: float = typer.Option(0.80, "--power", help="Power at p1"),
     nmax: int = typer.Option(100, "--nmax", help="Largest total sample size searched"),
     fmt: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
-    """Optimal and minimax Simon two-stage designs (Simon 1989)."""
-    designs = simon_designs(p0, p1, alpha, power, nmax=nmax)
+    """Optimal and minimax Simon two-stage designs (Simon 1989, as clinfun::ph2simon)."""
+    _check_format(fmt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SearchLimitWarning)
+        designs = simon_designs(p0, p1, alpha, power, nmax=nmax)
+    notes = [str(w.message) for w in caught if issubclass(w.category, SearchLimitWarning)]
     if fmt == "json":
-        typer.echo(
-            json.dumps(
-                {
-                    "p0": p0,
-                    "p1": p1,
-                    "alpha": alpha,
-                    "power": power,
-                    "designs": [asdict(d) for d in designs],
-                },
-                indent=2,
-            )
-        )
+        out: dict[str, Any] = {"p0": p0, "p1": p1, "alpha": alpha, "power": power, "nmax": nmax}
+        out |= {"designs": [asdict(d) for d in designs], "warnings": notes}
+        typer.echo(json.dumps(out, indent=2))
         return
     table = Table(
         "design",
@@ -65,22 +65,31 @@ def simon(
     console = Console()
     console.print(table)
     console.print("Stop after stage 1 if responses ≤ r1; declare activity if total responses > r.")
+    for note in notes:
+        console.print(f"[yellow]warning:[/] {note}")
 
 
 @design_app.command("binomial")
 def binomial(
-    p0: float = typer.Option(..., "--p0"),
-    p1: float = typer.Option(..., "--p1"),
-    alpha: float = typer.Option(0.05, "--alpha"),
-    power: float = typer.Option(0.80, "--power"),
+    p0: float = typer.Option(..., "--p0", help="Response rate of no interest (H0)"),
+    p1: float = typer.Option(..., "--p1", help="Response rate worth detecting (H1)"),
+    alpha: float = typer.Option(0.05, "--alpha", help="Type I error (one-sided)"),
+    power: float = typer.Option(0.80, "--power", help="Power at p1"),
     fmt: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
     """Single-stage exact binomial design (one-sided α)."""
+    _check_format(fmt)
     d = single_stage_design(p0, p1, alpha, power)
     if fmt == "json":
-        typer.echo(json.dumps(asdict(d), indent=2))
+        out = {"p0": p0, "p1": p1, "alpha": alpha, "power": power, "design": asdict(d)}
+        typer.echo(json.dumps(out, indent=2))
         return
     Console().print(
-        f"n = {d.n}; declare activity if responses > {d.r} "
-        f"(actual α {d.alpha:.4f}, power {d.power:.4f})"
+        f"Single-stage exact binomial: treat n = {d.n}; declare activity if more than "
+        f"{d.r} respond (actual one-sided α {d.alpha:.4f}, power {d.power:.4f})"
     )
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use table or json", field="--format")

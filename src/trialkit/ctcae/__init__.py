@@ -1,7 +1,14 @@
 """CTCAE v5.0 laboratory grading: versioned band tables and pure grading functions."""
 
 from trialkit.ctcae.grading import Grading, grade, term
-from trialkit.ctcae.record import GradedResult, WorstGrade, grade_measurements, worst_grades
+from trialkit.ctcae.record import (
+    GradedResult,
+    RecordGrading,
+    WorstGrade,
+    grade_measurements,
+    grade_record,
+    worst_grades,
+)
 from trialkit.ctcae.table_v5 import CTCAE_VERSION, TERMS
 
 __all__ = [
@@ -9,9 +16,11 @@ __all__ = [
     "TERMS",
     "GradedResult",
     "Grading",
+    "RecordGrading",
     "WorstGrade",
     "grade",
     "grade_measurements",
+    "grade_record",
     "term",
     "worst_grades",
 ]

@@ -9,6 +9,7 @@ undeterminable (``None``) rather than guessed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from trialkit.ctcae.table_v5 import CTCAE_VERSION, TERMS, Band, Bound, Term
@@ -26,6 +27,8 @@ class Grading:
     uln_canonical: float | None = None
     lln_canonical: float | None = None
     baseline_canonical: float | None = None
+    # the grades still consistent with what was given: ``(grade,)`` when determinable
+    possible_grades: tuple[int, ...] = ()
 
 
 def term(name: str) -> Term:
@@ -42,8 +45,9 @@ def _to_canonical(t: Term, value: float | None, unit: str | None, what: str) -> 
     try:
         return convert(value, unit, t.unit, analyte=t.analyte)
     except UnitError as exc:
+        prefix = "" if what == "value" else f"{what}: "
         raise InputError(
-            f"{what}: {exc} (term {t.name} is graded in {t.unit})", field="--unit"
+            f"{prefix}{exc} (term {t.name} is graded in {t.unit})", field="--unit"
         ) from exc
 
 
@@ -58,6 +62,7 @@ def grade(
 ) -> Grading:
     """CTCAE v5.0 grade of ``value`` (``uln``, ``lln`` and ``baseline`` are in ``unit`` too)."""
     t = term(term_name)
+    _check_numbers(t, value, {"--uln": uln, "--lln": lln, "--baseline": baseline})
     v = _to_canonical(t, value, unit, "value")
     assert v is not None
     refs = {
@@ -65,8 +70,6 @@ def grade(
         "lln": _to_canonical(t, lln, unit, "LLN"),
         "baseline": _to_canonical(t, baseline, unit, "baseline"),
     }
-    if v < 0:
-        raise InputError(f"a {t.label.lower()} value cannot be negative ({value})", field="--value")
     state, state_note = _baseline_state(t, refs["uln"], refs["baseline"])
     holding: list[Band] = []
     unknown: list[Band] = []
@@ -85,30 +88,58 @@ def grade(
     blocking = [b for b in unknown if b.grade > best_grade]
 
     def graded(grade_value: int | None, rule: str) -> Grading:
+        possible = {max(best_grade, 0), *(b.grade for b in blocking)}
         return Grading(
             t.name,
             grade_value,
-            rule + state_note,
+            rule + state_note + _caveats(t, refs),
             v,
             t.unit,
             refs["uln"],
             refs["lln"],
             refs["baseline"],
+            tuple(sorted(possible)),
         )
 
     if blocking:
         needed = sorted({k for b in blocking for k in ("uln", "lln", "baseline") if _needs(b, k)})
         rule = (
             f"undeterminable: {', '.join(n.upper() if n != 'baseline' else n for n in needed)} "
-            f"needed for {'; '.join(b.describe() for b in blocking)}"
+            f"needed for {'; '.join(b.describe(t.unit) for b in blocking)}"
         )
         return graded(None, rule)
     if best is None:
         return graded(0, "no band of CTCAE v5.0 applies (no worsening)")
-    rule = f"CTCAE v{CTCAE_VERSION} {t.label}: {best.describe()}" + _numbers(best, refs, t.unit)
+    rule = f"CTCAE v{CTCAE_VERSION} {t.label}: {best.describe(t.unit)}" + _numbers(
+        best, refs, t.unit
+    )
     if t.name in ("anemia", "hypoalbuminemia") and best.grade == 3:
         rule += "; grade 4 (life-threatening) is a clinical judgement, not a lab value"
     return graded(best.grade, rule)
+
+
+def _check_numbers(t: Term, value: float, limits: dict[str, float | None]) -> None:
+    if not math.isfinite(value) or value < 0:
+        raise InputError(
+            f"a {t.label.lower()} value must be a number ≥ 0, got {value}", field="--value"
+        )
+    # A ULN or baseline of 0 would make every value a many-fold rise; an LLN of 0 (a
+    # reference range starting at 0) only means no value is below normal.
+    for option, limit in limits.items():
+        floor_ok = limit is not None and (limit > 0 or (option == "--lln" and limit == 0))
+        if limit is not None and not (math.isfinite(limit) and floor_ok):
+            bound = "≥ 0" if option == "--lln" else "> 0"
+            raise InputError(f"{option} must be a number {bound}, got {limit}", field=option)
+
+
+def _caveats(t: Term, refs: dict[str, float | None]) -> str:
+    """What the grade did not consider (CTCAE v5.0 text, clinical-facts §5)."""
+    notes = []
+    if t.name == "creatinine_increased" and refs["baseline"] is None:
+        notes.append("baseline not given: only the × ULN bands were applied")
+    if t.name == "inr_increased":
+        notes.append("the v5.0 × baseline bands for patients on anticoagulation are not applied")
+    return "".join(f"; {n}" for n in notes)
 
 
 def _baseline_state(t: Term, uln: float | None, baseline: float | None) -> tuple[str, str]:

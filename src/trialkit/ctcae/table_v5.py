@@ -27,9 +27,9 @@ class Bound:
     factor: float  # the value itself for "abs", else the multiple of ULN / LLN / baseline
     inclusive: bool
 
-    def describe(self) -> str:
+    def describe(self, unit: str = "1") -> str:
         if self.kind == "abs":
-            return f"{self.factor:g}"
+            return f"{self.factor:g}" if unit == "1" else f"{self.factor:g} {unit}"
         name = {"uln": "ULN", "lln": "LLN", "baseline": "baseline"}[self.kind]
         return name if self.factor == 1 else f"{self.factor:g} × {name}"
 
@@ -41,12 +41,13 @@ class Band:
     upper: Bound | None
     baseline: Baseline = "any"  # which baseline state the band applies to
 
-    def describe(self) -> str:
+    def describe(self, unit: str = "1") -> str:
+        """E.g. "grade 2: ≥ 50 10*9/L and < 75 10*9/L" (absolute bounds in ``unit``)."""
         parts = []
         if self.lower is not None:
-            parts.append(f"{'≥' if self.lower.inclusive else '>'} {self.lower.describe()}")
+            parts.append(f"{'≥' if self.lower.inclusive else '>'} {self.lower.describe(unit)}")
         if self.upper is not None:
-            parts.append(f"{'≤' if self.upper.inclusive else '<'} {self.upper.describe()}")
+            parts.append(f"{'≤' if self.upper.inclusive else '<'} {self.upper.describe(unit)}")
         when = {"any": "", "normal": " (baseline normal)", "abnormal": " (baseline abnormal)"}[
             self.baseline
         ]
@@ -58,6 +59,9 @@ class Term:
     name: str
     label: str
     unit: str  # canonical UCUM unit of the bands
+    # LOINC codes of the results graded under this term: clinical-facts §8 and the task's
+    # list; the "[#/volume] in Blood" variants 26499-4, 26464-8, 26474-7 and molar fasting
+    # glucose 14771-0 are from LOINC itself (14771-0 is marked UNVERIFIED in §8).
     loinc: tuple[str, ...]
     bands: tuple[Band, ...]
     analyte: str | None = None  # molar mass for mass <-> substance conversions
@@ -204,6 +208,8 @@ TERMS: dict[str, Term] = {
             uses_baseline=True,
         ),
         Term("hypoalbuminemia", "Hypoalbuminemia", "g/L", ("1751-7",), decreased(30, 20, None)),
+        # INR: v5.0 also grades "× baseline if on anticoagulation"; anticoagulation is not a lab
+        # value, so only the absolute bands are data here (the grading rule says so).
         Term(
             "inr_increased",
             "INR increased",
@@ -224,6 +230,9 @@ TERMS: dict[str, Term] = {
             (_within_uln(), *uln_multiples(1.5, 2.5)),
             default_uln=40,
         ),
+        # The v5.0 text gives hypoglycaemia in mg/dL and mmol/L and the two columns disagree
+        # slightly (30 mg/dL = 1.665 mmol/L); grading is in mmol/L, as clinical-facts §5 and
+        # admiral (UNIT_CHECK "MMOL/L") do.
         Term(
             "hypoglycemia",
             "Hypoglycemia",

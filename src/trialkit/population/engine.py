@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -11,34 +12,89 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from trialkit.errors import InputError
-from trialkit.population.compile import Compiler
+from trialkit.population.backend import register
+from trialkit.population.compiler import Compiler
+from trialkit.population.staging import SCHEMAS
 from trialkit.protocol.model import ParamValue, Protocol
 
-STATUS = {True: "met", False: "not_met", None: "unknown"}
+STATUS = {1: "met", 0: "not_met", None: "unknown"}
 
 
 @dataclass(frozen=True)
 class PopulationResult:
-    table: pa.Table  # pid, one status column per criterion id, status
+    """One row per patient: ``pid``, ``status`` (eligible / ineligible / incomplete), and per
+    criterion ``<id>`` (1 met, 0 not met, NULL unknown), ``<id>__source``, ``<id>__value``."""
+
+    table: pa.Table
+    criteria: tuple[str, ...]
 
     def statuses(self) -> dict[str, dict[str, str]]:
-        """pid → {criterion id or "status": value}."""
-        rows = self.table.to_pylist()
-        return {str(r["pid"]): {k: str(v) for k, v in r.items() if k != "pid"} for r in rows}
+        """pid → {criterion id or "status": value} (for small populations and tests)."""
+        columns = {c: self.table.column(c).to_pylist() for c in self.criteria}
+        pids = self.table.column("pid").to_pylist()
+        overall = self.table.column("status").to_pylist()
+        return {
+            str(pid): {"status": str(overall[i])}
+            | {c: STATUS[columns[c][i]] for c in self.criteria}
+            for i, pid in enumerate(pids)
+        }
+
+    def evidence(self, pid: str, criterion: str) -> tuple[str | None, str | None]:
+        index = self.table.column("pid").to_pylist().index(pid)
+        return (
+            self.table.column(f"{criterion}__source")[index].as_py(),
+            self.table.column(f"{criterion}__value")[index].as_py(),
+        )
 
 
-def connect(engine: str = "duckdb", spark: Any = None) -> Any:
-    if engine == "duckdb":
-        return ibis.duckdb.connect()
-    if engine == "spark":
-        return ibis.pyspark.connect(spark)
-    raise ValueError(f"unknown engine {engine!r}")
+def load_tables(con: Any, staged: dict[str, pa.Table] | Path) -> dict[str, ir.Table]:
+    """Staging tables on the backend: in-memory Arrow tables, or a folder of Parquet files
+    (``<name>.parquet``, as ``population.omop`` and ``population.ndjson`` write them)."""
+    if isinstance(staged, Path):
+        return {
+            name: con.read_parquet(str(staged / f"{name}.parquet"), table_name=f"staging_{name}")
+            for name in SCHEMAS
+        }
+    # not ``create_table``: ibis 12 may emit "DROP TABLE IF EXISTS", which DuckDB 2.0
+    # rejects (stack-notes trap)
+    return {
+        name: register(con, staged.get(name, SCHEMAS[name].empty_table()), name) for name in SCHEMAS
+    }
 
 
-def load_tables(con: Any, tables: dict[str, pa.Table]) -> dict[str, ir.Table]:
-    # ibis 12's create_table emits "DROP TABLE IF EXISTS" that DuckDB 2.0 rejects (stack-notes
-    # trap); in-memory tables are registered by the backend when a query runs.
-    return {name: ibis.memtable(table) for name, table in tables.items()}
+def check_unique_patients(con: Any, tables: dict[str, ir.Table]) -> None:
+    patients = tables["patient"]
+    counts = con.to_pyarrow(patients.aggregate(n=patients.count(), distinct=patients.pid.nunique()))
+    n, distinct = int(counts["n"][0].as_py()), int(counts["distinct"][0].as_py())
+    if n != distinct:
+        raise InputError(
+            f"duplicate patient ids: {n - distinct} records share an id with another; "
+            "one record per patient is needed",
+            field="patient id",
+        )
+
+
+def compile_population(
+    con: Any,
+    tables: dict[str, ir.Table],
+    protocol: Protocol,
+    params: dict[str, ParamValue],
+    *,
+    as_of: date,
+    first_dose: date | None = None,
+) -> ir.Table:
+    """The whole protocol as one query (plus a few lookups of the codes present)."""
+    compiler = Compiler(protocol, params, as_of, first_dose)
+    criteria = {c.id: compiler.compile(c.rule) for c in protocol.criteria}
+    result = compiler.query(con, tables, criteria)
+    blocking: Any = ibis.literal(False)
+    clear: Any = ibis.literal(True)
+    for c in protocol.criteria:
+        bad, good = (0, 1) if c.kind == "inclusion" else (1, 0)
+        blocking = blocking | (result[c.id] == bad).fill_null(False)
+        clear = clear & (result[c.id] == good).fill_null(False)
+    status = ibis.cases((blocking, "ineligible"), (clear, "eligible"), else_="incomplete")
+    return result.mutate(status=status).relocate("status", after="pid")
 
 
 def screen_population(
@@ -50,49 +106,17 @@ def screen_population(
     as_of: date,
     first_dose: date | None = None,
 ) -> PopulationResult:
-    def units(value_set: str) -> list[str | None]:
-        m, mc = tables["measurement"], tables["measurement_code"]
-        compiler_vs = Compiler.vs_pred
-        codes = mc.filter((mc.kind == "code") & compiler_vs(compiler, mc, value_set)).select(
-            "pid", "source"
-        )
-        rows = m.inner_join(codes.distinct(), ["pid", "source"])
-        found = con.execute(rows.select(rows.unit).distinct())
-        units_found: list[str | None] = [
-            None if v is None or v != v else str(v) for v in found["unit"]
-        ]
-        return sorted(set(units_found), key=lambda u: (u is None, u or ""))
-
-    patients = tables["patient"]
-    counts = con.execute(patients.aggregate(n=patients.count(), distinct=patients.pid.nunique()))
-    if int(counts["n"][0]) != int(counts["distinct"][0]):
-        raise InputError(
-            f"duplicate patient ids: {int(counts['n'][0]) - int(counts['distinct'][0])} "
-            "records share an id with another; one record per patient is needed",
-            field="patient id",
-        )
-    compiler = Compiler(protocol, params, as_of, first_dose, tables, units)
-    criteria = {c.id: compiler.compile(c.rule) for c in protocol.criteria}
-    wide = tables["patient"].select("pid")
-    for feature in compiler.features:
-        wide = wide.left_join(feature, "pid").select(
-            *[wide[c] for c in wide.columns], *[feature[c] for c in feature.columns if c != "pid"]
-        )
-    columns = {cid: expr(wide) for cid, expr in criteria.items()}
-    kinds = {c.id: c.kind for c in protocol.criteria}
-    result = wide.select("pid", **{cid: _status(col) for cid, col in columns.items()})
-    blocking = ibis.literal(False)
-    clear = ibis.literal(True)
-    for cid in columns:
-        bad = "not_met" if kinds[cid] == "inclusion" else "met"
-        good = "met" if kinds[cid] == "inclusion" else "not_met"
-        blocking = blocking | (result[cid] == bad)
-        clear = clear & (result[cid] == good)
-    result = result.mutate(
-        status=ibis.cases((blocking, "ineligible"), (clear, "eligible"), else_="incomplete")
-    )
-    return PopulationResult(con.to_pyarrow(result.order_by("pid")))
+    """Every patient's status per criterion and overall (data dictionary §3)."""
+    check_unique_patients(con, tables)
+    query = compile_population(con, tables, protocol, params, as_of=as_of, first_dose=first_dose)
+    table = con.to_pyarrow(query.order_by("pid"))
+    return PopulationResult(table, tuple(c.id for c in protocol.criteria))
 
 
-def _status(value: ir.BooleanValue) -> ir.StringValue:
-    return ibis.cases((value.isnull(), "unknown"), (value, "met"), else_="not_met")
+def data_quality(con: Any, tables: dict[str, ir.Table]) -> dict[str, int]:
+    """Counted data-quality warnings of the source, by field and message kind."""
+    w = tables["warning"]
+    counts = con.to_pyarrow(
+        w.group_by(["field", "message"]).aggregate(n=w.count()).order_by(["field", "message"])
+    ).to_pylist()
+    return {f"{r['field']}: {r['message']}": int(r["n"]) for r in counts}

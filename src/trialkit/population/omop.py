@@ -1,17 +1,36 @@
-"""OMOP CDM v5.4 → staging tables (DuckDB SQL over CSV or Parquet files).
+"""OMOP CDM v5.4 → staging tables, in DuckDB SQL, written as Parquet.
 
-Codes are resolved through ``concept`` (``vocabulary_id`` + ``concept_code``), for
-the standard concept and, where present, the source concept (an ICD-10-CM
-diagnosis whose standard concept is SNOMED keeps its ICD-10-CM code too). Units:
-``unit_concept_id`` → its UCUM ``concept_code``; ``unit_concept_id`` 0 falls back
-to ``unit_source_value`` and is counted as a data-quality warning. OMOP has no
-result status: every measurement is ``final``.
+Sources: a DuckDB database file, or a folder of Parquet or CSV files (one per
+table, ``person.parquet`` / ``PERSON.csv`` …, or a folder of parts per table).
+Tables read: ``person``, ``measurement``, ``condition_occurrence``,
+``drug_exposure``, ``procedure_occurrence``, ``observation``, ``concept``
+(and ``concept_ancestor`` when present and not empty).
 
-CRF answers travel in ``observation`` rows (a trialkit convention):
-``observation_source_value`` = ``trialkit-crf:<linkId>``; the value in
-``value_as_number``, or ``value_as_string`` (``true``/``false``, an ISO date, or a
-choice code); lesion-group answers carry the group's number in
-``qualifier_source_value``.
+How OMOP becomes the staging schema (docs/population.md "OMOP CDM"):
+
+* **codes** through ``concept``: ``vocabulary_id`` + ``concept_code`` → FHIR
+  system + code, for the standard and the source concept of each fact; drugs
+  also get the ATC classes above them in ``concept_ancestor`` (the protocol's
+  value sets are ATC, sites code RxNorm);
+* **units**: ``unit_concept_id`` → its UCUM ``concept_code``; ``0`` (or a
+  concept missing from ``concept``) falls back to ``unit_source_value``, and
+  every such row is a counted data-quality warning;
+* **statuses**: OMOP has none; measurements are ``final``, procedures
+  ``completed``; a drug exposure with an end date is ``active`` from its start
+  to that end (so "active at as-of" means the end is on or after as-of), one
+  without is a single day (``completed``);
+* **conditions**: ``condition_end_date`` set → resolved on that date, else active;
+* **allergies**: ``observation`` rows whose concept name says "allergy", the
+  concept name as text and the value concept as code;
+* **octreotide form** (data dictionary §4): decided by
+  ``eligibility.history.medication_form`` on the drug concept's name and the
+  route concept, the evaluator's own rule;
+* **the screening CRF** (a trialkit convention): ``observation`` rows with
+  ``observation_source_value`` = ``trialkit-crf:<linkId>``, the value in
+  ``value_as_number`` (numbers) or ``value_as_string`` (``true``/``false``, an
+  ISO date, or a choice code); a lesion-group answer carries the group's number
+  in ``qualifier_source_value``; of several rows for one item the latest
+  ``observation_date`` (then the highest ``observation_id``) wins.
 """
 
 from __future__ import annotations
@@ -20,9 +39,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
+from trialkit.eligibility.history import medication_form
 from trialkit.errors import InputError
+from trialkit.model.codes import SNOMED, Code
+from trialkit.model.record import MedicationFact
+from trialkit.population import omop_sql
 from trialkit.population.staging import SCHEMAS
 
 TABLES = (
@@ -34,149 +56,225 @@ TABLES = (
     "observation",
     "concept",
 )
-SYSTEMS = {
-    "LOINC": "http://loinc.org",
-    "SNOMED": "http://snomed.info/sct",
-    "ICD10CM": "http://hl7.org/fhir/sid/icd-10-cm",
-    "ICD10": "http://hl7.org/fhir/sid/icd-10",
-    "ATC": "http://www.whocc.no/atc",
-    "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+# columns the mapping reads, with the type each must cast to
+REQUIRED: dict[str, dict[str, str]] = {
+    "person": {"person_id": "BIGINT", "gender_concept_id": "BIGINT", "year_of_birth": "INTEGER"},
+    "measurement": {
+        "measurement_id": "BIGINT",
+        "person_id": "BIGINT",
+        "measurement_concept_id": "BIGINT",
+        "measurement_date": "DATE",
+        "value_as_number": "DOUBLE",
+        "unit_concept_id": "BIGINT",
+        "range_high": "DOUBLE",
+    },
+    "condition_occurrence": {
+        "condition_occurrence_id": "BIGINT",
+        "person_id": "BIGINT",
+        "condition_concept_id": "BIGINT",
+        "condition_start_date": "DATE",
+    },
+    "drug_exposure": {
+        "drug_exposure_id": "BIGINT",
+        "person_id": "BIGINT",
+        "drug_concept_id": "BIGINT",
+        "drug_exposure_start_date": "DATE",
+    },
+    "procedure_occurrence": {
+        "procedure_occurrence_id": "BIGINT",
+        "person_id": "BIGINT",
+        "procedure_concept_id": "BIGINT",
+        "procedure_date": "DATE",
+    },
+    "observation": {"observation_id": "BIGINT", "person_id": "BIGINT", "observation_date": "DATE"},
+    "concept": {"concept_id": "BIGINT", "vocabulary_id": "VARCHAR", "concept_code": "VARCHAR"},
+}
+OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
+    "person": {
+        "month_of_birth": "INTEGER",
+        "day_of_birth": "INTEGER",
+        "birth_datetime": "TIMESTAMP",
+    },
+    "measurement": {
+        "measurement_source_concept_id": "BIGINT",
+        "value_as_concept_id": "BIGINT",
+        "unit_source_value": "VARCHAR",
+    },
+    "condition_occurrence": {"condition_end_date": "DATE", "condition_source_concept_id": "BIGINT"},
+    "drug_exposure": {
+        "drug_exposure_end_date": "DATE",
+        "drug_source_concept_id": "BIGINT",
+        "route_concept_id": "BIGINT",
+    },
+    "procedure_occurrence": {"procedure_source_concept_id": "BIGINT"},
+    "observation": {
+        "observation_concept_id": "BIGINT",
+        "value_as_number": "DOUBLE",
+        "value_as_string": "VARCHAR",
+        "value_as_concept_id": "BIGINT",
+        "observation_source_value": "VARCHAR",
+        "qualifier_source_value": "VARCHAR",
+    },
+    "concept": {"concept_name": "VARCHAR"},
 }
 
 
 @dataclass(frozen=True)
-class OmopSource:
-    tables: dict[str, pa.Table]
-    warnings: dict[str, int]
+class OmopStaging:
+    folder: Path  # <name>.parquet for every staging table
+    persons: int
 
 
-def _find(folder: Path, name: str) -> str:
-    for candidate in (
-        f"{name}.parquet",
-        f"{name.upper()}.parquet",
-        f"{name}.csv",
-        f"{name.upper()}.csv",
-    ):
-        if (folder / candidate).exists():
-            path = str(folder / candidate)
-            reader = "read_parquet" if candidate.endswith(".parquet") else "read_csv_auto"
-            extra = ", all_varchar=false, header=true" if reader == "read_csv_auto" else ""
-            return f"{reader}('{path}'{extra})"
-    raise InputError(f"OMOP table {name} not found (CSV or Parquet)", source=str(folder))
+def is_omop(path: Path) -> bool:
+    """A DuckDB file, or a folder holding an OMOP ``person`` table (CSV or Parquet)."""
+    if path.is_file():
+        return path.suffix in (".duckdb", ".db")
+    return path.is_dir() and any(
+        (path / name).exists()
+        for name in ("person.csv", "PERSON.csv", "person.parquet", "PERSON.parquet", "person")
+    )
 
 
-def load_omop(folder: Path) -> OmopSource:
-    if not folder.is_dir():
-        raise InputError("not a folder of OMOP tables", source=str(folder))
+def stage_omop(source: Path, out: Path) -> OmopStaging:
+    """Read an OMOP CDM instance and write the staging tables to ``out`` as Parquet."""
     con = duckdb.connect()
     try:
-        for name in TABLES:
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {_find(folder, name)}").fetchall()
-        systems = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in SYSTEMS.items())
-        con.execute(f"""CREATE TABLE code AS SELECT CAST(concept_id AS BIGINT) AS concept_id,
-            CASE vocabulary_id {systems} ELSE vocabulary_id END AS system,
-            CAST(concept_code AS VARCHAR) AS code,
-            CASE WHEN vocabulary_id IN ('ICD10CM', 'ICD10')
-                 THEN upper(replace(CAST(concept_code AS VARCHAR), '.', '')) ELSE CAST(concept_code AS VARCHAR)
-            END AS code_key, vocabulary_id FROM concept""").fetchall()
-        duplicates = _count(con, "SELECT count(*) - count(DISTINCT person_id) FROM person")
+        _attach(con, source)
+        duplicates = _one(con, "SELECT count(*) - count(DISTINCT person_id) FROM person")
         if duplicates:
             raise InputError(
-                f"{duplicates} duplicate person_id value(s)", source=str(folder), field="person"
+                f"{duplicates} duplicate person_id value(s): one row per person is needed",
+                source=str(source),
+                field="person.person_id",
             )
-        tables = {
-            name: con.sql(sql).to_arrow_table().cast(SCHEMAS[name])
-            for name, sql in _queries().items()
-        }
-        no_unit = _count(
-            con,
-            """SELECT count(*) FROM measurement
-            WHERE value_as_number IS NOT NULL AND coalesce(unit_concept_id, 0) = 0""",
-        )
-        unknown_unit = _count(
-            con,
-            """SELECT count(*) FROM measurement m LEFT JOIN code u
-            ON u.concept_id = m.unit_concept_id
-            WHERE coalesce(m.unit_concept_id, 0) <> 0 AND u.code IS NULL""",
-        )
+        con.execute(omop_sql.CODES).fetchall()
+        has_ancestors = _has_rows(con, "concept_ancestor")
+        con.execute(omop_sql.drug_codes(has_ancestors)).fetchall()
+        _drug_forms(con)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in SCHEMAS:
+            columns = ", ".join(
+                f"CAST({f.name} AS {_SQL_TYPES[str(f.type)]}) AS {f.name}" for f in SCHEMAS[name]
+            )
+            query = f"SELECT {columns} FROM ({omop_sql.STAGING[name]})"
+            con.execute(
+                f"COPY ({query}) TO '{out / (name + '.parquet')}' (FORMAT parquet)"
+            ).fetchall()
+        persons = _one(con, "SELECT count(*) FROM person")
     except duckdb.Error as exc:
         raise InputError(
-            f"OMOP tables unreadable: {exc}".splitlines()[0], source=str(folder)
+            f"OMOP tables unreadable: {exc}".splitlines()[0], source=str(source)
         ) from exc
     finally:
         con.close()
-    warnings = {
-        "measurement unit_concept_id 0 (unit_source_value used)": no_unit,
-        "measurement unit concept not in concept table": unknown_unit,
-    }
-    return OmopSource(tables, {k: v for k, v in warnings.items() if v})
+    return OmopStaging(out, persons)
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "date32[day]": "DATE",
+    "double": "DOUBLE",
+    "bool": "BOOLEAN",
+    "int32": "INTEGER",
+}
+
+
+def _attach(con: duckdb.DuckDBPyConnection, source: Path) -> None:
+    """Define each OMOP table in ``con`` (CSV parsed once into a table, Parquet and database
+    tables read where they lie), with absent optional columns added as NULLs, after
+    checking that every column the mapping reads is there and casts to the CDM's type."""
+    if not source.exists():
+        raise InputError("not found", source=str(source))
+    found: dict[str, str] = {}
+    if source.is_file():
+        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)").fetchall()
+        for schema, name in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = 'src'"
+        ).fetchall():
+            found.setdefault(name.lower(), f'src."{schema}"."{name}"')
+    else:
+        for name in (*TABLES, "concept_ancestor"):
+            reader = _reader(source, name)
+            if reader is not None:
+                found[name] = reader
+    for name in TABLES:
+        if name not in found:
+            raise InputError(f"OMOP table {name} not found", source=str(source))
+        _define(con, source, name, found[name])
+    if "concept_ancestor" in found:
+        con.execute(f"CREATE VIEW concept_ancestor AS SELECT * FROM {found['concept_ancestor']}")
+
+
+def _reader(folder: Path, name: str) -> str | None:
+    for stem in (name, name.upper()):
+        parquet, csv, parts = folder / f"{stem}.parquet", folder / f"{stem}.csv", folder / stem
+        if parquet.exists():
+            return f"read_parquet('{parquet}')"
+        if csv.exists():
+            return f"read_csv('{csv}', header = true)"
+        if parts.is_dir():
+            return f"read_parquet('{parts}/*.parquet')"
+    return None
+
+
+def _define(con: duckdb.DuckDBPyConnection, source: Path, table: str, reader: str) -> None:
+    present = {c[0].lower() for c in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+    for column in REQUIRED[table]:
+        if column not in present:
+            raise InputError(f"column {column} is missing", source=str(source), field=table)
+    missing = {c: t for c, t in OPTIONAL_COLUMNS.get(table, {}).items() if c not in present}
+    extra = "".join(f", NULL::{t} AS {c}" for c, t in missing.items())
+    kind = "TABLE" if reader.startswith("read_csv") else "VIEW"
+    con.execute(f"CREATE {kind} {table} AS SELECT *{extra} FROM {reader}").fetchall()
+    typed = {**REQUIRED[table], **OPTIONAL_COLUMNS.get(table, {})}
+    checks = ", ".join(
+        f"count(*) FILTER (WHERE {c} IS NOT NULL AND TRY_CAST({c} AS {t}) IS NULL)"
+        for c, t in typed.items()
+    )
+    counts = con.execute(f"SELECT {checks} FROM {table}").fetchall()[0]
+    for (column, sql_type), bad in zip(typed.items(), counts, strict=True):
+        if bad:
+            raise InputError(
+                f"column {column}: {bad} value(s) are not {sql_type}",
+                source=str(source),
+                field=table,
+            )
+
+
+def _drug_forms(con: duckdb.DuckDBPyConnection) -> None:
+    """``drug_form(drug_concept_id, route_concept_id, form)`` by the evaluator's rule."""
+    pairs = con.execute(omop_sql.DRUG_ROUTE_PAIRS).fetchall()
+    rows = []
+    for drug, route, name, route_code in pairs:
+        fact = MedicationFact(
+            source="",
+            resource_type="DrugExposure",
+            codes=(),
+            text=name or "",
+            status=None,
+            start=None,
+            end=None,
+            route_codes=(Code(SNOMED, route_code),) if route_code else (),
+        )
+        form = medication_form(fact)
+        if form is not None:
+            rows.append((drug, route, form))
+    con.execute(
+        "CREATE TABLE drug_form (drug_concept_id BIGINT, route_concept_id BIGINT, form VARCHAR)"
+    ).fetchall()
+    if rows:
+        con.executemany("INSERT INTO drug_form VALUES (?, ?, ?)", rows)
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    exists = _one(
+        con, f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{table}'"
+    )
+    return bool(exists) and bool(_one(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"))
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     # DuckDB 2.0: read a result to the end before the next statement (stack-notes trap)
     rows = con.execute(sql).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
-
-
-def _queries() -> dict[str, str]:
-    return {
-        "patient": """SELECT CAST(person_id AS VARCHAR) AS pid,
-            make_date(year_of_birth, coalesce(month_of_birth, 1), coalesce(day_of_birth, 1)) AS birth_low,
-            CASE WHEN month_of_birth IS NULL THEN make_date(year_of_birth, 12, 31)
-                 WHEN day_of_birth IS NULL THEN last_day(make_date(year_of_birth, month_of_birth, 1))
-                 ELSE make_date(year_of_birth, month_of_birth, day_of_birth) END AS birth_high,
-            CASE gender_concept_id WHEN 8507 THEN 'male' WHEN 8532 THEN 'female' ELSE 'unknown' END AS sex
-            FROM person""",
-        "measurement": """SELECT CAST(m.person_id AS VARCHAR) AS pid,
-            'Measurement/' || CAST(m.measurement_id AS VARCHAR) AS source,
-            CAST(m.measurement_date AS DATE) AS t_low, CAST(m.measurement_date AS DATE) AS t_high,
-            'final' AS status, CAST(m.value_as_number AS DOUBLE) AS value,
-            CASE WHEN coalesce(m.unit_concept_id, 0) = 0 THEN CAST(m.unit_source_value AS VARCHAR) ELSE u.code END
-                AS unit,
-            CAST(m.range_high AS DOUBLE) AS ref_high, NULL::VARCHAR AS ref_unit, false AS data_absent
-            FROM measurement m LEFT JOIN code u ON u.concept_id = m.unit_concept_id""",
-        "measurement_code": """SELECT CAST(m.person_id AS VARCHAR) AS pid,
-            'Measurement/' || CAST(m.measurement_id AS VARCHAR) AS source, k.kind, c.system, c.code, c.code_key
-            FROM measurement m,
-            (SELECT 'code' AS kind UNION ALL SELECT 'value') k
-            JOIN code c ON c.concept_id = CASE k.kind WHEN 'code' THEN m.measurement_concept_id
-                                                      ELSE m.value_as_concept_id END""",
-        "condition": """SELECT CAST(o.person_id AS VARCHAR) AS pid,
-            'Condition/' || CAST(o.condition_occurrence_id AS VARCHAR) AS source, c.system, c.code_key,
-            CASE WHEN o.condition_end_date IS NULL THEN 'active' ELSE 'resolved' END AS clinical,
-            'confirmed' AS verification,
-            CAST(o.condition_start_date AS DATE) AS onset_low, CAST(o.condition_start_date AS DATE) AS onset_high,
-            CAST(o.condition_end_date AS DATE) AS abate_low, CAST(o.condition_end_date AS DATE) AS abate_high
-            FROM condition_occurrence o JOIN code c
-              ON c.concept_id IN (o.condition_concept_id, o.condition_source_concept_id)""",
-        "medication": """SELECT CAST(d.person_id AS VARCHAR) AS pid,
-            'DrugExposure/' || CAST(d.drug_exposure_id AS VARCHAR) AS source, c.system, c.code_key,
-            'completed' AS status,
-            CAST(d.drug_exposure_start_date AS DATE) AS start_low, CAST(d.drug_exposure_start_date AS DATE)
-                AS start_high,
-            CAST(d.drug_exposure_end_date AS DATE) AS end_high, NULL::VARCHAR AS form
-            FROM drug_exposure d JOIN code c ON c.concept_id IN (d.drug_concept_id, d.drug_source_concept_id)""",
-        "procedure": """SELECT CAST(p.person_id AS VARCHAR) AS pid,
-            'Procedure/' || CAST(p.procedure_occurrence_id AS VARCHAR) AS source, c.system, c.code_key,
-            'completed' AS status, CAST(p.procedure_date AS DATE) AS t_low, CAST(p.procedure_date AS DATE) AS t_high,
-            false AS biopsy
-            FROM procedure_occurrence p JOIN code c ON c.concept_id = p.procedure_concept_id""",
-        "allergy": """SELECT NULL::VARCHAR AS pid, NULL::VARCHAR AS source, NULL::VARCHAR AS system,
-            NULL::VARCHAR AS code_key, NULL::VARCHAR AS text, NULL::VARCHAR AS clinical,
-            NULL::VARCHAR AS verification WHERE false""",
-        "consent": """SELECT NULL::VARCHAR AS pid, NULL::VARCHAR AS source, NULL::VARCHAR AS status,
-            NULL::VARCHAR AS system, NULL::VARCHAR AS code_key, NULL::DATE AS t_low, NULL::DATE AS t_high
-            WHERE false""",
-        "crf": """SELECT CAST(person_id AS VARCHAR) AS pid,
-            substr(CAST(observation_source_value AS VARCHAR), 14) AS link,
-            TRY_CAST(qualifier_source_value AS INTEGER) AS lesion,
-            CASE lower(CAST(value_as_string AS VARCHAR)) WHEN 'true' THEN true WHEN 'false' THEN false END AS v_bool,
-            CAST(value_as_number AS DOUBLE) AS v_num,
-            TRY_CAST(value_as_string AS DATE) AS v_date,
-            CAST(value_as_string AS VARCHAR) AS v_str,
-            CASE WHEN value_as_number IS NOT NULL THEN 'number'
-                 WHEN lower(CAST(value_as_string AS VARCHAR)) IN ('true', 'false') THEN 'bool'
-                 WHEN TRY_CAST(value_as_string AS DATE) IS NOT NULL THEN 'date'
-                 ELSE 'choice' END AS vtype
-            FROM observation WHERE CAST(observation_source_value AS VARCHAR) LIKE 'trialkit-crf:%'""",
-    }

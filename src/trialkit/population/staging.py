@@ -1,9 +1,21 @@
 """The staging schema: patient facts as relational tables, whatever the source.
 
-The compiler reads only these tables. FHIR records (one patient or Bulk
-NDJSON) become them through :func:`records_to_tables`; OMOP sources will be
-mapped into the same columns. Codes are stored with their normalised key
-(ICD-10 without dots) so value sets match exactly as in the evaluator.
+The compiler reads only these tables. FHIR records (one patient, or Bulk FHIR
+read by the Python adapter) become them through :func:`records_to_tables`;
+Bulk FHIR NDJSON read natively by DuckDB (``population.ndjson``) and OMOP CDM
+(``population.omop``) are mapped into the same columns. The tables mirror
+:class:`~trialkit.model.record.PatientRecord`:
+
+* coded facts have one row per code (a measurement coded with two LOINC codes
+  is two rows with the same ``source``), codes kept with their normalised key
+  (ICD-10 without dots) so value sets match exactly as in the evaluator;
+* a fact with no code keeps one row with empty system and code;
+* ``measurement_value`` holds the value codings (``kind`` value, with their
+  position: the first one that is a score decides) and interpretation codes;
+* ``crf`` holds one row per merged CRF answer; lesion-group answers carry the
+  group's index, and every lesion group has a ``lesion`` marker row (a group
+  with no usable answer is still a lesion nobody can measure);
+* ``warning`` holds the data-quality warnings of the source (one row each).
 """
 
 from __future__ import annotations
@@ -18,132 +30,110 @@ from trialkit.eligibility.history import medication_form
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue, PatientRecord
 
+LESION_MARKER = "lesion"  # the repeating group's linkId (data dictionary IN5)
+
+_S, _D, _F, _B = pa.string(), pa.date32(), pa.float64(), pa.bool_()
+
+
+def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
+    return pa.schema([("pid", _S), *fields])
+
+
 SCHEMAS: dict[str, pa.Schema] = {
-    "patient": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("birth_low", pa.date32()),
-            ("birth_high", pa.date32()),
-            ("sex", pa.string()),
-        ]
+    "patient": _schema(("birth_low", _D), ("birth_high", _D), ("sex", _S)),
+    "measurement": _schema(
+        ("source", _S),
+        ("system", _S),
+        ("code_key", _S),
+        ("t_low", _D),
+        ("t_high", _D),
+        ("status", _S),
+        ("value", _F),
+        ("unit", _S),
+        ("ref_high", _F),
+        ("ref_unit", _S),
+        ("data_absent", _B),
     ),
-    "measurement": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("source", pa.string()),
-            ("t_low", pa.date32()),
-            ("t_high", pa.date32()),
-            ("status", pa.string()),
-            ("value", pa.float64()),
-            ("unit", pa.string()),
-            ("ref_high", pa.float64()),
-            ("ref_unit", pa.string()),
-            ("data_absent", pa.bool_()),
-        ]
+    "measurement_value": _schema(
+        ("source", _S), ("kind", _S), ("pos", pa.int32()), ("system", _S), ("code", _S)
     ),
-    # codes of each observation (kind "code"), and its value/interpretation codings (kind "value")
-    "measurement_code": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("source", pa.string()),
-            ("kind", pa.string()),
-            ("system", pa.string()),
-            ("code", pa.string()),
-            ("code_key", pa.string()),
-        ]
+    "condition": _schema(
+        ("source", _S),
+        ("system", _S),
+        ("code_key", _S),
+        ("clinical", _S),
+        ("verification", _S),
+        ("onset_low", _D),
+        ("onset_high", _D),
+        ("abate_low", _D),
+        ("abate_high", _D),
     ),
-    "condition": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("source", pa.string()),
-            ("system", pa.string()),
-            ("code_key", pa.string()),
-            ("clinical", pa.string()),
-            ("verification", pa.string()),
-            ("onset_low", pa.date32()),
-            ("onset_high", pa.date32()),
-            ("abate_low", pa.date32()),
-            ("abate_high", pa.date32()),
-        ]
+    "medication": _schema(
+        ("source", _S),
+        ("system", _S),
+        ("code_key", _S),
+        ("status", _S),
+        ("start_low", _D),
+        ("start_high", _D),
+        ("end_high", _D),
+        ("form", _S),
     ),
-    "medication": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("source", pa.string()),
-            ("system", pa.string()),
-            ("code_key", pa.string()),
-            ("status", pa.string()),
-            ("start_low", pa.date32()),
-            ("start_high", pa.date32()),
-            ("end_high", pa.date32()),
-            ("form", pa.string()),
-        ]
+    "procedure": _schema(
+        ("source", _S),
+        ("system", _S),
+        ("code_key", _S),
+        ("status", _S),
+        ("t_low", _D),
+        ("t_high", _D),
+        ("biopsy", _B),
     ),
-    "procedure": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("source", pa.string()),
-            ("system", pa.string()),
-            ("code_key", pa.string()),
-            ("status", pa.string()),
-            ("t_low", pa.date32()),
-            ("t_high", pa.date32()),
-            ("biopsy", pa.bool_()),
-        ]
+    "allergy": _schema(
+        ("source", _S),
+        ("system", _S),
+        ("code_key", _S),
+        ("text", _S),
+        ("clinical", _S),
+        ("verification", _S),
     ),
-    "allergy": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("source", pa.string()),
-            ("system", pa.string()),
-            ("code_key", pa.string()),
-            ("text", pa.string()),
-            ("clinical", pa.string()),
-            ("verification", pa.string()),
-        ]
+    "consent": _schema(
+        ("source", _S),
+        ("status", _S),
+        ("system", _S),
+        ("code_key", _S),
+        ("t_low", _D),
+        ("t_high", _D),
     ),
-    "consent": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("source", pa.string()),
-            ("status", pa.string()),
-            ("system", pa.string()),
-            ("code_key", pa.string()),
-            ("t_low", pa.date32()),
-            ("t_high", pa.date32()),
-        ]
+    "crf": _schema(
+        ("source", _S),
+        ("link", _S),
+        ("lesion", pa.int32()),
+        ("v_bool", _B),
+        ("v_num", _F),
+        ("v_date", _D),
+        ("v_str", _S),
+        ("vtype", _S),
     ),
-    # one row per CRF answer; lesion answers carry the lesion group's index
-    "crf": pa.schema(
-        [
-            ("pid", pa.string()),
-            ("link", pa.string()),
-            ("lesion", pa.int32()),
-            ("v_bool", pa.bool_()),
-            ("v_num", pa.float64()),
-            ("v_date", pa.date32()),
-            ("v_str", pa.string()),
-            ("vtype", pa.string()),
-        ]
-    ),
+    "warning": _schema(("source", _S), ("field", _S), ("message", _S)),
 }
+
+
+def empty_tables() -> dict[str, pa.Table]:
+    return {name: schema.empty_table() for name, schema in SCHEMAS.items()}
 
 
 def _codes(codes: Iterable[Code]) -> list[tuple[str, str]]:
     return [(c.system, c.key) for c in codes] or [("", "")]
 
 
-def _crf_row(pid: str, answer: CrfAnswer, lesion: int | None) -> dict[str, Any]:
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def crf_row(pid: str, answer: CrfAnswer, lesion: int | None) -> dict[str, Any]:
+    """One CRF answer as a staging row; ``vtype`` says which value column holds it."""
     value: CrfValue = answer.value
-    row: dict[str, Any] = {
-        "pid": pid,
-        "link": answer.link_id,
-        "lesion": lesion,
-        "v_bool": None,
-        "v_num": None,
-        "v_date": None,
-        "v_str": None,
-    }
+    row: dict[str, Any] = {"pid": pid, "source": answer.source, "link": answer.link_id}
+    row["lesion"] = lesion
     if isinstance(value, bool):
         row["v_bool"], row["vtype"] = value, "bool"
     elif isinstance(value, int | Decimal):
@@ -157,120 +147,104 @@ def _crf_row(pid: str, answer: CrfAnswer, lesion: int | None) -> dict[str, Any]:
     return row
 
 
+def _span(span: Any) -> tuple[Any, Any]:
+    return (span.low, span.high) if span is not None else (None, None)
+
+
 def records_to_tables(records: Iterable[PatientRecord]) -> dict[str, pa.Table]:
+    """Patient records → staging tables (a patient is a population of one)."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
     for r in records:
         pid = r.patient_id
-        rows["patient"].append(
-            {
-                "pid": pid,
-                "birth_low": r.birth_date.low if r.birth_date else None,
-                "birth_high": r.birth_date.high if r.birth_date else None,
-                "sex": r.sex,
-            }
-        )
+        low, high = _span(r.birth_date)
+        rows["patient"].append({"pid": pid, "birth_low": low, "birth_high": high, "sex": r.sex})
         for m in r.measurements:
-            rows["measurement"].append(
-                {
-                    "pid": pid,
-                    "source": m.source,
-                    "t_low": m.time.low if m.time else None,
-                    "t_high": m.time.high if m.time else None,
-                    "status": m.status,
-                    "value": float(m.value) if m.value is not None else None,
-                    "unit": m.unit,
-                    "ref_high": float(m.ref_high) if m.ref_high is not None else None,
-                    "ref_unit": m.ref_unit,
-                    "data_absent": m.data_absent,
-                }
-            )
-            for kind, codes in (("code", m.codes), ("value", m.value_codes + m.interpretation)):
-                rows["measurement_code"] += [
-                    {
-                        "pid": pid,
-                        "source": m.source,
-                        "kind": kind,
-                        "system": c.system,
-                        "code": c.code,
-                        "code_key": c.key,
-                    }
-                    for c in codes
+            t_low, t_high = _span(m.time)
+            fields = {
+                "pid": pid,
+                "source": m.source,
+                "t_low": t_low,
+                "t_high": t_high,
+                "status": m.status,
+                "value": _number(m.value),
+                "unit": m.unit,
+                "ref_high": _number(m.ref_high),
+                "ref_unit": m.ref_unit,
+                "data_absent": m.data_absent,
+            }
+            for system, key in _codes(m.codes):
+                rows["measurement"].append({**fields, "system": system, "code_key": key})
+            for kind, codes in (("value", m.value_codes), ("interpretation", m.interpretation)):
+                rows["measurement_value"] += [
+                    {"pid": pid, "source": m.source, "kind": kind, "pos": i}
+                    | {"system": c.system, "code": c.code}
+                    for i, c in enumerate(codes)
                 ]
         for c in r.conditions:
+            onset, abate = _span(c.onset), _span(c.abatement)
+            fields = {
+                "pid": pid,
+                "source": c.source,
+                "clinical": c.clinical_status,
+                "verification": c.verification_status,
+                "onset_low": onset[0],
+                "onset_high": onset[1],
+                "abate_low": abate[0],
+                "abate_high": abate[1],
+            }
             for system, key in _codes(c.codes):
-                rows["condition"].append(
-                    {
-                        "pid": pid,
-                        "source": c.source,
-                        "system": system,
-                        "code_key": key,
-                        "clinical": c.clinical_status,
-                        "verification": c.verification_status,
-                        "onset_low": c.onset.low if c.onset else None,
-                        "onset_high": c.onset.high if c.onset else None,
-                        "abate_low": c.abatement.low if c.abatement else None,
-                        "abate_high": c.abatement.high if c.abatement else None,
-                    }
-                )
+                rows["condition"].append({**fields, "system": system, "code_key": key})
         for med in r.medications:
-            form = medication_form(med)
+            start = _span(med.start)
+            fields = {
+                "pid": pid,
+                "source": med.source,
+                "status": med.status,
+                "start_low": start[0],
+                "start_high": start[1],
+                "end_high": med.end.high if med.end else None,
+                "form": medication_form(med),
+            }
             for system, key in _codes(med.codes):
-                rows["medication"].append(
-                    {
-                        "pid": pid,
-                        "source": med.source,
-                        "system": system,
-                        "code_key": key,
-                        "status": med.status,
-                        "start_low": med.start.low if med.start else None,
-                        "start_high": med.start.high if med.start else None,
-                        "end_high": med.end.high if med.end else None,
-                        "form": form,
-                    }
-                )
+                rows["medication"].append({**fields, "system": system, "code_key": key})
         for p in r.procedures:
             described = " ".join([p.text or ""] + [c.display or "" for c in p.codes]).lower()
+            t_low, t_high = _span(p.time)
+            fields = {
+                "pid": pid,
+                "source": p.source,
+                "status": p.status,
+                "t_low": t_low,
+                "t_high": t_high,
+                "biopsy": "biopsy" in described,
+            }
             for system, key in _codes(p.codes + p.category_codes):
-                rows["procedure"].append(
-                    {
-                        "pid": pid,
-                        "source": p.source,
-                        "system": system,
-                        "code_key": key,
-                        "status": p.status,
-                        "t_low": p.time.low if p.time else None,
-                        "t_high": p.time.high if p.time else None,
-                        "biopsy": "biopsy" in described,
-                    }
-                )
+                rows["procedure"].append({**fields, "system": system, "code_key": key})
         for a in r.allergies:
             text = " ".join([a.text or ""] + [c.display or "" for c in a.codes]).lower()
+            fields = {
+                "pid": pid,
+                "source": a.source,
+                "text": text,
+                "clinical": a.clinical_status,
+                "verification": a.verification_status,
+            }
             for system, key in _codes(a.codes):
-                rows["allergy"].append(
-                    {
-                        "pid": pid,
-                        "source": a.source,
-                        "system": system,
-                        "code_key": key,
-                        "text": text,
-                        "clinical": a.clinical_status,
-                        "verification": a.verification_status,
-                    }
-                )
+                rows["allergy"].append({**fields, "system": system, "code_key": key})
         for cs in r.consents:
+            t_low, t_high = _span(cs.time)
+            fields = {"pid": pid, "source": cs.source, "status": cs.status}
+            fields |= {"t_low": t_low, "t_high": t_high}
             for system, key in _codes(cs.scope_codes + cs.category_codes):
-                rows["consent"].append(
-                    {
-                        "pid": pid,
-                        "source": cs.source,
-                        "status": cs.status,
-                        "system": system,
-                        "code_key": key,
-                        "t_low": cs.time.low if cs.time else None,
-                        "t_high": cs.time.high if cs.time else None,
-                    }
-                )
-        rows["crf"] += [_crf_row(pid, a, None) for a in r.crf.answers.values()]
+                rows["consent"].append({**fields, "system": system, "code_key": key})
+        rows["crf"] += [crf_row(pid, a, None) for a in r.crf.answers.values()]
         for i, group in enumerate(r.crf.lesions):
-            rows["crf"] += [_crf_row(pid, a, i) for a in group.values()]
+            source = next((a.source for a in group.values()), None)
+            marker = {"pid": pid, "source": source, "link": LESION_MARKER, "lesion": i}
+            rows["crf"].append(marker | {"vtype": "group"})
+            rows["crf"] += [crf_row(pid, a, i) for a in group.values()]
+        rows["warning"] += [
+            {"pid": pid, "source": w.source, "field": w.field, "message": w.message}
+            for w in r.warnings
+        ]
     return {name: pa.Table.from_pylist(rows[name], schema=SCHEMAS[name]) for name in SCHEMAS}

@@ -20,8 +20,9 @@ def km_figure(
     ax = new_axes(ax, (7.0, 4.6))
     times = [0.0] + [r.time for r in result.table]
     surv = [1.0] + [r.survival for r in result.table]
-    lower = [1.0] + [r.lower for r in result.table]
-    upper = [1.0] + [r.upper for r in result.table]
+    # R gives no band where S = 0 (and none at S = 1 for log-log): draw it at the curve
+    lower = [1.0] + [r.survival if r.lower is None else r.lower for r in result.table]
+    upper = [1.0] + [r.survival if r.upper is None else r.upper for r in result.table]
     colour = OKABE_ITO["blue"]
     ax.step(times, surv, where="post", color=colour, linewidth=1.8, label="Kaplan–Meier estimate")
     ax.fill_between(

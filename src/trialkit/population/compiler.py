@@ -1,0 +1,325 @@
+"""Compile the protocol's criterion trees to one relational query (ibis).
+
+The *same* node trees the in-memory evaluator walks are compiled here, one
+``visit_<Node>`` per node type; a node type with no rule raises
+:class:`UncompilableNodeError` (as ibis' own compiler does). The in-memory
+evaluator stays the reference semantics (docs/eligibility.md); the
+differential tests hold both paths to identical verdicts.
+
+Shape of the query: each fact table is read once — one aggregation per
+patient gives every feature the leaves over that table registered (labs:
+``population.labs``; coded history: ``population.history``; the CRF:
+``population.crf``) — the per-patient tables are joined into one wide table,
+and every node becomes three columns over it (status, evidence source,
+evidence value). Combinators become columns of a later projection that read
+their children's columns by name, so no expression is ever copied into its
+parent: the query grows linearly with the protocol.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from trialkit.eligibility import nodes as n
+from trialkit.errors import TrialkitError
+from trialkit.population.crf import CrfFeatures
+from trialkit.population.history import HistoryFeatures, _placed, _span
+from trialkit.population.labs import LabFeatures
+from trialkit.population.relational import (
+    NULL_BOOL,
+    NULL_STR,
+    Rel,
+    Rule,
+    completed_years,
+    join_all,
+    joined,
+    minus_days,
+    rel,
+    text,
+)
+from trialkit.protocol.model import ParamValue, Protocol
+
+
+class UncompilableNodeError(TrialkitError):
+    """A node type the relational compiler has no rule for."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A compiled node: the prefix of its three columns and its projection layer."""
+
+    name: str
+    layer: int
+
+
+class Compiler:
+    def __init__(
+        self,
+        protocol: Protocol,
+        params: dict[str, ParamValue],
+        as_of: date,
+        first_dose: date | None,
+    ) -> None:
+        self.p, self.params, self.as_of, self.first_dose = protocol, params, as_of, first_dose
+        self.labs = LabFeatures(protocol, params, as_of)
+        self.history = HistoryFeatures(protocol, params, as_of)
+        self.crf = CrfFeatures(params, as_of)
+        self.layers: dict[int, list[tuple[str, Rule]]] = defaultdict(list)
+        self._anchor_columns = self._register_anchors()
+
+    # --- anchors (screening._first_dose, screening._advanced_disease) -------------------------
+
+    def _register_anchors(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first = self.p.anchors.get("first_dose")
+        if self.first_dose is None and first and first.crf:
+            out["fd_crf"] = self.crf.answer(first.crf)
+        advanced = self.p.anchors.get("advanced_disease")
+        if advanced and advanced.crf:
+            out["ad_crf"] = self.crf.answer(advanced.crf)
+        if advanced and advanced.earliest_condition:
+            out["ad_cond"] = self.history.earliest_onset(advanced.earliest_condition)
+        return out
+
+    def _anchors(self, w: ir.Table) -> dict[str, Any]:
+        """fd: the first dose given, else a CRF date on or after as-of (an earlier one is
+        ignored with a warning); ad: the CRF date, else the earliest metastasis onset."""
+        cols = self._anchor_columns
+        if self.first_dose is not None:
+            fd: Any = ibis.literal(self.first_dose)
+        elif "fd_crf" in cols:
+            a = cols["fd_crf"]
+            ok = (w[a["vtype"]] == "date") & (w[a["v_date"]] >= self.as_of)
+            fd = ibis.cases((ok, w[a["v_date"]]), else_=ibis.null("date"))
+        else:
+            fd = ibis.null("date")
+        ad: Any = ibis.null("date")
+        if "ad_crf" in cols:
+            a = cols["ad_crf"]
+            ad = ibis.cases((w[a["vtype"]] == "date", w[a["v_date"]]), else_=ibis.null("date"))
+        if "ad_cond" in cols:
+            ad = ad.fill_null(w[cols["ad_cond"]])
+        return {"fd": fd, "ad": ad}
+
+    def _place(self, w: ir.Table, day: Any, window: n.Window) -> Any:
+        """EvalContext.place of one exact date (1 inside, 0 outside, NULL cannot tell)."""
+        low, high = _span(w, window.anchor, self.as_of)
+        days = int(self.labs._number(window.days))
+        outside = (day < minus_days(low, days)) | (high.notnull() & (day > high))
+        inside = high.notnull() & (minus_days(high, days) <= day) & (day <= low)
+        return _placed(low, outside, inside, window.anchor)
+
+    # --- dispatch ----------------------------------------------------------------------------
+
+    def compile(self, node: n.Node) -> Ref:
+        method: Callable[[Any], Ref] | None = getattr(self, f"visit_{type(node).__name__}", None)
+        if method is None:
+            raise UncompilableNodeError(f"no relational rule for {type(node).__name__}")
+        return method(node)
+
+    def _add(self, rule: Rule, layer: int = 0) -> Ref:
+        ref = Ref(f"n{sum(len(v) for v in self.layers.values())}", layer)
+        self.layers[layer].append((ref.name, rule))
+        return ref
+
+    @staticmethod
+    def rel(w: ir.Table, ref: Ref) -> Rel:
+        return Rel(w[f"{ref.name}_s"], w[f"{ref.name}_e"], w[f"{ref.name}_v"])
+
+    def _combine(self, refs: list[Ref], rule: Callable[[list[Rel]], Rel]) -> Ref:
+        layer = 1 + max(r.layer for r in refs)
+        return self._add(lambda w: rule([self.rel(w, r) for r in refs]), layer)
+
+    # --- combinators (Kleene; evaluate._reconcile, evaluate._ask) ------------------------------
+
+    def visit_AllOf(self, node: n.AllOf) -> Ref:
+        return self._combine([self.compile(c) for c in node.children], _all)
+
+    def visit_AnyOf(self, node: n.AnyOf) -> Ref:
+        return self._combine([self.compile(c) for c in node.children], _any)
+
+    def visit_Not(self, node: n.Not) -> Ref:
+        # not ``~x``: ibis 12 renders ``(~x).isnull()`` as ``NOT (x) IS NULL``, which SQL
+        # reads as ``NOT (x IS NULL)``; a CASE keeps the three values exact
+        def negate(parts: list[Rel]) -> Rel:
+            (c,) = parts
+            status = ibis.cases((c.status == True, False), (c.status == False, True))
+            return Rel(status, c.source, c.value)
+
+        return self._combine([self.compile(node.child)], negate)
+
+    def visit_Reconcile(self, node: n.Reconcile) -> Ref:
+        policy = str(self.params.get("conflict_policy", "unknown"))
+
+        def reconcile(parts: list[Rel]) -> Rel:
+            e, c = parts
+            conflict = e.status.notnull() & c.status.notnull() & (e.status != c.status)
+            winner = {"crf": c, "ehr": e}.get(policy)
+            both = rel(
+                NULL_BOOL,
+                joined(c.source, " vs ", e.source),
+                joined("conflict: CRF ", c.value, " vs EHR ", e.value),
+            )
+            chosen = [(conflict, winner or both), (c.status.notnull(), c), (e.status.notnull(), e)]
+            return _pick(chosen, c)
+
+        return self._combine([self.compile(node.ehr), self.compile(node.crf)], reconcile)
+
+    def visit_Ask(self, node: n.Ask) -> Ref:
+        def ask(parts: list[Rel]) -> Rel:
+            answer, relevant = parts
+            status = ibis.cases(
+                (answer.status.notnull(), answer.status),
+                (relevant.status == False, False),
+                else_=NULL_BOOL,
+            )
+            shown = _pick(
+                [(answer.status.notnull(), answer), (relevant.status.notnull(), relevant)], answer
+            )
+            return Rel(status, shown.source, shown.value)
+
+        return self._combine([self.compile(node.crf), self.compile(node.relevant_if)], ask)
+
+    # --- leaves ------------------------------------------------------------------------------
+
+    def visit_Lab(self, node: n.Lab) -> Ref:
+        return self._add(self.labs.lab(node))
+
+    def visit_Qualitative(self, node: n.Qualitative) -> Ref:
+        return self._add(self.labs.qualitative(node))
+
+    def visit_CockcroftGault(self, node: n.CockcroftGault) -> Ref:
+        return self._add(self.labs.cockcroft_gault(node))
+
+    def visit_Age(self, node: n.Age) -> Ref:
+        as_of = self.as_of
+        low = node.min if node.min is not None else 0
+        high = node.max if node.max is not None else 200
+
+        def rule(w: ir.Table) -> Rel:
+            oldest = completed_years(w.birth_low, as_of)
+            known = w.birth_low.notnull() & (oldest == completed_years(w.birth_high, as_of))
+            return rel(
+                ibis.cases((known, (oldest >= low) & (oldest <= high)), else_=NULL_BOOL),
+                ibis.cases((w.birth_low.notnull(), "Patient/" + w.pid)),
+                ibis.cases((known, joined(text(oldest), " years"))),
+            )
+
+        return self._add(rule)
+
+    def visit_Sex(self, node: n.Sex) -> Ref:
+        def rule(w: ir.Table) -> Rel:
+            known = w.sex.isin(["male", "female"])
+            return rel(
+                ibis.cases((known, w.sex == node.value), else_=NULL_BOOL),
+                ibis.cases((known, "Patient/" + w.pid)),
+                ibis.cases((known, w.sex)),
+            )
+
+        return self._add(rule)
+
+    def visit_ConditionPresent(self, node: n.ConditionPresent) -> Ref:
+        return self._add(self.history.condition(node))
+
+    def visit_MedicationExposure(self, node: n.MedicationExposure) -> Ref:
+        return self._add(self.history.medication(node))
+
+    def visit_ProcedureDone(self, node: n.ProcedureDone) -> Ref:
+        return self._add(self.history.procedure(node))
+
+    def visit_AllergyRecorded(self, node: n.AllergyRecorded) -> Ref:
+        return self._add(self.history.allergy(node))
+
+    def visit_ConsentSigned(self, node: n.ConsentSigned) -> Ref:
+        return self._add(self.history.consent(node))
+
+    def visit_CrfAnswer(self, node: n.CrfAnswer) -> Ref:
+        return self._add(self.crf.crf(node, _span))
+
+    def visit_CrfHistory(self, node: n.CrfHistory) -> Ref:
+        return self._add(self.crf.crf_history(node, self._place))
+
+    def visit_Attestation(self, node: n.Attestation) -> Ref:
+        return self._add(self.crf.attestation(node))
+
+    def visit_MeasurableLesion(self, node: n.MeasurableLesion) -> Ref:
+        return self._add(self.crf.measurable())
+
+    def visit_TargetLesionsSstrPositive(self, node: n.TargetLesionsSstrPositive) -> Ref:
+        return self._add(self.crf.sstr(node))
+
+    # --- the query ---------------------------------------------------------------------------
+
+    def query(self, con: Any, staged: dict[str, ir.Table], criteria: dict[str, Ref]) -> ir.Table:
+        """pid, then per criterion ``<id>`` (1 met, 0 not met, NULL unknown), ``<id>__source``
+        and ``<id>__value`` (the deciding evidence)."""
+        patients = staged["patient"].select("pid", "birth_low", "birth_high", "sex")
+        base = join_all(
+            patients,
+            self.crf.tables(staged) + self.history.tables(con, staged, None, ("condition",)),
+        )
+        base = base.mutate(**self._anchors(base))
+        anchors = base.select("pid", "fd", "ad")
+        others = self.history.tables(
+            con, staged, anchors, ("medication", "procedure", "allergy", "consent")
+        )
+        lab = self.labs.table(con, staged)
+        wide = join_all(base, others + ([lab] if lab is not None else []))
+        for layer in sorted(self.layers):
+            columns: dict[str, Any] = {}
+            for name, rule in self.layers[layer]:
+                r = rule(wide)
+                columns |= {f"{name}_s": r.status, f"{name}_e": r.source, f"{name}_v": r.value}
+            wide = wide.mutate(**columns)
+        out: dict[str, Any] = {}
+        for cid, ref in criteria.items():
+            r = self.rel(wide, ref)
+            out[cid] = ibis.cases((r.status == True, 1), (r.status == False, 0)).cast("int8")
+            out[f"{cid}__source"] = r.source.cast("string")
+            out[f"{cid}__value"] = r.value.cast("string")
+        return wide.select("pid", **out)
+
+
+def _pick(chosen: list[tuple[Any, Rel]], default: Rel) -> Rel:
+    """The first ``(condition, verdict)`` whose condition holds (status and evidence)."""
+    status = ibis.cases(*[(cond, r.status) for cond, r in chosen], else_=default.status)
+    source = ibis.cases(*[(cond, r.source) for cond, r in chosen], else_=default.source)
+    value = ibis.cases(*[(cond, r.value) for cond, r in chosen], else_=default.value)
+    return Rel(status, source, value)
+
+
+def _fold(parts: list[Rel], op: str) -> ir.BooleanValue:
+    result = parts[0].status
+    for part in parts[1:]:
+        result = (result & part.status) if op == "and" else (result | part.status)
+    return result
+
+
+def _all(parts: list[Rel]) -> Rel:
+    """Kleene AND; evidence of the first child that is not met, else of the first child with
+    evidence (met), else of the first unknown child."""
+    status = _fold(parts, "and")
+    failing = [(p.status == False, p) for p in parts]
+    shown = _pick(failing, _first_with_evidence(parts, status))
+    return Rel(status, shown.source, shown.value)
+
+
+def _any(parts: list[Rel]) -> Rel:
+    """Kleene OR; evidence of the first child that is met, else as ``_all`` does."""
+    status = _fold(parts, "or")
+    passing = [(p.status == True, p) for p in parts]
+    shown = _pick(passing, _first_with_evidence(parts, status))
+    return Rel(status, shown.source, shown.value)
+
+
+def _first_with_evidence(parts: list[Rel], status: Any) -> Rel:
+    unknown = [(p.status.isnull() & status.isnull(), p) for p in parts]
+    with_evidence = [(p.source.notnull(), p) for p in parts]
+    return _pick(unknown + with_evidence, rel(status, NULL_STR, NULL_STR))

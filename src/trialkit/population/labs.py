@@ -1,0 +1,335 @@
+"""Laboratory leaves (lab, qualitative, Cockcroft-Gault) in one pass over the measurements.
+
+The rules are those of ``eligibility.labs`` (data dictionary §1 Lab recency,
+Units, ULN; §4 Lookbacks). A result is usable when its status is final /
+amended / corrected, it has no dataAbsentReason and its date lies on or before
+as-of; the lookback only asks whether the *latest* usable day is recent enough
+(a result older than the lookback is never the latest usable one in a window
+while a newer one exists), so every lookback of an element shares one latest day.
+
+All results of that latest day must agree: each row gets a code per rule
+(0 not met, 1 met, 2 cannot be read), and ``max(day·4 + code)`` and
+``max(day·4 + 3 − code)`` give, in one hash aggregate per patient, the latest
+day and the highest and lowest code on it — decided only when both are the
+same readable code (same-day disagreement → unknown, latest unreadable →
+unknown: an older result never stands in). Values are converted with factors
+from the UCUM layer (``population.vocabulary``) and rounded as ``convert`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from trialkit.eligibility import nodes as n
+from trialkit.population.relational import (
+    NULL_BOOL,
+    USABLE_STATUSES,
+    Aggregation,
+    Rel,
+    Rule,
+    compare,
+    completed_years,
+    day_number,
+    joined,
+    rel,
+    text,
+)
+from trialkit.population.vocabulary import (
+    measurement_tags,
+    polarity_table,
+    score_table,
+)
+from trialkit.protocol.model import ParamValue, Protocol
+
+
+class LabFeatures:
+    def __init__(self, protocol: Protocol, params: dict[str, ParamValue], as_of: date) -> None:
+        self.p, self.params, self.as_of = protocol, params, as_of
+        self.agg = Aggregation("lab")
+        self.elements: dict[str, int] = {}
+
+    def _number(self, value: n.Number) -> float:
+        if isinstance(value, n.Param):
+            raw = self.params[value.name]
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise TypeError(f"parameter {value.name} is not a number")
+            return float(raw)
+        return value
+
+    def _eid(self, element: str) -> int:
+        return self.elements.setdefault(element, len(self.elements))
+
+    def _start(self, lookback: float | None) -> int | None:
+        """Day number of the lookback's first day (None: no lookback)."""
+        if lookback is None:
+            return None
+        return (self.as_of - timedelta(days=lookback)).toordinal()
+
+    def _latest(self, eid: int, code: Any, key: tuple[Any, ...]) -> tuple[str, str]:
+        """Columns packing (latest day, highest code) and (latest day, 3 − lowest code)."""
+        hi = self.agg.add(lambda r: (r.d * 4 + code(r)).max(where=r.eid == eid), ("hi", *key))
+        lo = self.agg.add(lambda r: (r.d * 4 + 3 - code(r)).max(where=r.eid == eid), ("lo", *key))
+        return hi, lo
+
+    def _evidence(self, eid: int, field: str) -> str:
+        """The latest day's result (the greatest resource id among ties, on every engine)."""
+        return self.agg.add(
+            lambda r: ibis.struct({"d": r.d, "source": r.source, "v": r[field]}).max(
+                where=r.eid == eid
+            ),
+            ("evidence", eid, field),
+        )
+
+    @staticmethod
+    def _decided(w: ir.Table, hi: str, lo: str, start: int | None) -> tuple[Any, Any]:
+        """(decided, code) from the packed columns; undecided without a recent-enough day."""
+        day = w[hi] // 4
+        top, bottom = w[hi] - day * 4, 3 - (w[lo] - day * 4)
+        decided = w[hi].notnull() & (top == bottom) & (top < 2)
+        if start is not None:
+            decided = decided & (day >= start)
+        return decided, top
+
+    # --- leaves ----------------------------------------------------------------------------
+
+    def lab(self, node: n.Lab) -> Rule:
+        element = self.p.elements[node.element]
+        eid = self._eid(node.element)
+        lookback = self._number(node.lookback) if node.lookback is not None else None
+        comparison, bounds = node.comparison, node.range
+
+        def code(r: ir.Table) -> Any:
+            if bounds is not None:
+                holds = (r.v >= bounds.low) & (r.v <= bounds.high)
+                return ibis.cases((r.v.isnull(), 2), (holds, 1), else_=0)
+            assert comparison is not None
+            if comparison.uln_multiple is not None:
+                threshold = (r.uln * comparison.uln_multiple).round(9)  # labs._judge
+            else:
+                assert comparison.value is not None
+                threshold = ibis.literal(self._number(comparison.value))
+            holds = compare(r.v, comparison.op, threshold)
+            return ibis.cases((r.v.isnull() | threshold.isnull(), 2), (holds, 1), else_=0)
+
+        hi, lo = self._latest(eid, code, ("lab", node, lookback))
+        evidence = self._evidence(eid, "v")
+        start = self._start(lookback)
+        unit = "" if element.unit in (None, "1") else f" {element.unit}"
+
+        def rule(w: ir.Table) -> Rel:
+            decided, top = self._decided(w, hi, lo, start)
+            shown = w[evidence]
+            return rel(
+                ibis.cases((decided, top == 1), else_=NULL_BOOL),
+                ibis.cases((decided, shown.source)),
+                ibis.cases((decided, joined(text(shown.v), unit))),
+            )
+
+        return rule
+
+    def qualitative(self, node: n.Qualitative) -> Rule:
+        eid = self._eid(node.element)
+        lookback = self._number(node.lookback)
+
+        def code(r: ir.Table) -> Any:
+            return r.pol.fill_null(2)
+
+        hi, lo = self._latest(eid, code, ("polarity", eid))
+        evidence = self._evidence(eid, "pol")
+        start = self._start(lookback)
+        negative = ibis.literal(False) if node.negative_decides else NULL_BOOL
+
+        def rule(w: ir.Table) -> Rel:
+            decided, top = self._decided(w, hi, lo, start)
+            status = ibis.cases((decided & (top == 1), True), (decided, negative), else_=NULL_BOOL)
+            shown = ibis.cases((top == 1, "positive"), else_="negative")
+            return rel(
+                status,
+                ibis.cases((status.notnull(), w[evidence].source)),
+                ibis.cases((status.notnull(), shown)),
+            )
+
+        return rule
+
+    def cockcroft_gault(self, node: n.CockcroftGault) -> Rule:
+        """(140 − age) × weight / (72 × SCr mg/dL) × 0.85 if female (clinical-facts §7),
+        from the one usable creatinine and weight of the latest day in the lab lookback."""
+        start = self._start(self._number(n.Param("lab_lookback_days")))
+        values: dict[str, tuple[str, str, str]] = {}
+        for key in ("creatinine", "weight"):
+            eid = self._eid(key)
+            unread = self.agg.add(
+                _latest_unread(eid),
+                ("unread", eid),
+            )
+            top = self.agg.add(
+                _latest_value(eid, 1),
+                ("top", eid),
+            )
+            bottom = self.agg.add(
+                _latest_value(eid, -1),
+                ("bottom", eid),
+            )
+            values[key] = (unread, top, bottom)
+        assert node.comparison.value is not None
+        op, threshold = node.comparison.op, self._number(node.comparison.value)
+        as_of = self.as_of
+
+        def one(w: ir.Table, key: str) -> tuple[Any, Any]:
+            unread, top, bottom = values[key]
+            day = w[unread] // 2
+            ok = w[unread].notnull() & (w[unread] - day * 2 == 0) & (day >= start)
+            ok = ok & (w[top]["v"] == -w[bottom]["v"])
+            return ok, w[top]["v"]
+
+        def rule(w: ir.Table) -> Rel:
+            (c_ok, creatinine), (w_ok, weight) = one(w, "creatinine"), one(w, "weight")
+            age = completed_years(w.birth_low, as_of)
+            known_age = w.birth_low.notnull() & (age == completed_years(w.birth_high, as_of))
+            female = ibis.cases((w.sex == "female", 0.85), else_=1.0)
+            raw = (140 - age) * weight / (72 * (creatinine / 88.4)) * female
+            ok = c_ok & w_ok & known_age & w.sex.isin(["male", "female"])
+            status = ibis.cases((ok, rounded_compare(raw, 2, op, threshold)), else_=NULL_BOOL)
+            return rel(
+                status,
+                ibis.cases((ok, "derived:cockcroft-gault")),
+                ibis.cases((ok, joined(text(raw.round(2)), " mL/min"))),
+            )
+
+        return rule
+
+    # --- the row table ---------------------------------------------------------------------
+
+    def table(self, con: Any, tables: dict[str, ir.Table]) -> ir.Table | None:
+        if not self.agg:
+            return None
+        m = tables["measurement"]
+        usable = m.filter(
+            m.status.isin(USABLE_STATUSES)
+            & ~m.data_absent.fill_null(False)
+            & m.t_low.notnull()
+            & (m.t_high <= self.as_of)
+        )
+        iu = {
+            name: self._number(n.Param(str(self.p.elements[name].iu_factor_param)))
+            if self.p.elements[name].iu_factor_param
+            else None
+            for name in self.elements
+        }
+        uln = {
+            name: self._number(n.Param(str(self.p.elements[name].uln_param)))
+            if self.p.elements[name].uln_param
+            else None
+            for name in self.elements
+        }
+        tags = measurement_tags(con, usable, self.p, self.elements, iu, uln)
+        keyed = usable.mutate(uk=usable.unit.fill_null(""), rk=usable.ref_unit.fill_null(""))
+        rows = keyed.inner_join(tags, ["system", "code_key", "uk", "rk"])
+        rows = rows.select(
+            "pid",
+            "source",
+            "eid",
+            "value",
+            "ref_high",
+            "factor",
+            "rounds",
+            "ref_factor",
+            "ref_rounds",
+            "uln_default",
+            d=day_number(rows.t_low),
+        )
+        rows = self._with_value_codes(con, rows, tables["measurement_value"])
+        raw = rows.value * rows.factor
+        ref = rows.ref_high * rows.ref_factor
+        rows = rows.mutate(
+            v=ibis.cases(
+                (rows.score.notnull(), rows.score), (rows.rounds, raw.round(9)), else_=raw
+            ),
+            uln=ibis.cases(
+                (rows.ref_high.notnull(), ibis.cases((rows.ref_rounds, ref.round(9)), else_=ref)),
+                else_=rows.uln_default,
+            ),
+        )
+        return self.agg.table(rows)
+
+    def _with_value_codes(self, con: Any, rows: ir.Table, values: ir.Table) -> ir.Table:
+        """Adds ``score`` (the first coded value that stands for a number) and ``pol`` (1 a
+        positive result code, 0 a negative one, NULL neither: labs._polarity)."""
+        scores = score_table(con, self.p, self.elements)
+        s = values.filter(values.kind == "value").inner_join(scores, ["system", "code"])
+        s = s.group_by(["pid", "source", "eid"]).aggregate(score=s.score.argmin(s.pos))
+        marks = values.inner_join(polarity_table(con, self.p), ["system", "code"])
+        pol = marks.group_by(["pid", "source"]).aggregate(pol=marks.positive.max())
+        out = rows.left_join(s, ["pid", "source", "eid"]).select(
+            *[rows[c] for c in rows.columns], s.score
+        )
+        return out.left_join(pol, ["pid", "source"]).select(*[out[c] for c in out.columns], pol.pol)
+
+
+def rounded_compare(raw: Any, digits: int, op: str, threshold: float) -> ir.BooleanValue:
+    """``round(raw, digits) op threshold`` decided exactly as Python's ``round`` decides it.
+
+    Python rounds the exact binary value (half to even); SQL engines round a scaled
+    product, which can land on the other side of a half. The rounded values that pass
+    form a half-line of multiples of ``10**-digits``; the test only asks on which side
+    of the half-way point next to its end the exact value lies, and a half-way point
+    of a decimal step is never a double, so one double cut-off decides exactly.
+    """
+    step = Decimal(1).scaleb(-digits)
+    checks: dict[str, Callable[[Decimal], bool]] = {
+        "<": lambda r: float(r) < threshold,
+        "<=": lambda r: float(r) <= threshold,
+        ">": lambda r: float(r) > threshold,
+        ">=": lambda r: float(r) >= threshold,
+    }
+    passes = checks[op]
+    r = (Decimal(repr(threshold)) / step).to_integral_value() * step
+    if op in ("<", "<="):  # passes for r <= last: exact(raw) < last + step/2
+        while not passes(r):
+            r -= step
+        while passes(r + step):
+            r += step
+        result: ir.BooleanValue = raw <= _largest_double_below(r + step / 2)
+        return result
+    while not passes(r):  # passes for r >= first: exact(raw) > first - step/2
+        r += step
+    while passes(r - step):
+        r -= step
+    beyond: ir.BooleanValue = raw > _largest_double_below(r - step / 2)
+    return beyond
+
+
+def _largest_double_below(limit: Decimal) -> float:
+    candidate = float(limit)
+    while Decimal(candidate) >= limit:
+        candidate = math.nextafter(candidate, -math.inf)
+    while Decimal(math.nextafter(candidate, math.inf)) < limit:
+        candidate = math.nextafter(candidate, math.inf)
+    return candidate
+
+
+def _latest_unread(eid: int) -> Callable[[ir.Table], ir.Value]:
+    """Latest day of element ``eid`` packed with whether a row that day has no value."""
+
+    def aggregate(r: ir.Table) -> ir.Value:
+        value: ir.Value = (r.d * 2 + r.v.isnull().cast("int64")).max(where=r.eid == eid)
+        return value
+
+    return aggregate
+
+
+def _latest_value(eid: int, sign: int) -> Callable[[ir.Table], ir.Value]:
+    """(day, ±value) maximum of element ``eid``: the latest day's highest (or lowest) value."""
+
+    def aggregate(r: ir.Table) -> ir.Value:
+        value: ir.Value = ibis.struct({"d": r.d, "v": r.v * sign}).max(where=r.eid == eid)
+        return value
+
+    return aggregate

@@ -1,0 +1,145 @@
+"""The codes and units present in the data, matched by the evaluator's own functions.
+
+Value sets and unit conversions are not rewritten in SQL. The distinct codes
+(and, for measurements, code + unit pairs) of each fact table are fetched — a
+few thousand rows even for millions of patients — and matched in Python with
+:meth:`ValueSet.matches` / :meth:`ValueSet.matches_text` and the one UCUM layer
+(``trialkit.units``); the answers go back to the engine as small lookup tables
+that the fact tables join. So a value set or a unit rule has exactly one
+implementation, and the population path cannot drift from the evaluator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+import ibis.expr.types as ir
+
+from trialkit.errors import UnitError
+from trialkit.model.codes import Code
+from trialkit.population.backend import lookup
+from trialkit.protocol.model import Element, Protocol
+from trialkit.protocol.valuesets import ValueSet
+from trialkit.units import convert
+from trialkit.units.ucum import conversion_factor
+
+_PROBE = math.pi / 7  # a value whose conversion is never a short decimal by chance
+
+
+def fetch(con: Any, expr: ir.Table) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = con.to_pyarrow(expr).to_pylist()
+    return rows
+
+
+def _vs_schema(names: Iterable[str], keys: Mapping[str, str]) -> dict[str, str]:
+    return {**keys, **{f"vs_{n}": "boolean" for n in names}}
+
+
+def value_set_flags(
+    con: Any, table: ir.Table, value_sets: Mapping[str, ValueSet], *, with_text: bool = False
+) -> ir.Table:
+    """``(system, code_key[, text], vs_<name>…)`` for each distinct code of ``table`` that is in
+    at least one of ``value_sets`` (text patterns too when ``with_text``: allergies)."""
+    keys = ["system", "code_key"] + (["text"] if with_text else [])
+    distinct = table.select(*[table[k].fill_null("").name(k) for k in keys]).distinct()
+    rows = []
+    for row in fetch(con, distinct):
+        code = Code(row["system"], row["code_key"])
+        flags = {
+            f"vs_{name}": vs.matches(code)
+            or (with_text and vs.matches_text(row.get("text")) is not None)
+            for name, vs in value_sets.items()
+        }
+        if any(flags.values()):
+            rows.append(row | flags)
+    schema = _vs_schema(value_sets, dict.fromkeys(keys, "string"))
+    return lookup(con, rows, schema, "codes")
+
+
+@cache
+def unit_factor(
+    unit: str | None, target: str, analyte: str | None, iu_factor: float | None
+) -> tuple[float | None, bool]:
+    """(multiplier to the canonical unit, whether ``convert`` rounds the product to 9
+    decimals) — or (None, False) when the unit is not convertible (it never decides)."""
+    try:
+        factor = conversion_factor(unit, target, analyte=analyte, iu_factor=iu_factor)
+        probe = convert(_PROBE, unit, target, analyte=analyte, iu_factor=iu_factor)
+    except UnitError:
+        return None, False
+    return factor, probe != _PROBE * factor
+
+
+def measurement_tags(
+    con: Any,
+    rows: ir.Table,
+    protocol: Protocol,
+    elements: Mapping[str, int],
+    iu_factors: Mapping[str, float | None],
+    uln_defaults: Mapping[str, float | None],
+) -> ir.Table:
+    """For each distinct (code, unit, reference-range unit) of ``rows`` and each element whose
+    value set holds the code: the element's number, the value's conversion factor and the
+    reference range's (labs.read and labs.uln_for: the range converts without the IU factor,
+    and a range with no unit takes the result's), and the site-default ULN."""
+    distinct = rows.select(
+        "system",
+        "code_key",
+        uk=rows.unit.fill_null(""),
+        rk=rows.ref_unit.fill_null(""),
+    ).distinct()
+    out = []
+    for row in fetch(con, distinct):
+        code = Code(row["system"], row["code_key"])
+        for name, eid in elements.items():
+            element: Element = protocol.elements[name]
+            if not protocol.value_sets[element.value_set].matches(code):
+                continue
+            target, analyte = element.unit or "1", element.analyte
+            unit = row["uk"] or None
+            factor, rounds = unit_factor(unit, target, analyte, iu_factors.get(name))
+            ref_factor, ref_rounds = unit_factor(row["rk"] or unit, target, analyte, None)
+            out.append(
+                row
+                | {"eid": eid, "factor": factor, "rounds": rounds}
+                | {"ref_factor": ref_factor, "ref_rounds": ref_rounds}
+                | {"uln_default": uln_defaults.get(name)}
+            )
+    schema = {
+        "system": "string",
+        "code_key": "string",
+        "uk": "string",
+        "rk": "string",
+        "eid": "int64",
+        "factor": "float64",
+        "rounds": "boolean",
+        "ref_factor": "float64",
+        "ref_rounds": "boolean",
+        "uln_default": "float64",
+    }
+    return lookup(con, out, schema, "units")
+
+
+def score_table(con: Any, protocol: Protocol, elements: Mapping[str, int]) -> ir.Table:
+    """(system, code, eid, score): coded answers that stand for a number (ECOG, IN7)."""
+    rows = [
+        {"system": c.system, "code": c.code, "eid": eid, "score": float(score)}
+        for name, eid in elements.items()
+        for c, score in protocol.elements[name].scores.items()
+    ]
+    schema = {"system": "string", "code": "string", "eid": "int64", "score": "float64"}
+    return lookup(con, rows, schema, "scores")
+
+
+def polarity_table(con: Any, protocol: Protocol) -> ir.Table:
+    """(system, code, positive) for the qualitative result codes (data dictionary §2)."""
+    rows = [
+        {"system": c.system, "code": c.code, "positive": 1} for c in protocol.qualitative_positive
+    ]
+    rows += [
+        {"system": c.system, "code": c.code, "positive": 0} for c in protocol.qualitative_negative
+    ]
+    return lookup(con, rows, {"system": "string", "code": "string", "positive": "int8"}, "marks")
