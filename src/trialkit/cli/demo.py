@@ -69,6 +69,7 @@ def demo(
         render_patient(incomplete, console)
     console.print(f"\nContract JSON for all patients: [bold]{target}[/]")
     _simulated_study(console, out, seed)
+    _population(console, out, seed)
 
 
 def _simulated_study(console: Console, out: Path, seed: int) -> None:
@@ -97,4 +98,31 @@ def _simulated_study(console: Console, out: Path, seed: int) -> None:
     console.print(
         f"Report: [bold]{report.html}[/] — open it in a browser "
         f"(or: trialkit report {folder} --pdf)"
+    )
+
+
+DEMO_POPULATION = 20_000
+
+
+def _population(console: Console, out: Path, seed: int) -> None:
+    """Step 3: pre-screen a synthetic warehouse (OMOP CDM) with the same criteria, on DuckDB."""
+    from trialkit.population.cohort import run_cohort
+    from trialkit.population.synth import write_population
+
+    console.rule(f"Population pre-screening: {DEMO_POPULATION:,} synthetic patients (OMOP CDM)")
+    source = out / "population" / "omop"
+    with console.status("Writing the synthetic warehouse and screening it on DuckDB…"):
+        made = write_population(DEMO_POPULATION, seed, source, "omop")
+        run = run_cohort([source], as_of=DEMO_AS_OF, out=out / "population" / "cohort")
+    f = run.funnel
+    console.print(made)
+    top = sorted(f.blocked_by_one.items(), key=lambda kv: -kv[1])[:5]
+    console.print(
+        f"eligible {f.eligible:,} · incomplete {f.incomplete:,} · ineligible {f.ineligible:,}; "
+        f"near misses (blocked by one criterion): " + ", ".join(f"{c} × {n:,}" for c, n in top)
+    )
+    folder = out / "population" / "cohort"
+    console.print(
+        f"Funnel, verdicts with evidence (Parquet) and figure: [bold]{folder}[/]"
+        f" — the whole funnel: trialkit cohort {source}"
     )
