@@ -263,15 +263,14 @@ class Compiler:
         patients = staged["patient"].select("pid", "birth_low", "birth_high", "sex")
         base = join_all(
             patients,
-            self.crf.tables(staged) + self.history.tables(con, staged, None, ("condition",)),
+            self.crf.tables(con, staged) + self.history.tables(con, staged, None, ("condition",)),
         )
         base = base.mutate(**self._anchors(base))
         anchors = base.select("pid", "fd", "ad")
         others = self.history.tables(
             con, staged, anchors, ("medication", "procedure", "allergy", "consent")
         )
-        lab = self.labs.table(con, staged)
-        wide = join_all(base, others + ([lab] if lab is not None else []))
+        wide = join_all(base, others + self.labs.tables(con, staged))
         for layer in sorted(self.layers):
             columns: dict[str, Any] = {}
             for name, rule in self.layers[layer]:

@@ -9,7 +9,6 @@ decided by the date's window when a date is given, ``false`` means none and
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -20,11 +19,13 @@ from trialkit.eligibility import nodes as n
 from trialkit.population.relational import (
     NULL_BOOL,
     Aggregation,
+    Reduction,
     Rel,
     Rule,
     compare,
     minus_days,
     rel,
+    split_plan,
     text,
 )
 from trialkit.population.staging import LESION_MARKER
@@ -86,7 +87,7 @@ class CrfFeatures:
         index = self.links.setdefault(link, len(self.links))
         columns = {}
         for field in ("vtype", "source", *_FIELDS.values()):
-            columns[field] = self.agg.add(_answer_max(field, index), (link, field))
+            columns[field] = self.agg.add_part(_answer_max(field), (link, field), ("li", index))
         return columns
 
     # --- leaves ------------------------------------------------------------------------------
@@ -217,7 +218,7 @@ class CrfFeatures:
 
     # --- tables ------------------------------------------------------------------------------
 
-    def tables(self, staged: dict[str, ir.Table]) -> list[ir.Table]:
+    def tables(self, con: Any, staged: dict[str, ir.Table]) -> list[ir.Table]:
         crf = staged["crf"]
         out = []
         if self.agg:
@@ -225,7 +226,7 @@ class CrfFeatures:
             # integers (~200 aggregates a row) instead of strings
             answers = crf.filter(crf.lesion.isnull())
             index = ibis.cases(*[(answers.link == k, i) for k, i in self.links.items()], else_=-1)
-            out.append(self.agg.table(answers.mutate(li=index)))
+            out += self.agg.tables(answers.mutate(li=index), split=split_plan(con))
         if self.lesions:
             out.append(self.lesions.table(_lesion_rows(crf)))
         return out
@@ -263,11 +264,11 @@ def _lesion_rows(crf: ir.Table) -> ir.Table:
     return g.mutate(m=measurable, name=g.id.fill_null("?"))
 
 
-def _answer_max(field: str, index: int) -> Callable[[ir.Table], ir.Value]:
-    """The patient's (one) answer to link number ``index`` outside lesion groups, ``field``."""
+def _answer_max(field: str) -> Reduction:
+    """The patient's (one) answer to a linkId outside lesion groups, column ``field``."""
 
-    def aggregate(r: ir.Table) -> ir.Value:
-        value: ir.Value = r[field].max(where=r.li == index)
+    def aggregate(r: ir.Table, where: Any) -> ir.Value:
+        value: ir.Value = r[field].max(where=where)
         return value
 
     return aggregate

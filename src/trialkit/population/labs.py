@@ -32,6 +32,7 @@ from trialkit.population.relational import (
     NULL_BOOL,
     USABLE_STATUSES,
     Aggregation,
+    Reduction,
     Rel,
     Rule,
     compare,
@@ -39,6 +40,7 @@ from trialkit.population.relational import (
     day_number,
     joined,
     rel,
+    split_plan,
     text,
 )
 from trialkit.population.vocabulary import (
@@ -74,17 +76,23 @@ class LabFeatures:
 
     def _latest(self, eid: int, code: Any, key: tuple[Any, ...]) -> tuple[str, str]:
         """Columns packing (latest day, highest code) and (latest day, 3 − lowest code)."""
-        hi = self.agg.add(lambda r: (r.d * 4 + code(r)).max(where=r.eid == eid), ("hi", *key))
-        lo = self.agg.add(lambda r: (r.d * 4 + 3 - code(r)).max(where=r.eid == eid), ("lo", *key))
+        part = ("eid", eid)
+        hi = self.agg.add_part(
+            lambda r, where: (r.d * 4 + code(r)).max(where=where), ("hi", *key), part
+        )
+        lo = self.agg.add_part(
+            lambda r, where: (r.d * 4 + 3 - code(r)).max(where=where), ("lo", *key), part
+        )
         return hi, lo
 
     def _evidence(self, eid: int, field: str) -> str:
         """The latest day's result (the greatest resource id among ties, on every engine)."""
-        return self.agg.add(
-            lambda r: ibis.struct({"d": r.d, "source": r.source, "v": r[field]}).max(
-                where=r.eid == eid
+        return self.agg.add_part(
+            lambda r, where: ibis.struct({"d": r.d, "source": r.source, "v": r[field]}).max(
+                where=where
             ),
             ("evidence", eid, field),
+            ("eid", eid),
         )
 
     @staticmethod
@@ -165,18 +173,9 @@ class LabFeatures:
         values: dict[str, tuple[str, str, str]] = {}
         for key in ("creatinine", "weight"):
             eid = self._eid(key)
-            unread = self.agg.add(
-                _latest_unread(eid),
-                ("unread", eid),
-            )
-            top = self.agg.add(
-                _latest_value(eid, 1),
-                ("top", eid),
-            )
-            bottom = self.agg.add(
-                _latest_value(eid, -1),
-                ("bottom", eid),
-            )
+            unread = self.agg.add_part(_latest_unread(), ("unread", eid), ("eid", eid))
+            top = self.agg.add_part(_latest_value(1), ("top", eid), ("eid", eid))
+            bottom = self.agg.add_part(_latest_value(-1), ("bottom", eid), ("eid", eid))
             values[key] = (unread, top, bottom)
         assert node.comparison.value is not None
         op, threshold = node.comparison.op, self._number(node.comparison.value)
@@ -207,9 +206,9 @@ class LabFeatures:
 
     # --- the row table ---------------------------------------------------------------------
 
-    def table(self, con: Any, tables: dict[str, ir.Table]) -> ir.Table | None:
+    def tables(self, con: Any, tables: dict[str, ir.Table]) -> list[ir.Table]:
         if not self.agg:
-            return None
+            return []
         m = tables["measurement"]
         usable = m.filter(
             m.status.isin(USABLE_STATUSES)
@@ -257,7 +256,7 @@ class LabFeatures:
                 else_=rows.uln_default,
             ),
         )
-        return self.agg.table(rows)
+        return self.agg.tables(rows, split=split_plan(con))
 
     def _with_value_codes(self, con: Any, rows: ir.Table, values: ir.Table) -> ir.Table:
         """Adds ``score`` (the first coded value that stands for a number) and ``pol`` (1 a
@@ -315,21 +314,21 @@ def _largest_double_below(limit: Decimal) -> float:
     return candidate
 
 
-def _latest_unread(eid: int) -> Callable[[ir.Table], ir.Value]:
-    """Latest day of element ``eid`` packed with whether a row that day has no value."""
+def _latest_unread() -> Reduction:
+    """Latest day packed with whether a row that day has no value."""
 
-    def aggregate(r: ir.Table) -> ir.Value:
-        value: ir.Value = (r.d * 2 + r.v.isnull().cast("int64")).max(where=r.eid == eid)
+    def aggregate(r: ir.Table, where: Any) -> ir.Value:
+        value: ir.Value = (r.d * 2 + r.v.isnull().cast("int64")).max(where=where)
         return value
 
     return aggregate
 
 
-def _latest_value(eid: int, sign: int) -> Callable[[ir.Table], ir.Value]:
-    """(day, ±value) maximum of element ``eid``: the latest day's highest (or lowest) value."""
+def _latest_value(sign: int) -> Reduction:
+    """(day, ±value) maximum: the latest day's highest (or lowest) value."""
 
-    def aggregate(r: ir.Table) -> ir.Value:
-        value: ir.Value = ibis.struct({"d": r.d, "v": r.v * sign}).max(where=r.eid == eid)
+    def aggregate(r: ir.Table, where: Any) -> ir.Value:
+        value: ir.Value = ibis.struct({"d": r.d, "v": r.v * sign}).max(where=where)
         return value
 
     return aggregate

@@ -85,21 +85,41 @@ def joined(*parts: Any) -> ir.StringValue:
     return out
 
 
+Reduction = Callable[[ir.Table, Any], ir.Value]  # (rows, filter or None) → aggregate
+
+
 class Aggregation:
     """Per-patient aggregates over one fact table, registered by the leaves that need them
-    and computed together in one ``GROUP BY pid`` pass."""
+    and computed together.
+
+    An aggregate may belong to a *part* of the rows (``column == value``: one laboratory
+    element, one CRF linkId). Two physical plans compute the same columns:
+
+    - pivot (``split=False``): one ``GROUP BY pid`` with a filtered aggregate per column;
+      few joins — what Spark needs (each join is stages);
+    - split (``split=True``): one ``GROUP BY pid`` per part over that part's rows only, the
+      per-part tables joined on pid — each row feeds only its own part's aggregates
+      instead of every filtered aggregate (about 20× fewer aggregate updates on DuckDB).
+    """
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self.aggregates: dict[str, Callable[[ir.Table], ir.Value]] = {}
+        self.aggregates: dict[str, Reduction] = {}
+        self.parts: dict[str, tuple[str, Any]] = {}
         self._keys: dict[Hashable, str] = {}
 
     def add(self, fn: Callable[[ir.Table], ir.Value], key: Hashable | None = None) -> str:
-        """Register an aggregate; the same ``key`` registered twice gives the same column."""
+        """Register an aggregate over all rows; the same ``key`` twice gives the same column."""
+        return self.add_part(lambda rows, _where: fn(rows), key, None)
+
+    def add_part(self, fn: Reduction, key: Hashable | None, part: tuple[str, Any] | None) -> str:
+        """Register ``fn(rows, where)`` over the rows of ``part`` (``column == value``)."""
         if key is not None and key in self._keys:
             return self._keys[key]
         name = f"{self.prefix}{len(self.aggregates)}"
         self.aggregates[name] = fn
+        if part is not None:
+            self.parts[name] = part
         if key is not None:
             self._keys[key] = name
         return name
@@ -108,9 +128,31 @@ class Aggregation:
         return bool(self.aggregates)
 
     def table(self, rows: ir.Table) -> ir.Table:
+        """Every aggregate in one pass (the pivot plan)."""
         return rows.group_by("pid").aggregate(
-            **{name: fn(rows) for name, fn in self.aggregates.items()}
+            **{name: fn(rows, self._where(rows, name)) for name, fn in self.aggregates.items()}
         )
+
+    def tables(self, rows: ir.Table, *, split: bool) -> list[ir.Table]:
+        """The per-patient tables of the chosen plan (joined on pid by the caller)."""
+        if not split or not self.parts:
+            return [self.table(rows)]
+        groups: dict[Any, list[str]] = {}
+        for name in self.aggregates:
+            groups.setdefault(self.parts.get(name), []).append(name)
+        out = []
+        for part, names in groups.items():
+            subset = rows if part is None else rows.filter(rows[part[0]] == part[1])
+            out.append(
+                subset.group_by("pid").aggregate(
+                    **{name: self.aggregates[name](subset, None) for name in names}
+                )
+            )
+        return out
+
+    def _where(self, rows: ir.Table, name: str) -> Any:
+        part = self.parts.get(name)
+        return None if part is None else rows[part[0]] == part[1]
 
 
 def join_all(base: ir.Table, tables: list[ir.Table]) -> ir.Table:
@@ -121,3 +163,9 @@ def join_all(base: ir.Table, tables: list[ir.Table]) -> ir.Table:
             *[out[c] for c in out.columns], *[t[c] for c in t.columns if c != "pid"]
         )
     return out
+
+
+def split_plan(con: Any) -> bool:
+    """Whether to aggregate part by part (DuckDB: cheap joins) rather than pivot in one pass
+    (Spark: every join is shuffle stages). Same columns either way; both are tested."""
+    return bool(con.name == "duckdb")

@@ -135,21 +135,25 @@ _ANSWER = """CASE vtype
     WHEN 'choice' THEN json_object('valueCoding', json_object('code', v_str))
     ELSE json_object('valueString', v_str) END"""
 _RESPONSE = f"""WITH items AS (
-        SELECT person, response, lesion, json_object('linkId', link, 'answer', json_array({_ANSWER}))
-            AS item FROM crf),
+        SELECT person, response, lesion, link,
+            json_object('linkId', link, 'answer', json_array({_ANSWER})) AS item FROM crf),
     groups AS (
-        SELECT person, response, json_object('linkId', 'lesion', 'item', json_group_array(item))
-            AS item FROM items WHERE lesion IS NOT NULL GROUP BY person, response, lesion),
+        SELECT person, response, lesion,
+            json_object('linkId', 'lesion', 'item', to_json(list(item ORDER BY link))) AS item
+        FROM items WHERE lesion IS NOT NULL GROUP BY person, response, lesion),
     everything AS (
-        SELECT person, response, item FROM items WHERE lesion IS NULL
-        UNION ALL SELECT person, response, item FROM groups)
+        SELECT person, response, 1 AS kind, NULL AS lesion, link, item FROM items
+            WHERE lesion IS NULL
+        UNION ALL SELECT person, response, 0, lesion, NULL, item FROM groups)
     SELECT json_object('resourceType', 'QuestionnaireResponse',
         'id', 'qr-' || e.person || '-' || e.response, 'questionnaire', '{DEFAULT_QUESTIONNAIRE}',
         'status', 'completed', {_subject().replace("person", "e.person")},
-        'authored', strftime(any_value(a.authored), '%Y-%m-%d'), 'item', json_group_array(e.item))
+        'authored', strftime(any_value(a.authored), '%Y-%m-%d'),
+        'item', to_json(list(e.item ORDER BY e.kind, e.lesion, e.link)))
     FROM everything e JOIN (SELECT DISTINCT person, response, authored FROM crf) a
         ON a.person = e.person AND a.response = e.response
-    GROUP BY e.person, e.response"""
+    GROUP BY e.person, e.response
+    ORDER BY e.person, e.response"""
 
 RESOURCES = {
     "Patient": _PATIENT,
