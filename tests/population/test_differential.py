@@ -130,3 +130,31 @@ def test_real_records_and_first_dose_agree_on_spark(
     con = connect("spark", spark)
     assert _differences(_real_records(), date(2026, 11, 24), con=con)[:10] == []
     assert _differences(generated[:300], AS_OF, first_dose=FIRST_DOSE, con=con)[:10] == []
+
+
+def test_population_evidence_is_evidence_the_evaluator_cites(
+    generated: list[PatientRecord],
+) -> None:
+    """The deciding evidence the relational path reports for a verdict is one of the
+    resources the single-patient evaluator cites for the same verdict."""
+    records = generated[:800]
+    params = resolve_parameters(PROTOCOL, {})
+    con = connect("duckdb")
+    result = screen_population(
+        con, load_tables(con, records_to_tables(records)), PROTOCOL, params, as_of=AS_OF
+    )
+    rows = {row["pid"]: row for row in result.table.to_pylist()}
+    compared, strangers = 0, []
+    for record in records:
+        reference = screen_record(record, PROTOCOL, params, as_of=AS_OF)
+        for c in reference.criteria:
+            source = rows[record.patient_id][f"{c.id}__source"]
+            cited = {e.source for e in c.evidence}
+            if source is None or not cited:
+                continue
+            compared += 1
+            # a conflict between the CRF and the EHR names both sides: "A vs B"
+            if not set(source.split(" vs ")) <= cited:
+                strangers.append((record.patient_id, c.id, source, sorted(cited)))
+    assert compared > 10_000
+    assert strangers[:10] == []
