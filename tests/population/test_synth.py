@@ -98,6 +98,9 @@ def test_synth_omop_through_cohort_gives_a_consistent_funnel(
     assert {"patients.parquet", "verdicts.parquet", "funnel.png", "funnel.svg"} <= written
     summary = json.loads((tmp_path / "out" / "funnel.json").read_text())
     assert summary["screened"] == 2000
+    # DuckDB's memory is bounded by a named setting; a size DuckDB cannot read is refused
+    assert main(["cohort", str(source), "--memory-limit", "lots"]) == 2
+    assert "--memory-limit" in capsys.readouterr().err
 
 
 def test_synth_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

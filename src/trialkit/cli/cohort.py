@@ -12,6 +12,7 @@ from rich.table import Table
 
 from trialkit.cli.main import app
 from trialkit.cli.screen import parse_date
+from trialkit.population.backend import DEFAULT_MEMORY_LIMIT
 from trialkit.population.cohort import PHASES, CohortRun, run_cohort
 from trialkit.services.screening import parse_overrides
 
@@ -41,6 +42,11 @@ def cohort(
     spark_master: str = typer.Option(
         "local[2]", "--spark-master", help="Spark master URL (with --engine spark)."
     ),
+    memory_limit: str = typer.Option(
+        DEFAULT_MEMORY_LIMIT,
+        "--memory-limit",
+        help="Most memory DuckDB may use before it spills to disk (e.g. 5GB).",
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
     """Screen a population with the compiled protocol: attrition funnel and near misses."""
@@ -66,6 +72,7 @@ def cohort(
             overrides=parse_overrides(param),
             out=out,
             spark_master=spark_master,
+            memory_limit=memory_limit,
             progress=step,
         )
     if fmt == "json":

@@ -12,13 +12,27 @@ import pyarrow as pa
 from trialkit.errors import InputError
 
 ENGINES = ("duckdb", "spark")
+# DuckDB's own default is 80 % of the machine's memory; a bounded default leaves room for
+# the rest of the process (the result table, the funnel) and makes DuckDB spill to disk
+DEFAULT_MEMORY_LIMIT = "5GB"
 _names = itertools.count()
 
 
-def connect(engine: str = "duckdb", spark: Any = None) -> Any:
-    """An ibis connection: embedded DuckDB, or PySpark on ``spark`` (a SparkSession)."""
+def connect(
+    engine: str = "duckdb", spark: Any = None, *, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> Any:
+    """An ibis connection: embedded DuckDB (at most ``memory_limit``, spilling beyond it),
+    or PySpark on ``spark`` (a SparkSession)."""
     if engine == "duckdb":
-        return ibis.duckdb.connect()
+        size = _checked_size(memory_limit)
+        con = ibis.duckdb.connect()
+        try:
+            con.raw_sql(f"SET memory_limit = '{size}'").fetchall()
+        except Exception as exc:  # DuckDB's own message says what it could not read
+            raise InputError(str(exc).splitlines()[0], field="--memory-limit") from exc
+        # results are sorted in Arrow (engine.screen_population): row order need not be kept
+        con.raw_sql("SET preserve_insertion_order = false").fetchall()
+        return con
     if engine == "spark":
         if spark is None:
             from trialkit.population.spark import spark_session
@@ -46,3 +60,21 @@ def lookup(con: Any, rows: list[dict[str, Any]], schema: dict[str, str], name: s
     """A small lookup table computed in Python (codes, unit factors) on the backend."""
     arrow = ibis.schema(schema).to_pyarrow()
     return register(con, pa.Table.from_pylist(rows, schema=arrow), name)
+
+
+def _checked_size(text: str) -> str:
+    """A DuckDB memory size such as ``5GB`` or ``800MB`` (nothing else reaches the SQL)."""
+    size = text.strip().upper().replace(" ", "")
+    number = size.rstrip("KMGTIB")
+    if not number.replace(".", "", 1).isdigit() or size[len(number) :] not in (
+        "KB",
+        "MB",
+        "GB",
+        "TB",
+        "KIB",
+        "MIB",
+        "GIB",
+        "TIB",
+    ):
+        raise InputError(f"{text!r} is not a memory size such as 5GB", field="--memory-limit")
+    return size

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trialkit.errors import InputError
-from trialkit.population.backend import ENGINES, connect
+from trialkit.population.backend import DEFAULT_MEMORY_LIMIT, ENGINES, connect
 from trialkit.population.engine import (
     PopulationResult,
     data_quality,
@@ -95,6 +95,7 @@ def run_cohort(
     overrides: Mapping[str, str] | None = None,
     out: Path | None = None,
     spark_master: str = "local[2]",
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
     progress: Progress | None = None,
 ) -> CohortRun:
     from trialkit.services.screening import prepare
@@ -113,7 +114,7 @@ def run_cohort(
             from trialkit.population.spark import spark_session
 
             spark = spark_session(spark_master)
-        con = connect(engine, spark)
+        con = connect(engine, spark, memory_limit=memory_limit)
         tables = load_tables(con, staged)
         result = screen_population(con, tables, proto, params, as_of=as_of, first_dose=first_dose)
         quality = data_quality(con, tables)

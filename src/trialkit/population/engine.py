@@ -10,6 +10,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from trialkit.errors import InputError
 from trialkit.population.backend import register
@@ -109,7 +110,10 @@ def screen_population(
     """Every patient's status per criterion and overall (data dictionary §3)."""
     check_unique_patients(con, tables)
     query = compile_population(con, tables, protocol, params, as_of=as_of, first_dose=first_dose)
-    table = con.to_pyarrow(query.order_by("pid"))
+    # sorted in Arrow, not in the engine: an ORDER BY over the wide result is the one step
+    # that cannot spill within a memory limit
+    table = con.to_pyarrow(query)
+    table = table.take(pc.sort_indices(table, [("pid", "ascending")]))
     return PopulationResult(table, tuple(c.id for c in protocol.criteria))
 
 
