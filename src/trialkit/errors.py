@@ -28,3 +28,22 @@ class ProtocolError(InputError):
 
 class UnitError(TrialkitError, ValueError):
     """A quantity whose unit cannot be converted to the unit a rule needs."""
+
+
+# The study application (store + service layer). The web layer maps each class to one status.
+
+
+class AuthError(TrialkitError):
+    """401: the credentials are wrong, the account is locked or disabled, or the session is gone."""
+
+
+class PermissionDenied(TrialkitError):  # noqa: N818 - the contract's name, mapped to HTTP 403
+    """403: the user's role may not do this (the one permission table in store/permissions.py)."""
+
+
+class NotFound(TrialkitError):  # noqa: N818 - the contract's name, mapped to HTTP 404
+    """404: no such record (or it was deleted, which is never physical)."""
+
+
+class Conflict(TrialkitError):  # noqa: N818 - the contract's name, mapped to HTTP 409
+    """409: the record changed since it was read (stale ``version``), or a duplicate key."""

@@ -1,0 +1,77 @@
+"""The study application's service layer: the ONE API of the CLI, the web UI and the REST API.
+
+Every method takes the acting user (:class:`Actor`) first and checks its role
+against the one permission table (:mod:`trialkit.store.permissions`) before
+touching anything. Every change writes its audit event in the same database
+transaction as the change itself: both are committed or neither is. Edits and
+deletions of existing records take the ``version`` the caller read; if the
+record has moved on since, :class:`Conflict` is raised and nothing is written.
+
+Errors: :class:`AuthError` (401), :class:`PermissionDenied` (403),
+:class:`NotFound` (404), :class:`Conflict` (409), :class:`InputError` (400/422).
+Clinical rules are never computed here: screening is
+:mod:`trialkit.services.screening` → the eligibility engine, the dose check is
+:func:`trialkit.dosing.check_dose`, responses are :func:`trialkit.recist.evaluate`,
+grades are :func:`trialkit.ctcae.grade`.
+"""
+
+from trialkit.errors import AuthError, Conflict, InputError, NotFound, PermissionDenied
+from trialkit.services.study_core import StudyCore
+from trialkit.services.study_monitoring import ExportFormat, MonitoringCases
+from trialkit.services.study_screening_log import ScreeningCases
+from trialkit.services.study_subject_data import SubjectCases
+from trialkit.services.study_users import UserCases
+from trialkit.services.study_views import (
+    AEView,
+    AssessmentView,
+    AuditReport,
+    AuditView,
+    DashboardView,
+    DoseCheckView,
+    DoseView,
+    LabView,
+    QueryView,
+    ScreeningView,
+    SubjectView,
+    UserView,
+)
+from trialkit.store.permissions import ROLES, Actor, Role
+
+__all__ = [
+    "ROLES",
+    "AEView",
+    "Actor",
+    "AssessmentView",
+    "AuditReport",
+    "AuditView",
+    "AuthError",
+    "Conflict",
+    "DashboardView",
+    "DoseCheckView",
+    "DoseView",
+    "ExportFormat",
+    "InputError",
+    "LabView",
+    "NotFound",
+    "PermissionDenied",
+    "QueryView",
+    "Role",
+    "ScreeningView",
+    "StudyCore",
+    "StudyService",
+    "SubjectView",
+    "UserView",
+]
+
+
+class StudyService(UserCases, ScreeningCases, SubjectCases, MonitoringCases):
+    """Use cases of the running study over one :class:`Store`.
+
+    ``clock`` returns the current UTC time (tests pass a fixed one; lockout
+    expiry and audit timestamps use it). ``max_failed_logins`` consecutive
+    failures lock an account for ``lockout``.
+
+    One class over one store; each group of use cases lives in its own module
+    (:mod:`study_users`, :mod:`study_screening_log`, :mod:`study_subject_data`,
+    :mod:`study_monitoring`) over the shared :class:`StudyCore` (transaction, clock).
+    """

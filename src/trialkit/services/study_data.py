@@ -1,0 +1,285 @@
+"""Entering and correcting study data: doses, labs, scans, adverse events (each audited).
+
+Each function runs inside the caller's transaction and writes the record and its
+audit event together. Validation happens here, at the edge, with InputError
+naming the field; grades come from :mod:`trialkit.ctcae`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trialkit.ctcae import TERMS, grade
+from trialkit.dosing import DosingParameters
+from trialkit.errors import Conflict, InputError
+from trialkit.recist.model import NEW_LESION_VALUES, NON_TARGET_STATUSES, TARGET_STATUSES
+from trialkit.services.study_common import need_date, need_number
+from trialkit.services.study_subjects import lab_grade, lesions_of
+from trialkit.services.study_views import CAUSALITY
+from trialkit.store import audit
+from trialkit.store import models as m
+from trialkit.store.permissions import Actor
+
+# Fields a user may correct with update_record, per kind (everything else is derived or fixed).
+EDITABLE: dict[str, frozenset[str]] = {
+    "subject": frozenset({"weight_kg", "first_dose", "status", "off_study_reason"}),
+    "dose": frozenset({"given_on", "activity_gbq", "calibration_time", "note"}),
+    "lab": frozenset({"value", "unit", "on", "uln", "lln"}),
+    "assessment": frozenset({"on", "new_lesions", "lesions"}),
+    "adverse_event": frozenset(
+        {"term", "onset", "resolved", "grade", "serious", "causality", "description"}
+    ),
+}
+
+
+def add_dose(
+    session: Session,
+    actor: Actor,
+    subject: m.Subject,
+    *,
+    cycle: int,
+    given_on: date,
+    activity_gbq: float,
+    calibration_time: datetime | None,
+    note: str,
+    now: datetime,
+) -> m.Dose:
+    params = DosingParameters()
+    if not 1 <= cycle <= params.cycles:
+        raise InputError(f"cycle must be 1–{params.cycles}, got {cycle}", field="cycle")
+    activity = need_number(activity_gbq, "activity_gbq", minimum=0.0)
+    if activity == 0 or activity > 2 * params.activity_gbq:
+        raise InputError(f"activity {activity:g} GBq is not a plausible dose", field="activity_gbq")
+    taken = session.scalar(
+        select(m.Dose.id).where(
+            m.Dose.subject_id == subject.id, m.Dose.cycle == cycle, m.Dose.deleted_at.is_(None)
+        )
+    )
+    if taken is not None:
+        raise Conflict(f"cycle {cycle} of subject {subject.subject_number} is already recorded")
+    if cycle == 1 and subject.first_dose != given_on:
+        before = audit.snapshot(subject)
+        subject.first_dose = given_on  # the calendar runs from the dose actually given
+        audit.changed(session, actor, subject, before, "update", "first dose given", now=now)
+    first = subject.first_dose or given_on
+    nominal = first + timedelta(days=params.interval_days * (cycle - 1))
+    dose = m.Dose(
+        subject_id=subject.id,
+        cycle=cycle,
+        given_on=given_on,
+        activity_gbq=activity,
+        calibration_time=calibration_time.replace(tzinfo=None) if calibration_time else None,
+        reduced=activity < params.activity_gbq - 1e-9,
+        delay_days=max(0, (given_on - nominal).days),
+        note=note,
+    )
+    session.add(dose)
+    audit.created(session, actor, dose, now=now)
+    return dose
+
+
+def add_lab(
+    session: Session,
+    actor: Actor | None,
+    subject: m.Subject,
+    *,
+    key: str,
+    value: float,
+    unit: str,
+    on: date,
+    uln: float | None,
+    lln: float | None,
+    now: datetime,
+    reason: str = "",
+) -> m.Lab:
+    value = need_number(value, "value", minimum=0.0)
+    uln = None if uln is None else need_number(uln, "uln", minimum=0.0)
+    lln = None if lln is None else need_number(lln, "lln", minimum=0.0)
+    lab_grade(key, value, unit, uln, lln)  # unknown key, unusable unit → InputError now
+    lab = m.Lab(subject_id=subject.id, key=key, value=value, unit=unit, on=on, uln=uln, lln=lln)
+    session.add(lab)
+    audit.created(session, actor, lab, now=now, reason=reason)
+    return lab
+
+
+def _readings(
+    baseline: Sequence[m.LesionMeasurement], lesions: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    known = {x.lesion_id: x for x in baseline}
+    out: list[dict[str, Any]] = []
+    for n, raw in enumerate(lesions, start=1):
+        if not isinstance(raw, Mapping):
+            raise InputError("each lesion is an object", field=f"lesions[{n}]")
+        lid = str(raw.get("id") or raw.get("lesion_id") or "")
+        if lid not in known:
+            raise InputError(
+                f"{lid!r} is not a baseline lesion ({', '.join(known) or 'none recorded'})",
+                field=f"lesions[{n}].id",
+            )
+        diameter = raw.get("diameter_mm")
+        status = raw.get("status") or None
+        allowed = TARGET_STATUSES if known[lid].target else NON_TARGET_STATUSES
+        if status is not None and status not in allowed:
+            raise InputError(
+                f"status {status!r}: expected one of {', '.join(sorted(allowed))}",
+                field=f"lesions[{n}].status",
+            )
+        d = None if diameter in (None, "") else need_number(diameter, f"lesions[{n}].diameter_mm")
+        if d is not None and d < 0:
+            raise InputError("a diameter is ≥ 0 mm", field=f"lesions[{n}].diameter_mm")
+        out.append({"lesion_id": lid, "diameter_mm": d, "status": status})
+    return out
+
+
+def baseline_of(session: Session, subject: m.Subject) -> m.Assessment | None:
+    return session.scalar(
+        select(m.Assessment).where(
+            m.Assessment.subject_id == subject.id,
+            m.Assessment.baseline.is_(True),
+            m.Assessment.deleted_at.is_(None),
+        )
+    )
+
+
+def add_assessment(
+    session: Session,
+    actor: Actor,
+    subject: m.Subject,
+    *,
+    on: date,
+    lesions: Sequence[Mapping[str, Any]],
+    new_lesions: str,
+    now: datetime,
+) -> m.Assessment:
+    baseline = baseline_of(session, subject)
+    if baseline is None:
+        raise InputError("the subject has no baseline scan (no lesions in the screening CRF)")
+    if on <= baseline.on:
+        raise InputError(f"a follow-up scan is after the baseline of {baseline.on}", field="date")
+    if new_lesions not in NEW_LESION_VALUES:
+        raise InputError(
+            f"expected one of {', '.join(sorted(NEW_LESION_VALUES))}", field="new_lesions"
+        )
+    readings = _readings(lesions_of(session, baseline.id), lesions)
+    a = m.Assessment(subject_id=subject.id, on=on, baseline=False, new_lesions=new_lesions)
+    session.add(a)
+    audit.created(session, actor, a, now=now)
+    _write_lesions(session, actor, a, readings, now)
+    return a
+
+
+def _write_lesions(
+    session: Session, actor: Actor, a: m.Assessment, readings: list[dict[str, Any]], now: datetime
+) -> None:
+    for r in readings:
+        x = m.LesionMeasurement(assessment_id=a.id, **r)
+        session.add(x)
+        audit.created(session, actor, x, now=now)
+
+
+def ae_grade(
+    term: str,
+    entered: int | None,
+    lab_value: float | None,
+    lab_unit: str | None,
+    uln: float | None,
+    lln: float | None,
+) -> tuple[int | None, str]:
+    """The grade from CTCAE when a lab value is given (ctcae.grade), else the entered one."""
+    if lab_value is not None:
+        if term not in TERMS:
+            raise InputError(
+                f"a lab value can only be graded for a CTCAE lab term ({', '.join(sorted(TERMS))})",
+                field="term",
+            )
+        g = grade(term, lab_value, lab_unit, uln=uln, lln=lln)
+        if entered is not None and g.grade is not None and entered != g.grade:
+            raise InputError(
+                f"grade {entered} disagrees with CTCAE v5.0 grade {g.grade} ({g.rule})",
+                field="grade",
+            )
+        return (g.grade if g.grade is not None else entered), g.rule
+    if entered is None:
+        raise InputError("a grade (1–5) or a lab value to grade is required", field="grade")
+    if isinstance(entered, bool) or not isinstance(entered, int) or not 1 <= entered <= 5:
+        raise InputError(f"grade must be 1–5, got {entered!r}", field="grade")
+    return entered, "entered by the investigator/coordinator"
+
+
+def check_causality(actor: Actor, causality: str | None) -> None:
+    from trialkit.store.permissions import require
+
+    if causality is None:
+        return
+    require(actor, "assess_causality")
+    if causality not in CAUSALITY:
+        raise InputError(f"causality: expected one of {', '.join(CAUSALITY)}", field="causality")
+
+
+def apply_changes(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    row: Any,
+    changes: Mapping[str, Any],
+    now: datetime,
+    reason: str,
+) -> None:
+    """Validate and apply ``changes`` to a record; the caller audits the row afterwards."""
+    allowed = EDITABLE.get(kind)
+    if allowed is None:
+        raise InputError(f"{kind} records cannot be edited this way", field="kind")
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise InputError(
+            f"cannot change {', '.join(unknown)} (editable: {', '.join(sorted(allowed))})",
+            field=unknown[0],
+        )
+    values = dict(changes)
+    for name in ("given_on", "on", "onset", "first_dose"):
+        if name in values and values[name] is not None:
+            values[name] = need_date(values[name], name)
+    if "resolved" in values and values["resolved"] not in (None, ""):
+        values["resolved"] = need_date(values["resolved"], "resolved")
+    if kind == "adverse_event":
+        check_causality(actor, values.get("causality"))
+        if "causality" in values and values["causality"] is None and row.causality is not None:
+            check_causality(actor, row.causality)
+        if "grade" in values:
+            g, rule = ae_grade(
+                row.term, values["grade"], row.lab_value, row.lab_unit, row.uln, row.lln
+            )
+            values["grade"], values["grade_rule"] = g, rule
+    if kind == "lab":
+        lab_grade(
+            row.key,
+            need_number(values.get("value", row.value), "value", minimum=0.0),
+            str(values.get("unit", row.unit)),
+            values.get("uln", row.uln),
+            values.get("lln", row.lln),
+        )
+    if kind == "dose" and "activity_gbq" in values:
+        values["activity_gbq"] = need_number(values["activity_gbq"], "activity_gbq", minimum=0.0)
+        values["reduced"] = values["activity_gbq"] < DosingParameters().activity_gbq - 1e-9
+    if kind == "assessment":
+        lesions = values.pop("lesions", None)
+        if "new_lesions" in values and values["new_lesions"] not in NEW_LESION_VALUES:
+            raise InputError("expected none, equivocal or unequivocal", field="new_lesions")
+        if lesions is not None:
+            subject = session.get(m.Subject, row.subject_id)
+            assert subject is not None
+            baseline = baseline_of(session, subject)
+            assert baseline is not None
+            readings = _readings(lesions_of(session, baseline.id), lesions)
+            for old in lesions_of(session, row.id):
+                before = audit.snapshot(old)
+                old.deleted_at = now
+                audit.changed(session, actor, old, before, "delete", reason, now=now)
+            _write_lesions(session, actor, row, readings, now)
+    for name, value in values.items():
+        setattr(row, name, value)

@@ -1,0 +1,249 @@
+"""The stored study as analysis data: the CSV folder of docs/analysis.md, a FHIR Bundle, the
+dashboard. The analysis itself (RECIST per subject, PFS Kaplan–Meier) is
+:func:`trialkit.analysis.efficacy.analyse_efficacy` over the same Study the CSVs hold, so the
+dashboard and ``trialkit report`` on the export agree.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trialkit.analysis.efficacy import analyse_efficacy
+from trialkit.dosing.modification import LABS
+from trialkit.services.study_screening import blocking_and_unknown
+from trialkit.services.study_subjects import lesions_of
+from trialkit.services.study_views import DashboardView
+from trialkit.store import models as m
+from trialkit.study import model as sm
+from trialkit.study.write import write_study
+
+
+def _live(session: Session, model: Any) -> list[Any]:
+    return list(session.scalars(select(model).where(model.deleted_at.is_(None)).order_by(model.id)))
+
+
+def to_study(session: Session, protocol_id: str = "nct05894486") -> sm.Study:
+    subjects = {s.id: s for s in _live(session, m.Subject)}
+    number = {sid: s.subject_number for sid, s in subjects.items()}
+    lesions: list[sm.LesionMeasurement] = []
+    scans: list[sm.AssessmentRow] = []
+    for a in _live(session, m.Assessment):
+        if a.subject_id not in subjects:
+            continue
+        base = {
+            x.lesion_id: x
+            for b in _live(session, m.Assessment)
+            if b.subject_id == a.subject_id and b.baseline
+            for x in lesions_of(session, b.id)
+        }
+        if not a.baseline:
+            scans.append(sm.AssessmentRow(number[a.subject_id], a.on, a.new_lesions))
+        for x in lesions_of(session, a.id):
+            b = base.get(x.lesion_id, x)
+            lesions.append(
+                sm.LesionMeasurement(
+                    subject_id=number[a.subject_id],
+                    date=a.on,
+                    lesion_id=x.lesion_id,
+                    target=bool(b.target),
+                    organ=b.organ or "",
+                    is_node=bool(b.is_node),
+                    diameter_mm=x.diameter_mm,
+                    status=x.status,
+                    method=b.method,
+                    slice_mm=b.slice_mm,
+                    baseline=a.baseline,
+                )
+            )
+    screenings = _live(session, m.Screening)
+    return sm.Study(
+        protocol_id=protocol_id,
+        subjects=tuple(
+            sm.Subject(
+                subject_id=s.subject_number,
+                sex=s.sex or "",
+                age=s.age if s.age is not None else 0,
+                enrolled=s.enrolled_on,
+                first_dose=s.first_dose,
+                off_study_reason=s.off_study_reason,
+            )
+            for s in subjects.values()
+        ),
+        doses=tuple(
+            sm.Dose(
+                number[d.subject_id], d.cycle, d.given_on, d.activity_gbq, d.reduced, d.delay_days
+            )
+            for d in _live(session, m.Dose)
+            if d.subject_id in number
+        ),
+        lesions=tuple(lesions),
+        assessments=tuple(scans),
+        adverse_events=tuple(
+            sm.AdverseEvent(
+                number[a.subject_id],
+                a.term,
+                a.grade if a.grade is not None else 0,
+                a.onset,
+                a.resolved,
+                a.serious,
+                a.causality in ("possible", "probable", "definite"),
+            )
+            for a in _live(session, m.AdverseEvent)
+            if a.subject_id in number
+        ),
+        labs=tuple(
+            sm.LabRow(
+                number[x.subject_id], x.on, LABS[x.key][0] or x.key, x.value, x.unit, x.uln, x.lln
+            )
+            for x in _live(session, m.Lab)
+            if x.subject_id in number
+        ),
+        screening=tuple(
+            sm.ScreeningRow(s.screening_number, s.status, _reason(s)) for s in screenings
+        ),
+    )
+
+
+def _reason(s: m.Screening) -> str:
+    blocking, unknown = blocking_and_unknown(s.verdict)
+    if blocking:
+        return "blocked by " + ", ".join(blocking)
+    if unknown:
+        return "unknown: " + ", ".join(unknown)
+    return s.outcome_reason or "all criteria decided"
+
+
+def export_csv(session: Session) -> bytes:
+    """A zip of the study CSV folder (readable by ``trialkit report``)."""
+    study = to_study(session)
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_study(study, Path(tmp) / "study")
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.iterdir()):
+                zf.write(path, f"study/{path.name}")
+    return buffer.getvalue()
+
+
+def export_fhir(session: Session, now: datetime) -> bytes:
+    """A FHIR R4 collection Bundle: Patients, MedicationAdministrations, Observations, AEs."""
+    entries: list[dict[str, Any]] = []
+    subjects = {s.id: s for s in _live(session, m.Subject)}
+
+    def ref(subject_id: int) -> dict[str, str]:
+        return {"reference": f"Patient/{subjects[subject_id].subject_number}"}
+
+    for s in subjects.values():
+        patient: dict[str, Any] = {"resourceType": "Patient", "id": s.subject_number}
+        if s.sex:
+            patient["gender"] = s.sex
+        entries.append(patient)
+    for d in _live(session, m.Dose):
+        if d.subject_id in subjects:
+            entries.append(
+                {
+                    "resourceType": "MedicationAdministration",
+                    "id": f"dose-{d.id}",
+                    "status": "completed",
+                    "medicationCodeableConcept": {"text": "177Lu-Dotatate"},
+                    "subject": ref(d.subject_id),
+                    "effectiveDateTime": d.given_on.isoformat(),
+                    "dosage": {"dose": {"value": d.activity_gbq, "unit": "GBq"}},
+                    "note": [{"text": f"cycle {d.cycle}"}],
+                }
+            )
+    for x in _live(session, m.Lab):
+        if x.subject_id in subjects:
+            entries.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"lab-{x.id}",
+                    "status": "final",
+                    "code": {"text": x.key},
+                    "subject": ref(x.subject_id),
+                    "effectiveDateTime": x.on.isoformat(),
+                    "valueQuantity": {"value": x.value, "unit": x.unit},
+                }
+            )
+    for a in _live(session, m.AdverseEvent):
+        if a.subject_id in subjects:
+            entries.append(
+                {
+                    "resourceType": "AdverseEvent",
+                    "id": f"ae-{a.id}",
+                    "actuality": "actual",
+                    "event": {"text": a.term},
+                    "subject": ref(a.subject_id),
+                    "date": a.onset.isoformat(),
+                    "seriousness": {"text": "serious" if a.serious else "non-serious"},
+                    "severity": {"text": f"CTCAE grade {a.grade}" if a.grade else "ungraded"},
+                }
+            )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "entry": [
+            {"fullUrl": f"urn:trialkit:{r['resourceType']}/{r['id']}", "resource": r}
+            for r in entries
+        ],
+    }
+    return json.dumps(bundle, indent=1).encode("utf-8")
+
+
+def dashboard(session: Session) -> DashboardView:
+    screenings = _live(session, m.Screening)
+    status = Counter(s.status for s in screenings)
+    subjects = _live(session, m.Subject)
+    signed = {sig.screening_id for sig in _live(session, m.Signature) if sig.invalidated_at is None}
+    study = to_study(session)
+    funnel = {
+        "screened": len(screenings),
+        "eligible": status["eligible"],
+        "ineligible": status["ineligible"],
+        "incomplete": status["incomplete"],
+        "signed": len(signed),
+        "enrolled": len(subjects),
+        "dosed": sum(1 for s in subjects if s.first_dose is not None),
+    }
+    by_day = Counter(s.enrolled_on for s in subjects)
+    enrolment, total = [], 0
+    for day in sorted(by_day):
+        total += by_day[day]
+        enrolment.append({"date": day.isoformat(), "enrolled": total})
+    waterfall: list[dict[str, Any]] = []
+    km: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if study.subjects and any(s.first_dose for s in study.subjects):
+        eff = analyse_efficacy(study)
+        waterfall = sorted(
+            (
+                {
+                    "subject": r.subject_id,
+                    "best_change_pct": r.best_change_pct,
+                    "response": r.recist.best_overall_response,
+                    "confirmed": r.recist.confirmed,
+                }
+                for r in eff.responses
+                if r.best_change_pct is not None
+            ),
+            key=lambda w: -float(w["best_change_pct"]),
+        )
+        if eff.pfs_km is not None:
+            km = [{"months": 0.0, "survival": 1.0}] + [
+                {"months": row.time, "survival": row.survival, "at_risk": row.n_at_risk}
+                for row in eff.pfs_km.table
+            ]
+    else:
+        notes.append("no subject dosed yet: no waterfall or Kaplan–Meier")
+    return DashboardView(funnel, enrolment, waterfall, km, notes)

@@ -1,0 +1,213 @@
+"""Screening for the study log: the stored bundle and CRF answers through the real engine.
+
+Nothing clinical is decided here: :func:`trialkit.services.screening.screen_records`
+(the eligibility engine) gives the verdict; this module only assembles its input
+from what the store holds and turns its output into what the store keeps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trialkit.errors import InputError
+from trialkit.fhir.loader import load_bundle
+from trialkit.model.record import PatientRecord
+from trialkit.services.screening import ScreeningRun, prepare, screen_records
+from trialkit.services.study_common import iso
+from trialkit.services.study_crf import questionnaire_response
+from trialkit.services.study_views import ScreeningView, SignatureView
+from trialkit.store.models import Screening, Signature, Subject, User
+
+CRF_ONLY_PATIENT = "crf-only"  # Patient id of a screening entered from the CRF alone
+
+
+@dataclass(frozen=True)
+class Screened:
+    run: ScreeningRun
+    record: PatientRecord
+
+    @property
+    def verdict(self) -> dict[str, Any]:
+        return self.run.results[0].to_json()
+
+    @property
+    def summary(self) -> tuple[list[str], list[str]]:
+        """(blocking, unknown) criterion ids, stored beside the verdict for the log."""
+        return blocking_and_unknown(self.verdict)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        params: dict[str, Any] = self.run.to_json()["parameters"]
+        return params
+
+
+def parse_bundle(bundle: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(bundle.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not JSON: {exc}", source="bundle") from None
+    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
+        raise InputError("expected a FHIR Bundle of one patient", source="bundle")
+    return data
+
+
+def _patient_id(data: Mapping[str, Any]) -> str | None:
+    for entry in data.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "Patient":
+            pid = resource.get("id")
+            return str(pid) if pid else None
+    return None
+
+
+def screen_stored(
+    protocol_name: str,
+    bundle: bytes | None,
+    answers: Mapping[str, Any],
+    *,
+    as_of: date,
+    first_dose: date | None,
+    overrides: Mapping[str, str],
+    authored: datetime,
+    label: str,
+) -> Screened:
+    """Run the engine over the bundle (or a bare Patient) plus the CRF answers."""
+    proto, params, as_of = prepare(protocol_name, overrides, as_of, first_dose)
+    if bundle is not None:
+        data = parse_bundle(bundle)
+    else:
+        patient = {"resourceType": "Patient", "id": CRF_ONLY_PATIENT}
+        data = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}]}
+    pid = _patient_id(data)
+    if answers and pid:
+        response = questionnaire_response(proto, answers, pid, authored)
+        data = {**data, "entry": [*(data.get("entry") or []), {"resource": response}]}
+    record = load_bundle(
+        data,
+        source=label,
+        timezone=str(params["timezone"]),
+        questionnaire_url=proto.questionnaire_url,
+    )
+    run = screen_records(
+        [record], protocol=protocol_name, as_of=as_of, first_dose=first_dose, overrides=overrides
+    )
+    return Screened(run, record)
+
+
+def blocking_and_unknown(verdict: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    blocking, unknown = [], []
+    for c in verdict.get("criteria", []):
+        if (c["kind"] == "inclusion" and c["status"] == "not_met") or (
+            c["kind"] == "exclusion" and c["status"] == "met"
+        ):
+            blocking.append(c["id"])
+        elif c["status"] == "unknown":
+            unknown.append(c["id"])
+    return blocking, unknown
+
+
+def active_signature(session: Session, screening_id: int) -> Signature | None:
+    return session.scalar(
+        select(Signature)
+        .where(
+            Signature.screening_id == screening_id,
+            Signature.invalidated_at.is_(None),
+            Signature.deleted_at.is_(None),
+        )
+        .order_by(Signature.id.desc())
+        .limit(1)
+    )
+
+
+def signature_view(sig: Signature) -> SignatureView:
+    return SignatureView(
+        id=sig.id,
+        user_id=sig.user_id,
+        username=sig.username,
+        role=sig.role,
+        meaning=sig.meaning,
+        signed_at=sig.signed_at.isoformat(),
+        status_signed=sig.status_signed,
+        judgments={str(k): bool(v) for k, v in sig.judgments.items()},
+    )
+
+
+def screening_view(session: Session, s: Screening) -> ScreeningView:
+    sig = active_signature(session, s.id)
+    subject_id = session.scalar(
+        select(Subject.id).where(Subject.screening_id == s.id, Subject.deleted_at.is_(None))
+    )
+    creator = session.get(User, s.created_by) if s.created_by is not None else None
+    return ScreeningView(
+        id=s.id,
+        version=s.version,
+        screening_number=s.screening_number,
+        patient_id=s.patient_id,
+        status=s.status,
+        outcome=s.outcome,
+        outcome_reason=s.outcome_reason,
+        as_of=s.as_of.isoformat(),
+        first_dose=iso(s.first_dose),
+        protocol_id=s.protocol_id,
+        protocol_version=s.protocol_version,
+        parameters=s.parameters,
+        verdict=s.verdict,
+        blocking=list(s.blocking),
+        unknown=list(s.unknown),
+        crf=s.crf,
+        has_bundle=s.bundle is not None,
+        signature=signature_view(sig) if sig else None,
+        subject_id=subject_id,
+        created_at=s.created_at.isoformat(),
+        created_by=creator.username if creator else "(system)",
+        updated_at=s.updated_at.isoformat(),
+    )
+
+
+def _value(answer: Any) -> Any:
+    value = answer.value
+    code = getattr(value, "code", None)
+    return code if code is not None else value
+
+
+def baseline_lesions(record: PatientRecord) -> list[dict[str, Any]]:
+    """The CRF's baseline lesion groups as lesion measurement fields."""
+    out: list[dict[str, Any]] = []
+    for group in record.crf.lesions:
+
+        def get(link: str, group: Any = group) -> Any:
+            a = group.get(link)
+            return None if a is None else _value(a)
+
+        diameter = get("lesion-diameter-mm")
+        slice_mm = get("lesion-slice-mm")
+        out.append(
+            {
+                "lesion_id": str(get("lesion-id") or f"lesion-{len(out) + 1}"),
+                "organ": None if get("lesion-organ") is None else str(get("lesion-organ")),
+                "is_node": bool(get("lesion-is-node")),
+                "target": bool(get("lesion-target")),
+                "diameter_mm": None if diameter is None else float(diameter),
+                "method": None if get("lesion-method") is None else str(get("lesion-method")),
+                "slice_mm": None if slice_mm is None else float(slice_mm),
+            }
+        )
+    return out
+
+
+def evidence_values(verdict: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per data element, the evidence the engine used (value, unit, date, source)."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in verdict.get("criteria", []):
+        for e in c.get("evidence", []):
+            element = e.get("element")
+            if isinstance(element, str) and element not in out:
+                out[element] = e
+    return out

@@ -1,0 +1,286 @@
+"""What the study service returns: frozen records of plain JSON-able values.
+
+Dates are ISO strings (``YYYY-MM-DD``), timestamps ISO 8601 in UTC, so the web
+layer can serialise a view with ``dataclasses.asdict`` and nothing else. Every
+record that can be edited carries its ``version``: pass it back to edit or
+delete, a stale one gives :class:`trialkit.errors.Conflict` (HTTP 409).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+# ok, events, records, problems (the first names the broken event seq or record "kind id")
+from trialkit.store.audit import AuditReport as AuditReport
+
+# Record kinds that update_record / delete_record / audit_trail / raise_query accept.
+RecordKind = Literal["screening", "subject", "dose", "lab", "assessment", "adverse_event", "query"]
+RECORD_KINDS: tuple[str, ...] = (
+    "screening",
+    "subject",
+    "dose",
+    "lab",
+    "assessment",
+    "adverse_event",
+    "query",
+)
+# Screening outcome: pending until enrolled or a reason is recorded.
+Outcome = Literal["pending", "enrolled", "screen_failed", "withdrawn", "not_enrolled"]
+OUTCOMES: tuple[str, ...] = ("pending", "enrolled", "screen_failed", "withdrawn", "not_enrolled")
+# AE causality (investigator only): the usual five-point WHO-UMC-like scale.
+CAUSALITY: tuple[str, ...] = ("unrelated", "unlikely", "possible", "probable", "definite")
+# Meanings an investigator may attach to the eligibility signature (21 CFR 11.50).
+SIGNATURE_MEANINGS: tuple[str, ...] = (
+    "I confirm the patient is eligible",
+    "I confirm the patient is not eligible",
+    "I have reviewed the eligibility checklist",
+)
+
+
+class _View:
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
+@dataclass(frozen=True)
+class UserView(_View):
+    id: int
+    username: str
+    role: str
+    active: bool
+    failed_logins: int
+    locked_until: str | None  # UTC timestamp while locked out
+    created_at: str
+
+
+@dataclass(frozen=True)
+class SignatureView(_View):
+    id: int
+    user_id: int
+    username: str  # printed name of the signer (21 CFR 11.50)
+    role: str
+    meaning: str
+    signed_at: str  # UTC
+    status_signed: str  # the verdict status the signer saw: eligible / ineligible / incomplete
+    judgments: dict[str, bool]  # EX24–EX26 as answered by the investigator (True = criterion met)
+
+
+@dataclass(frozen=True)
+class ScreeningView(_View):
+    id: int
+    version: int
+    screening_number: str
+    patient_id: str
+    status: str  # eligible / ineligible / incomplete (the engine's overall status)
+    outcome: str  # one of OUTCOMES
+    outcome_reason: str
+    as_of: str
+    first_dose: str | None
+    protocol_id: str
+    protocol_version: str
+    parameters: dict[str, Any]  # {"in_force": {...}, "overridden": {...}} as in the contract JSON
+    verdict: dict[str, Any]  # the contract §3 PatientResult JSON (criteria with evidence)
+    blocking: list[str]  # ids of criteria that make the patient ineligible
+    unknown: list[str]  # ids of criteria still unknown
+    crf: dict[str, Any]  # CRF answers entered here: linkId → value; "lesion" → list of dicts
+    has_bundle: bool
+    signature: SignatureView | None  # the latest valid signature (cleared when data change)
+    subject_id: int | None
+    created_at: str
+    created_by: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class ScreeningSummaryView(_View):
+    """One line of the screening log: what the list shows, without verdict, CRF or bundle
+    (those are in :class:`ScreeningView`, from ``get_screening``)."""
+
+    id: int
+    version: int
+    screening_number: str
+    patient_id: str
+    status: str  # eligible / ineligible / incomplete (the engine's overall status)
+    outcome: str  # one of OUTCOMES
+    outcome_reason: str
+    as_of: str
+    first_dose: str | None
+    protocol_id: str
+    protocol_version: str
+    blocking: list[str]  # ids of criteria that make the patient ineligible
+    unknown: list[str]  # ids of criteria still unknown
+    has_bundle: bool
+    signed_by: str | None  # signer of the latest valid signature (None: not signed)
+    signed_at: str | None
+    subject_id: int | None
+    created_at: str
+    created_by: str
+    updated_at: str
+
+
+# Screening log pages: rows per page unless asked, and the most one request may ask for.
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class ScreeningPageView(_View):
+    """One page of the screening log, newest first."""
+
+    items: list[ScreeningSummaryView]
+    page: int  # 1-based
+    per_page: int
+    total: int  # live screenings in the whole log
+    pages: int  # number of pages (0 when the log is empty)
+
+
+@dataclass(frozen=True)
+class DoseView(_View):
+    id: int
+    version: int
+    subject_id: int
+    cycle: int
+    given_on: str
+    activity_gbq: float
+    calibration_time: str | None
+    reduced: bool
+    delay_days: int
+    note: str
+
+
+@dataclass(frozen=True)
+class LabView(_View):
+    id: int
+    version: int
+    subject_id: int
+    key: str  # dosing lab key: hemoglobin, wbc, platelets, neutrophils, creatinine, alt, …
+    value: float
+    unit: str
+    date: str
+    uln: float | None
+    lln: float | None
+    ctcae_term: str | None
+    ctcae_grade: int | None  # None when the grade needs a limit that was not given
+
+
+@dataclass(frozen=True)
+class LesionView(_View):
+    lesion_id: str
+    diameter_mm: float | None
+    status: str | None  # too_small / absent / not_evaluated (target); present / … (non-target)
+
+
+@dataclass(frozen=True)
+class BaselineLesionView(_View):
+    lesion_id: str
+    organ: str
+    is_node: bool
+    target: bool
+    diameter_mm: float | None
+    method: str | None
+    slice_mm: float | None
+
+
+@dataclass(frozen=True)
+class AssessmentView(_View):
+    id: int
+    version: int
+    subject_id: int
+    date: str
+    new_lesions: str  # none / equivocal / unequivocal
+    lesions: list[LesionView]
+    # RECIST 1.1 time point (recist.evaluate over baseline + every assessment so far):
+    # sum_mm, change_from_baseline_pct, change_from_nadir_pct, target, non_target, overall
+    timepoint: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AEView(_View):
+    id: int
+    version: int
+    subject_id: int
+    term: str
+    onset: str
+    resolved: str | None
+    grade: int | None
+    grade_rule: str  # how the grade was obtained (CTCAE rule text, or "entered")
+    lab_value: float | None
+    lab_unit: str | None
+    serious: bool
+    causality: str | None  # one of CAUSALITY; set by an investigator only
+    description: str
+
+
+@dataclass(frozen=True)
+class QueryView(_View):
+    id: int
+    version: int
+    kind: str
+    record_id: int
+    text: str
+    status: str  # open / answered / closed
+    raised_by: str
+    raised_at: str
+    answer: str | None
+    answered_by: str | None
+
+
+@dataclass(frozen=True)
+class SubjectView(_View):
+    id: int
+    version: int
+    subject_number: str
+    screening_id: int
+    patient_id: str
+    sex: str | None
+    age: int | None
+    weight_kg: float | None
+    enrolled_on: str
+    first_dose: str | None
+    status: str  # on_study / off_study
+    off_study_reason: str
+    plan: dict[str, Any] | None  # dosing.make_plan(...).to_json(): cycles with windows, imaging
+    next_due: (
+        dict[str, Any] | None
+    )  # {"what": "cycle 2", "date": ..., "earliest": ..., "latest": ...}
+    doses: list[DoseView]
+    labs: list[LabView]
+    baseline_lesions: list[BaselineLesionView]
+    baseline_date: str | None
+    assessments: list[AssessmentView]
+    recist: dict[str, Any] | None  # recist.evaluate(...).to_json(); None without a baseline
+    adverse_events: list[AEView]
+    queries: list[QueryView]
+
+
+@dataclass(frozen=True)
+class DoseCheckView(_View):
+    subject_id: int
+    cycle: int
+    check_date: str
+    decision: dict[str, Any]  # dosing.check_dose(...).to_json(): decision, activity, findings
+
+
+@dataclass(frozen=True)
+class AuditView(_View):
+    seq: int
+    at: str
+    username: str
+    role: str
+    action: str  # create / update / delete / sign / login / login_failed / enrol / …
+    kind: str
+    record_id: int | None
+    changes: dict[str, Any]  # field → [old, new]
+    reason: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class DashboardView(_View):
+    funnel: dict[str, int]  # screened, eligible, ineligible, incomplete, signed, enrolled, dosed
+    enrolment: list[dict[str, Any]]  # [{"date": ..., "enrolled": cumulative}]
+    waterfall: list[dict[str, Any]]  # [{"subject": ..., "best_change_pct": ..., "response": ...}]
+    km: list[dict[str, Any]]  # PFS Kaplan–Meier steps [{"months": t, "survival": s}]
+    notes: list[str] = field(default_factory=list)

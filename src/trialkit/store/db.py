@@ -1,0 +1,117 @@
+"""Open a store: an engine, migrations run to head, and a session factory.
+
+SQLite (the default, a file ``trialkit.db`` in the working directory) runs with
+foreign keys on and write-ahead logging, so a killed server loses no committed
+transaction and readers do not block the writer. PostgreSQL URLs are used as
+given (``postgresql://…`` is mapped to the psycopg 3 driver).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from trialkit.errors import InputError
+
+DEFAULT_URL = "sqlite:///trialkit.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+# How long a SQLite writer waits for another writer's lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Store:
+    url: str
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` use psycopg 3; anything else as given."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk before it returns, also in WAL mode (kill -9 / power loss).
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InputError(f"not a database URL: {url!r}", field="--db") from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    raise InputError(f"unsupported database {parsed.get_backend_name()!r}", field="--db")
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations shipped in this package (never autogenerate at runtime)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def open_store(url: str = DEFAULT_URL) -> Store:
+    """Connect, migrate to head and return the store. Unreachable database → InputError."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise InputError(f"cannot open the database: {reason}", field="--db") from exc
+    return Store(url, engine, sessionmaker(engine, expire_on_commit=False))
