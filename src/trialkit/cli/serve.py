@@ -1,0 +1,66 @@
+"""``trialkit serve``: the study application (web UI + REST API) on one uvicorn process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from trialkit.cli.main import app
+from trialkit.errors import InputError
+
+DEFAULT_DB = "sqlite:///trialkit.db"
+SECRET_ENV = "TRIALKIT_SECRET_KEY"
+
+
+def secret_key_for(db_url: str) -> str:
+    """The session-signing key: the environment's, else one kept beside the SQLite file.
+
+    Keeping it on disk means a restart does not log everybody out; it is
+    created once with owner-only permissions. A server database without the
+    environment variable gets a key file in the working directory.
+    """
+    from_env = os.environ.get(SECRET_ENV)
+    if from_env:
+        return from_env
+    try:
+        url = make_url(db_url)
+    except ArgumentError as exc:
+        raise InputError(f"not a database URL: {db_url!r}", field="--db") from exc
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(f"{url.database}.secret")
+    else:
+        path = Path("trialkit.secret")
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+    except OSError as exc:
+        raise InputError(f"cannot create the session key file: {exc}", source=str(path)) from exc
+    return key
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (loopback by default)."),
+    port: int = typer.Option(8000, min=0, max=65535, help="TCP port (0: any free port)."),
+    db: str = typer.Option(
+        DEFAULT_DB, "--db", help="SQLAlchemy database URL (SQLite file or postgresql+psycopg://…)."
+    ),
+    access_log: bool = typer.Option(True, help="Log every request."),
+) -> None:
+    """Serve the web UI and the REST API (/api/v1, spec at /openapi.json)."""
+    import uvicorn
+
+    from trialkit.web.app import create_app
+
+    # The key (maybe a new key file) only after the database opened: a wrong --db leaves nothing.
+    application = create_app(db, secret_key=lambda: secret_key_for(db))
+    uvicorn.run(application, host=host, port=port, access_log=access_log, log_level="info")

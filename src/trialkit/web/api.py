@@ -1,0 +1,477 @@
+"""The REST API (``/api/v1``): one endpoint per service operation, JSON in and out.
+
+Each endpoint parses its request (pydantic models in :mod:`api_models`), calls
+one :class:`StudyService` method as the authenticated actor, and returns the
+service's view. Role checks, versions, audit and every clinical rule are the
+service's; errors are mapped to 4xx JSON by :mod:`trialkit.web.errors`.
+Endpoints are plain ``def``: FastAPI runs them in its thread pool, so a slow
+database call never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from trialkit.errors import AuthError, InputError, NotFound
+from trialkit.protocol import load_protocol
+from trialkit.services.study_views import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    AEView,
+    AssessmentView,
+    AuditReport,
+    AuditView,
+    DashboardView,
+    DoseCheckView,
+    DoseView,
+    LabView,
+    QueryView,
+    ScreeningPageView,
+    ScreeningView,
+    SubjectView,
+    UserView,
+)
+from trialkit.store.permissions import require
+from trialkit.web import api_models as models
+from trialkit.web.auth import CurrentActor, Service
+from trialkit.web.auth import api_router as auth_router
+
+Kind = Literal["screening", "subject", "dose", "lab", "assessment", "adverse_event", "query"]
+EditableKind = Literal["dose", "lab", "assessment", "adverse_event", "subject"]
+
+MAX_BUNDLE = 20 * 1024 * 1024  # bytes; a FHIR Bundle of one patient is far smaller
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": models.ErrorBody, "description": text}
+    for status, text in (
+        (400, "Unusable input (names the field)"),
+        (401, "Not authenticated, wrong credentials or account locked"),
+        (403, "The role may not do this, or the CSRF token is missing"),
+        (404, "No such record"),
+        (409, "Stale version (someone changed the record) or duplicate"),
+        (422, "Request does not match the schema"),
+    )
+}
+
+router = APIRouter(responses=ERRORS)
+router.include_router(auth_router)
+
+# Ids beyond a 32-bit integer column cannot exist: refuse them as input, never as a DB error.
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+# --- protocol ------------------------------------------------------------------------------
+
+
+@router.get("/protocol", response_model=models.ProtocolInfo, tags=["protocol"])
+def protocol_info(request: Request, actor: CurrentActor) -> models.ProtocolInfo:
+    """The protocol in force: id, version, parameters with defaults, criteria texts."""
+    protocol = load_protocol(request.app.state.protocol)
+    return models.ProtocolInfo(
+        id=protocol.id,
+        version=protocol.version,
+        title=protocol.title,
+        parameters={
+            name: {"default": p.default, "type": p.type, "unit": p.unit, "source": p.source}
+            for name, p in protocol.parameters.items()
+        },
+        criteria=[{"id": c.id, "kind": c.kind, "text": c.text} for c in protocol.criteria],
+    )
+
+
+@router.get("/protocol/questionnaire", tags=["protocol"])
+def questionnaire(request: Request, actor: CurrentActor) -> dict[str, Any]:
+    """The screening CRF as a FHIR R4 Questionnaire (linkIds are the CRF answer keys)."""
+    return load_protocol(request.app.state.protocol).questionnaire
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@router.get("/users", response_model=list[UserView], tags=["users"])
+def list_users(service: Service, actor: CurrentActor) -> list[UserView]:
+    return service.list_users(actor)
+
+
+@router.post("/users", response_model=UserView, status_code=201, tags=["users"])
+def add_user(body: models.UserCreate, service: Service, actor: CurrentActor) -> UserView:
+    """Create a user (admin)."""
+    return service.add_user(actor, body.username, body.password, body.role)
+
+
+# --- screening log -------------------------------------------------------------------------
+
+
+@router.get("/screenings", response_model=ScreeningPageView, tags=["screening"])
+def list_screenings(
+    service: Service,
+    actor: CurrentActor,
+    page: Annotated[int, Query(ge=1, le=2**31 - 1, description="1-based page number")] = 1,
+    per_page: Annotated[
+        int, Query(ge=1, le=MAX_PER_PAGE, description="screenings per page")
+    ] = DEFAULT_PER_PAGE,
+) -> ScreeningPageView:
+    """The screening log, newest first, one page at a time: light rows without the verdict,
+    CRF or bundle (``GET /screenings/{id}`` has everything). A page past the end is empty."""
+    return service.list_screenings(actor, page=page, per_page=per_page)
+
+
+@router.post("/screenings", response_model=ScreeningView, status_code=201, tags=["screening"])
+def screen(body: models.ScreeningCreate, service: Service, actor: CurrentActor) -> ScreeningView:
+    """Screen a patient (FHIR Bundle and/or CRF answers as JSON) and log the verdict."""
+    bundle = json.dumps(body.bundle).encode() if body.bundle is not None else None
+    return service.screen(
+        actor,
+        bundle=bundle,
+        crf=body.crf,
+        as_of=body.as_of,
+        first_dose=body.first_dose,
+        screening_number=body.screening_number,
+        overrides=body.overrides,
+    )
+
+
+@router.post(
+    "/screenings/upload", response_model=ScreeningView, status_code=201, tags=["screening"]
+)
+def screen_upload(
+    service: Service,
+    actor: CurrentActor,
+    bundle: Annotated[UploadFile | None, File(description="FHIR R4 Bundle JSON file")] = None,
+    crf: Annotated[str | None, Form(description="CRF answers as a JSON object")] = None,
+    as_of: Annotated[date | None, Form()] = None,
+    first_dose: Annotated[date | None, Form()] = None,
+    screening_number: Annotated[
+        str | None, Form(min_length=1, max_length=32, pattern=models.NO_NUL)
+    ] = None,
+) -> ScreeningView:
+    """Screen from a multipart upload (a Bundle file and/or CRF answers as JSON text)."""
+    data = bundle.file.read(MAX_BUNDLE + 1) if bundle is not None else None
+    if data is not None and len(data) > MAX_BUNDLE:
+        raise InputError(f"bundle larger than {MAX_BUNDLE} bytes", field="bundle")
+    return service.screen(
+        actor,
+        bundle=data or None,
+        crf=_json_object(crf, "crf") if crf else None,
+        as_of=as_of,
+        first_dose=first_dose,
+        screening_number=screening_number,
+    )
+
+
+@router.get("/screenings/{screening_id}", response_model=ScreeningView, tags=["screening"])
+def get_screening(screening_id: Id, service: Service, actor: CurrentActor) -> ScreeningView:
+    return service.get_screening(actor, screening_id)
+
+
+@router.get(
+    "/screenings/{screening_id}/bundle",
+    tags=["screening"],
+    responses={200: {"content": {"application/fhir+json": {}}}},
+)
+def get_screening_bundle(screening_id: Id, service: Service, actor: CurrentActor) -> Response:
+    """The uploaded FHIR Bundle as stored (404 if the screening had none)."""
+    data = service.screening_bundle(actor, screening_id)
+    if data is None:
+        raise NotFound(f"screening {screening_id} has no uploaded bundle")
+    return Response(data, media_type="application/fhir+json")
+
+
+@router.patch("/screenings/{screening_id}/crf", response_model=ScreeningView, tags=["screening"])
+def update_crf(
+    screening_id: Id, body: models.CrfUpdate, service: Service, actor: CurrentActor
+) -> ScreeningView:
+    """Change CRF answers (version + reason) and re-screen; clears an earlier signature."""
+    return service.update_crf(
+        actor, screening_id, body.answers, version=body.version, reason=body.reason
+    )
+
+
+@router.post("/screenings/{screening_id}/sign", response_model=ScreeningView, tags=["screening"])
+def sign(
+    request: Request,
+    screening_id: Id,
+    body: models.SignRequest,
+    service: Service,
+    actor: CurrentActor,
+) -> ScreeningView:
+    """Investigator's electronic signature of eligibility (password re-entered, meaning)."""
+    judgments = {str(k): v for k, v in body.judgments.items()} if body.judgments else None
+    try:
+        return service.sign_eligibility(
+            actor,
+            screening_id,
+            password=body.password,
+            meaning=body.meaning,
+            version=body.version,
+            judgments=judgments,
+        )
+    except AuthError:
+        # a wrong signing password counts toward lockout: drop cached Basic successes
+        request.app.state.basic_cache.clear()
+        raise
+
+
+@router.post("/screenings/{screening_id}/outcome", response_model=ScreeningView, tags=["screening"])
+def record_outcome(
+    screening_id: Id, body: models.OutcomeRequest, service: Service, actor: CurrentActor
+) -> ScreeningView:
+    """Close a screening without enrolment (screen failed, withdrawn, not enrolled)."""
+    return service.record_outcome(
+        actor, screening_id, outcome=body.outcome, reason=body.reason, version=body.version
+    )
+
+
+@router.post(
+    "/screenings/{screening_id}/enrol",
+    response_model=SubjectView,
+    status_code=201,
+    tags=["screening"],
+)
+def enrol(
+    screening_id: Id, body: models.EnrolRequest, service: Service, actor: CurrentActor
+) -> SubjectView:
+    """Enrol a signed, eligible screening as a subject."""
+    return service.enrol(
+        actor,
+        screening_id,
+        version=body.version,
+        subject_number=body.subject_number,
+        weight_kg=body.weight_kg,
+        first_dose=body.first_dose,
+    )
+
+
+# --- subjects ------------------------------------------------------------------------------
+
+
+@router.get("/subjects", response_model=list[SubjectView], tags=["subjects"])
+def list_subjects(service: Service, actor: CurrentActor) -> list[SubjectView]:
+    return service.list_subjects(actor)
+
+
+@router.get("/subjects/{subject_id}", response_model=SubjectView, tags=["subjects"])
+def get_subject(subject_id: Id, service: Service, actor: CurrentActor) -> SubjectView:
+    """Calendar, doses, labs, assessments with RECIST response, AEs, queries."""
+    return service.get_subject(actor, subject_id)
+
+
+@router.get("/subjects/{subject_id}/dose-check", response_model=DoseCheckView, tags=["subjects"])
+def dose_check(
+    subject_id: Id,
+    service: Service,
+    actor: CurrentActor,
+    cycle: Annotated[int, Query(ge=1, le=4)],
+    check_date: Annotated[date | None, Query()] = None,
+) -> DoseCheckView:
+    """The pre-cycle dose check over the subject's stored labs."""
+    return service.dose_check(actor, subject_id, cycle, check_date=check_date)
+
+
+@router.post(
+    "/subjects/{subject_id}/doses", response_model=DoseView, status_code=201, tags=["subjects"]
+)
+def record_dose(
+    subject_id: Id, body: models.DoseCreate, service: Service, actor: CurrentActor
+) -> DoseView:
+    return service.record_dose(
+        actor,
+        subject_id,
+        cycle=body.cycle,
+        given_on=body.given_on,
+        activity_gbq=body.activity_gbq,
+        calibration_time=body.calibration_time,
+        note=body.note,
+    )
+
+
+@router.post(
+    "/subjects/{subject_id}/labs", response_model=LabView, status_code=201, tags=["subjects"]
+)
+def record_lab(
+    subject_id: Id, body: models.LabCreate, service: Service, actor: CurrentActor
+) -> LabView:
+    return service.record_lab(
+        actor,
+        subject_id,
+        key=body.key,
+        value=body.value,
+        unit=body.unit,
+        on=body.on,
+        uln=body.uln,
+        lln=body.lln,
+    )
+
+
+@router.post(
+    "/subjects/{subject_id}/assessments",
+    response_model=AssessmentView,
+    status_code=201,
+    tags=["subjects"],
+)
+def record_assessment(
+    subject_id: Id, body: models.AssessmentCreate, service: Service, actor: CurrentActor
+) -> AssessmentView:
+    """A follow-up scan; the response carries the RECIST 1.1 time-point response."""
+    return service.record_assessment(
+        actor,
+        subject_id,
+        on=body.on,
+        lesions=[lesion.model_dump() for lesion in body.lesions],
+        new_lesions=body.new_lesions,
+    )
+
+
+@router.post(
+    "/subjects/{subject_id}/adverse-events",
+    response_model=AEView,
+    status_code=201,
+    tags=["subjects"],
+)
+def record_ae(
+    subject_id: Id, body: models.AECreate, service: Service, actor: CurrentActor
+) -> AEView:
+    """An adverse event; a lab value with a CTCAE lab term is graded by CTCAE v5.0."""
+    return service.record_ae(actor, subject_id, **body.model_dump())
+
+
+# --- edits and deletions of any record -----------------------------------------------------
+
+
+@router.patch("/records/{kind}/{record_id}", tags=["records"])
+def update_record(
+    kind: EditableKind,
+    record_id: Id,
+    body: models.RecordUpdate,
+    service: Service,
+    actor: CurrentActor,
+) -> dict[str, Any]:
+    """Edit fields of a record (version read + reason for change); returns its fresh view."""
+    view = service.update_record(
+        actor, kind, record_id, body.changes, version=body.version, reason=body.reason
+    )
+    return _plain(view)
+
+
+@router.delete("/records/{kind}/{record_id}", status_code=204, tags=["records"])
+def delete_record(
+    kind: EditableKind,
+    record_id: Id,
+    service: Service,
+    actor: CurrentActor,
+    version: Annotated[int, Query(ge=1)],
+    reason: Annotated[str, Query(min_length=1, max_length=2000, pattern=models.NO_NUL)],
+) -> Response:
+    """Soft delete (the record stays in the database and the audit trail)."""
+    service.delete_record(actor, kind, record_id, version=version, reason=reason)
+    return Response(status_code=204)
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+@router.get("/queries", response_model=list[QueryView], tags=["queries"])
+def list_queries(service: Service, actor: CurrentActor, open_only: bool = False) -> list[QueryView]:
+    return service.list_queries(actor, open_only=open_only)
+
+
+@router.post("/queries", response_model=QueryView, status_code=201, tags=["queries"])
+def raise_query(body: models.QueryCreate, service: Service, actor: CurrentActor) -> QueryView:
+    """A monitor's data query on a record."""
+    return service.raise_query(actor, body.kind, body.record_id, body.text)
+
+
+@router.post("/queries/{query_id}/answer", response_model=QueryView, tags=["queries"])
+def answer_query(
+    query_id: Id, body: models.QueryAnswer, service: Service, actor: CurrentActor
+) -> QueryView:
+    return service.answer_query(actor, query_id, body.answer, version=body.version)
+
+
+@router.post("/queries/{query_id}/close", response_model=QueryView, tags=["queries"])
+def close_query(
+    query_id: Id, body: models.QueryClose, service: Service, actor: CurrentActor
+) -> QueryView:
+    return service.close_query(actor, query_id, version=body.version)
+
+
+# --- export, audit, dashboard --------------------------------------------------------------
+
+
+@router.get(
+    "/export",
+    tags=["export"],
+    responses={
+        200: {
+            "content": {"application/zip": {}, "application/fhir+json": {}},
+            "description": "csv: a zip of the study CSV folder; fhir: a FHIR R4 Bundle",
+        }
+    },
+)
+def export(
+    service: Service,
+    actor: CurrentActor,
+    format: Literal["csv", "fhir"] = "csv",
+) -> Response:
+    """The study data: ``csv`` (zip of CSV files) or ``fhir`` (FHIR R4 collection Bundle)."""
+    data = service.export(actor, format)
+    if format == "csv":
+        return Response(
+            data,
+            media_type="application/zip",
+            headers={"Content-Disposition": 'attachment; filename="trialkit-export.zip"'},
+        )
+    return Response(
+        data,
+        media_type="application/fhir+json",
+        headers={"Content-Disposition": 'attachment; filename="trialkit-export.json"'},
+    )
+
+
+@router.get("/audit", response_model=list[AuditView], tags=["audit"])
+def audit_trail(
+    service: Service,
+    actor: CurrentActor,
+    kind: Kind | None = None,
+    record_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[AuditView]:
+    """Audit events (who, when, old → new, reason), oldest first; filter by kind / record."""
+    return service.audit_trail(actor, kind, record_id)
+
+
+@router.get("/audit/verify", response_model=AuditReport, tags=["audit"])
+def verify_audit(service: Service, actor: CurrentActor) -> AuditReport:
+    """Recompute the hash chain: does the trail still match the data?"""
+    require(actor, "read_audit")
+    return service.verify_audit()
+
+
+@router.get("/dashboard", response_model=DashboardView, tags=["dashboard"])
+def dashboard(service: Service, actor: CurrentActor) -> DashboardView:
+    """Funnel, enrolment over time, waterfall and Kaplan–Meier data."""
+    return service.dashboard(actor)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _json_object(text: str, field: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg} at {exc.pos}", field=field) from exc
+    if not isinstance(value, dict):
+        raise InputError("expected a JSON object", field=field)
+    return value
+
+
+def _plain(view: Any) -> dict[str, Any]:
+    to_json = getattr(view, "to_json", None)
+    if callable(to_json):
+        result: dict[str, Any] = to_json()
+        return result
+    raise TypeError(f"not a view: {type(view).__name__}")

@@ -1,0 +1,165 @@
+"""Request bodies and small responses of the REST API (the views are the service's own).
+
+Field limits are generous for real use and bound what a client can make the
+server hold; every constraint shows up in ``/openapi.json``, which is what
+API clients and the schemathesis fuzz test read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# PostgreSQL text cannot hold NUL characters (SQLite can): refuse them at the edge, for both.
+NO_NUL = r"^[^\x00]*$"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Machine-readable: unauthenticated, forbidden, conflict, …")
+    message: str
+    field: str | None = Field(default=None, description="The input field at fault, if known.")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScreeningCreate(_Body):
+    bundle: dict[str, Any] | None = Field(
+        default=None, description="A FHIR R4 Bundle of one patient (JSON object)."
+    )
+    crf: dict[str, Any] | None = Field(
+        default=None,
+        description="Screening CRF answers: linkId → value (``lesion`` → list of groups), "
+        "or a FHIR QuestionnaireResponse. Wins over a CRF inside the bundle.",
+    )
+    as_of: date | None = Field(default=None, description="Screening date (default today, UTC).")
+    first_dose: date | None = None
+    screening_number: str | None = Field(pattern=NO_NUL, default=None, min_length=1, max_length=32)
+    overrides: dict[str, str] | None = Field(
+        default=None, description="Protocol parameter overrides: name → value."
+    )
+
+
+class CrfUpdate(_Body):
+    answers: dict[str, Any] = Field(description="linkId → value; null removes an answer.")
+    version: int = Field(ge=1, description="The screening version read.")
+    reason: str = Field(
+        pattern=NO_NUL, min_length=1, max_length=2000, description="Reason for change (audited)."
+    )
+
+
+class SignRequest(_Body):
+    password: str = Field(
+        pattern=NO_NUL, min_length=1, max_length=1000, description="Re-entered password."
+    )
+    meaning: str = Field(
+        pattern=NO_NUL, min_length=1, max_length=500, description="Meaning of the signature."
+    )
+    version: int = Field(ge=1)
+    judgments: dict[Literal["EX24", "EX25", "EX26"], bool] | None = Field(
+        default=None, description="Judgement criteria, True = the exclusion applies."
+    )
+
+
+class OutcomeRequest(_Body):
+    outcome: Literal["screen_failed", "withdrawn", "not_enrolled"]
+    reason: str = Field(pattern=NO_NUL, min_length=1, max_length=2000)
+    version: int = Field(ge=1)
+
+
+class EnrolRequest(_Body):
+    version: int = Field(ge=1)
+    subject_number: str | None = Field(pattern=NO_NUL, default=None, min_length=1, max_length=32)
+    weight_kg: float | None = Field(default=None, gt=0, le=500)
+    first_dose: date | None = None
+
+
+class DoseCreate(_Body):
+    cycle: int = Field(ge=1, le=4)
+    given_on: date
+    activity_gbq: float = Field(gt=0, le=20)
+    calibration_time: datetime | None = None
+    note: str = Field(pattern=NO_NUL, default="", max_length=2000)
+
+
+class LabCreate(_Body):
+    key: str = Field(
+        pattern=NO_NUL, min_length=1, max_length=32, description="Lab key, e.g. platelets."
+    )
+    value: float = Field(ge=0, le=1e9)
+    unit: str = Field(
+        pattern=NO_NUL, min_length=1, max_length=32, description="UCUM unit as recorded."
+    )
+    on: date
+    uln: float | None = Field(default=None, gt=0, le=1e9)
+    lln: float | None = Field(default=None, ge=0, le=1e9)
+
+
+class LesionMeasurement(_Body):
+    id: str = Field(
+        pattern=NO_NUL, min_length=1, max_length=32, description="Baseline lesion id (CRF)."
+    )
+    diameter_mm: float | None = Field(default=None, ge=0, le=1000)
+    status: str | None = Field(pattern=NO_NUL, default=None, max_length=32)
+
+
+class AssessmentCreate(_Body):
+    on: date
+    lesions: list[LesionMeasurement] = Field(max_length=100)
+    new_lesions: Literal["none", "equivocal", "unequivocal"] = "none"
+
+
+class AECreate(_Body):
+    term: str = Field(pattern=NO_NUL, min_length=1, max_length=128)
+    onset: date
+    grade: int | None = Field(default=None, ge=1, le=5)
+    lab_value: float | None = Field(default=None, ge=0, le=1e9)
+    lab_unit: str | None = Field(pattern=NO_NUL, default=None, min_length=1, max_length=32)
+    uln: float | None = Field(default=None, gt=0, le=1e9)
+    lln: float | None = Field(default=None, ge=0, le=1e9)
+    causality: Literal["unrelated", "unlikely", "possible", "probable", "definite"] | None = None
+    serious: bool = False
+    resolved: date | None = None
+    description: str = Field(pattern=NO_NUL, default="", max_length=5000)
+
+
+class RecordUpdate(_Body):
+    changes: dict[str, Any] = Field(min_length=1, description="field → new value.")
+    version: int = Field(ge=1)
+    reason: str = Field(pattern=NO_NUL, min_length=1, max_length=2000)
+
+
+class QueryCreate(_Body):
+    kind: Literal["screening", "subject", "dose", "lab", "assessment", "adverse_event"]
+    record_id: int = Field(ge=1)
+    text: str = Field(pattern=NO_NUL, min_length=1, max_length=5000)
+
+
+class QueryAnswer(_Body):
+    answer: str = Field(pattern=NO_NUL, min_length=1, max_length=5000)
+    version: int = Field(ge=1)
+
+
+class QueryClose(_Body):
+    version: int = Field(ge=1)
+
+
+class UserCreate(_Body):
+    username: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
+    password: str = Field(pattern=NO_NUL, min_length=8, max_length=1000)
+    role: Literal["coordinator", "investigator", "monitor", "statistician", "admin"]
+
+
+class ProtocolInfo(BaseModel):
+    id: str
+    version: str
+    title: str
+    parameters: dict[str, Any]
+    criteria: list[dict[str, str]]

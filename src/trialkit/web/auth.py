@@ -1,0 +1,306 @@
+"""Who is calling: session login for browsers (with CSRF), HTTP Basic for scripts.
+
+Browsers log in once (form or JSON) and carry a signed, HttpOnly, SameSite=Lax
+session cookie holding the user and a CSRF token. Because a cookie is sent by
+the browser on its own, every unsafe request authenticated by it must also
+carry the token (form field ``csrf_token`` or header ``X-CSRF-Token``). API
+clients send HTTP Basic credentials on each request instead; nothing is sent
+implicitly then, so no CSRF token is needed (and the server never challenges
+a client that did not send Basic itself, so a browser never prompts for, nor
+caches, Basic credentials a forged request could ride on). Password checks
+and lockout after repeated failures are the service's
+(``StudyService.authenticate``), so the browser and the API lock an account
+out identically.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from trialkit.errors import AuthError
+from trialkit.services.study import Actor, StudyService
+from trialkit.store.permissions import check_role
+from trialkit.web.errors import CsrfError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SESSION_COOKIE = "trialkit_session"
+SESSION_MAX_AGE = 8 * 60 * 60  # a working day; a stolen cookie stops working by the next one
+
+
+def get_service(request: Request) -> StudyService:
+    service: StudyService = request.app.state.service
+    return service
+
+
+Service = Annotated[StudyService, Depends(get_service)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use (templates put it in every form)."""
+    token = request.session.get(CSRF_FIELD)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_FIELD] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse an unsafe cookie-authenticated request without the session's token."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = request.session.get(CSRF_FIELD)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and _is_form(request):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(sent, expected):
+        raise CsrfError(
+            f"missing or wrong CSRF token (send the {CSRF_HEADER} header or the "
+            f"{CSRF_FIELD} form field of this session)"
+        )
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        username, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise AuthError("malformed HTTP Basic credentials") from exc
+    if not sep:
+        raise AuthError("malformed HTTP Basic credentials")
+    return username, password
+
+
+class BasicCache:
+    """Recently verified HTTP Basic credentials → user id, for ``ttl`` seconds.
+
+    argon2 takes ~0.4 s per check on purpose; a script sending Basic credentials
+    on every request would pay that each time. Only *successful* checks are
+    kept, keyed by an HMAC of the credentials under a per-process random key
+    (the password itself is never held), and a hit still asks the store whether
+    the user is active. Failures always go to the service, so lockout counting
+    is unchanged.
+    """
+
+    def __init__(self, ttl: float = 60.0, size: int = 1024) -> None:
+        self._key = secrets.token_bytes(32)
+        self._ttl = ttl
+        self._size = size
+        self._entries: dict[bytes, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def _digest(self, username: str, password: str) -> bytes:
+        message = username.encode() + b"\0" + password.encode()
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def get(self, username: str, password: str) -> int | None:
+        key = self._digest(username, password)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[1] < time.monotonic():
+                self._entries.pop(key, None)
+                return None
+            return entry[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def put(self, username: str, password: str, user_id: int) -> None:
+        key = self._digest(username, password)
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = (user_id, time.monotonic() + self._ttl)
+
+
+def session_actor(request: Request) -> Actor | None:
+    """The actor stored in the session cookie, if someone is logged in."""
+    data: dict[str, Any] = request.session
+    user_id, username, role = data.get("user_id"), data.get("username"), data.get("role")
+    if not isinstance(user_id, int) or not isinstance(username, str) or not isinstance(role, str):
+        return None
+    return Actor(user_id=user_id, username=username, role=check_role(role))
+
+
+async def current_actor(request: Request, service: Service) -> Actor:
+    """The authenticated user: HTTP Basic if sent, else the session (CSRF-checked if unsafe).
+
+    Raises :class:`AuthError` (401) when neither identifies anyone.
+    """
+    credentials = _basic_credentials(request)
+    if credentials is not None:
+        return await _basic_actor(request, service, *credentials)
+    actor = session_actor(request)
+    if actor is None:
+        raise AuthError("not logged in")
+    await check_csrf(request)
+    # The cookie says who logged in; the store says whether that user may still act
+    # (disabled accounts and changed roles take effect at once, not at cookie expiry).
+    current = await run_in_threadpool(service.actor_for, actor.user_id)
+    if current.username != actor.username:
+        request.session.clear()
+        raise AuthError("session no longer valid; log in again")
+    return current
+
+
+async def _basic_actor(request: Request, service: StudyService, user: str, pw: str) -> Actor:
+    cache: BasicCache | None = getattr(request.app.state, "basic_cache", None)
+    if cache is not None:
+        user_id = cache.get(user, pw)
+        if user_id is not None:
+            known = await run_in_threadpool(service.actor_for, user_id)
+            if known.username == user:
+                return known
+    actor = await _authenticate(request, service, user, pw)
+    if cache is not None:
+        cache.put(user, pw, actor.user_id)
+    return actor
+
+
+async def optional_actor(request: Request) -> Actor | None:
+    """The session's actor or None — for pages that render for anonymous visitors too."""
+    return session_actor(request)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+async def _authenticate(request: Request, service: StudyService, user: str, pw: str) -> Actor:
+    # argon2 is deliberately slow: run it off the event loop.
+    try:
+        return await run_in_threadpool(service.authenticate, user, pw)
+    except AuthError:
+        # A failure may have locked the account: forget every cached success, so a
+        # lockout binds Basic clients at once too (failures are rare; refilling is cheap).
+        cache: BasicCache | None = getattr(request.app.state, "basic_cache", None)
+        if cache is not None:
+            cache.clear()
+        raise
+
+
+def start_session(request: Request, actor: Actor) -> str:
+    """Log ``actor`` in: a fresh session with a fresh CSRF token (nothing carried over)."""
+    request.session.clear()
+    request.session.update(
+        {"user_id": actor.user_id, "username": actor.username, "role": actor.role}
+    )
+    return csrf_token(request)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths as a post-login redirect (no open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+router = APIRouter(tags=["auth"])
+
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class SessionInfo(BaseModel):
+    user_id: int
+    username: str
+    role: str
+    csrf_token: str = Field(description=f"Send as the {CSRF_HEADER} header on unsafe requests.")
+
+
+@router.post("/login", include_in_schema=True, response_class=RedirectResponse, status_code=303)
+async def login_form(
+    request: Request,
+    service: Service,
+    username: Annotated[str, Form(max_length=64, pattern=NO_NUL)],
+    password: Annotated[str, Form(max_length=1000)],
+    csrf_token_field: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    next_page: Annotated[str | None, Form(alias="next")] = None,
+) -> RedirectResponse:
+    """Form login from the login page; redirects to ``next`` (default ``/``).
+
+    The login form carries the anonymous session's CSRF token too (login CSRF).
+    A failure answers 401 (the page layer renders it with the login form).
+    """
+    await check_csrf(request)
+    actor = await _authenticate(request, service, username, password)
+    start_session(request, actor)
+    return RedirectResponse(safe_next(next_page), status_code=303)
+
+
+@router.post("/logout", response_class=RedirectResponse, status_code=303)
+async def logout_form(request: Request) -> RedirectResponse:
+    """End the session (form post from any page, with its CSRF token)."""
+    await check_csrf(request)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+api_router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@api_router.post("/login", response_model=SessionInfo)
+async def login_json(request: Request, service: Service, body: LoginRequest) -> SessionInfo:
+    """JSON login: sets the session cookie and returns the CSRF token to send on writes.
+
+    A JSON body cannot be posted cross-site without a CORS preflight, which this
+    server never grants, so this endpoint needs no CSRF token itself.
+    """
+    actor = await _authenticate(request, service, body.username, body.password)
+    token = start_session(request, actor)
+    return SessionInfo(
+        user_id=actor.user_id, username=actor.username, role=actor.role, csrf_token=token
+    )
+
+
+@api_router.post("/logout", status_code=204)
+async def logout_json(request: Request) -> None:
+    """End the session (CSRF-checked when a session exists)."""
+    if session_actor(request) is not None:
+        await check_csrf(request)
+    request.session.clear()
+
+
+@api_router.get("/me", response_model=SessionInfo)
+async def me(request: Request, actor: CurrentActor) -> SessionInfo:
+    """Who the request is authenticated as, and this session's CSRF token."""
+    return SessionInfo(
+        user_id=actor.user_id,
+        username=actor.username,
+        role=actor.role,
+        csrf_token=csrf_token(request),
+    )

@@ -1,0 +1,371 @@
+"""Subject pages: dosing calendar and pre-cycle dose check, doses, labs, RECIST scans, AEs.
+
+Every number a clinician acts on comes from the service: the calendar is
+``dosing.make_plan``, the dose check ``dosing.check_dose`` over stored labs, the
+response ``recist.evaluate``, grades CTCAE v5. This module only turns forms
+into service calls and views into pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from trialkit.ctcae import TERMS
+from trialkit.dosing.modification import LABS
+from trialkit.errors import TrialkitError
+from trialkit.services.study import Actor, SubjectView
+from trialkit.services.study_views import CAUSALITY
+from trialkit.web.auth import CurrentActor, session_actor
+from trialkit.web.pages_common import (
+    FormErrors,
+    Posted,
+    PostedForm,
+    ServiceDep,
+    can,
+    form_errors,
+    login_redirect,
+    parse_date,
+    parse_number,
+    parse_version,
+    render,
+    see_other,
+)
+
+router = APIRouter()
+
+NEW_LESIONS = (("none", "None"), ("equivocal", "Equivocal"), ("unequivocal", "Unequivocal"))
+# Lesion statuses at follow-up besides a measured diameter (RECIST 1.1 conventions).
+TARGET_STATUSES = (
+    ("", "measured"),
+    ("too_small", "too small to measure"),
+    ("absent", "disappeared"),
+    ("not_evaluated", "not evaluated"),
+)
+NON_TARGET_STATUSES = (
+    ("present", "present"),
+    ("absent", "absent"),
+    ("unequivocal_progression", "unequivocal progression"),
+    ("not_evaluated", "not evaluated"),
+)
+# Each form's controls are prefixed with its name, so errors land beside the right form.
+FORMS: dict[str, tuple[str, ...]] = {
+    "dose": ("cycle", "given_on", "activity_gbq", "calibration_time", "note"),
+    "lab": ("key", "value", "unit", "on", "uln", "lln"),
+    "scan": ("on", "new_lesions", "lesions"),
+    "ae": (
+        "term",
+        "onset",
+        "grade",
+        "lab_value",
+        "lab_unit",
+        "uln",
+        "lln",
+        "causality",
+        "serious",
+        "resolved",
+        "description",
+    ),
+    "query": ("kind", "record_id", "text"),
+}
+
+
+@router.get("/subjects")
+def subject_list(request: Request, service: ServiceDep) -> Response:
+    actor = session_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    rows = service.list_subjects(actor)
+    return render(
+        request, "subject_list.html", {"title": "Subjects", "rows": rows}, section="subjects"
+    )
+
+
+@router.get("/subjects/{subject_id}")
+def subject_page(
+    request: Request, subject_id: int, service: ServiceDep, cycle: int | None = None
+) -> Response:
+    actor = session_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    return _page(request, actor, service, service.get_subject(actor, subject_id), cycle=cycle)
+
+
+def _next_cycle(subject: SubjectView) -> int:
+    given = {d.cycle for d in subject.doses}
+    return next((c for c in range(1, 5) if c not in given), 4)
+
+
+def _page(
+    request: Request,
+    actor: Actor,
+    service: ServiceDep,
+    subject: SubjectView,
+    *,
+    cycle: int | None = None,
+    form: str = "",
+    posted: Posted | None = None,
+    errors: FormErrors | None = None,
+) -> Response:
+    errors = errors or FormErrors()
+    cycle = cycle if cycle in (1, 2, 3, 4) else _next_cycle(subject)
+    check: dict[str, Any] | None = None
+    check_error: str | None = None
+    try:
+        check = service.dose_check(actor, subject.id, cycle).decision
+    except TrialkitError as exc:  # e.g. no labs yet: say so on the page, not as an error page
+        check_error = str(exc)
+    given = {d.cycle: d for d in subject.doses}
+    context = {
+        "title": f"Subject {subject.subject_number}",
+        "subj": subject,
+        "given": given,
+        "cycle": cycle,
+        "check": check,
+        "check_error": check_error,
+        "can_enter": can(actor, "enter_data") and subject.status == "on_study",
+        "can_causality": can(actor, "assess_causality"),
+        "can_query": can(actor, "raise_query"),
+        "lab_keys": [(k, f"{k} ({unit})", unit) for k, (_, unit, _) in LABS.items()],
+        "ae_terms": sorted(TERMS),
+        "causality": [("", "— not assessed —"), *((c, c) for c in CAUSALITY)],
+        "new_lesions": NEW_LESIONS,
+        "target_statuses": TARGET_STATUSES,
+        "non_target_statuses": NON_TARGET_STATUSES,
+        "open_form": form,
+        "posted": posted.fields if posted else {},
+        "errors": errors.fields,
+        "form_error": errors.form,
+    }
+    status = errors.status if errors else 200
+    return render(request, "subject_detail.html", context, status=status, section="subjects")
+
+
+def _act(
+    request: Request,
+    actor: Actor,
+    service: ServiceDep,
+    subject_id: int,
+    form: str,
+    posted: Posted,
+    call: Callable[[FormErrors], str | None],
+    record: Mapping[str, int] | None = None,
+) -> Response:
+    """Run one entry form; success → back to the page, failure → the page with errors in place.
+
+    ``record`` names the record a per-row form acts on (``{"answer": query id}``): its
+    controls are suffixed with the id, so the error lands beside the right row.
+    """
+    errors = FormErrors()
+    try:
+        notice = call(errors)
+        if not errors:
+            return see_other(f"/subjects/{subject_id}", notice)
+    except TrialkitError as exc:
+        names = FORMS.get(form, ())
+        controls = {f"{form}_{name}" for name in names}
+        aliases = {name: f"{form}_{name}" for name in names}
+        for field, record_id in (record or {}).items():
+            controls.add(f"{field}_{record_id}")
+            aliases[field] = f"{field}_{record_id}"
+        errors = form_errors(exc, controls, {**aliases, **_ALIASES.get(form, {})})
+    subject = service.get_subject(actor, subject_id)
+    return _page(request, actor, service, subject, form=form, posted=posted, errors=errors)
+
+
+# service field names that differ from the form's
+_ALIASES: dict[str, dict[str, str]] = {
+    "lab": {"date": "lab_on"},
+    "scan": {"date": "scan_on"},
+    "dose": {"date": "dose_given_on"},
+}
+
+
+@router.post("/subjects/{subject_id}/doses")
+def record_dose(
+    request: Request, subject_id: int, actor: CurrentActor, service: ServiceDep, posted: PostedForm
+) -> Response:
+    def call(errors: FormErrors) -> str | None:
+        cycle = parse_number(posted, "dose_cycle", errors, required=True, integer=True)
+        given_on = parse_date(posted, "dose_given_on", errors, required=True)
+        activity = parse_number(posted, "dose_activity_gbq", errors, required=True)
+        calibration = _datetime(posted, "dose_calibration_time", errors)
+        if errors or cycle is None or given_on is None or activity is None:
+            return None
+        dose = service.record_dose(
+            actor,
+            subject_id,
+            cycle=int(cycle),
+            given_on=given_on,
+            activity_gbq=activity,
+            calibration_time=calibration,
+            note=posted.get("dose_note"),
+        )
+        return f"Cycle {dose.cycle} dose recorded ({dose.activity_gbq} GBq on {dose.given_on})"
+
+    return _act(request, actor, service, subject_id, "dose", posted, call)
+
+
+def _datetime(posted: Posted, name: str, errors: FormErrors) -> datetime | None:
+    raw = posted.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        errors.fields[name] = f"{raw!r} is not a date and time"
+        return None
+
+
+@router.post("/subjects/{subject_id}/labs")
+def record_lab(
+    request: Request, subject_id: int, actor: CurrentActor, service: ServiceDep, posted: PostedForm
+) -> Response:
+    def call(errors: FormErrors) -> str | None:
+        key = posted.get("lab_key")
+        if not key:
+            errors.fields["lab_key"] = "choose the lab"
+        value = parse_number(posted, "lab_value", errors, required=True)
+        on = parse_date(posted, "lab_on", errors, required=True)
+        uln = parse_number(posted, "lab_uln", errors, required=False)
+        lln = parse_number(posted, "lab_lln", errors, required=False)
+        unit = posted.get("lab_unit") or LABS.get(key, (None, "", None))[1]
+        if errors or value is None or on is None:
+            return None
+        lab = service.record_lab(
+            actor, subject_id, key=key, value=value, unit=unit, on=on, uln=uln, lln=lln
+        )
+        grade = "" if lab.ctcae_grade is None else f", CTCAE grade {lab.ctcae_grade}"
+        return f"Lab recorded: {lab.key} {lab.value} {lab.unit}{grade}"
+
+    return _act(request, actor, service, subject_id, "lab", posted, call)
+
+
+@router.post("/subjects/{subject_id}/assessments")
+def record_assessment(
+    request: Request, subject_id: int, actor: CurrentActor, service: ServiceDep, posted: PostedForm
+) -> Response:
+    def call(errors: FormErrors) -> str | None:
+        on = parse_date(posted, "scan_on", errors, required=True)
+        subject = service.get_subject(actor, subject_id)
+        lesions: list[Mapping[str, Any]] = []
+        for lesion in subject.baseline_lesions:
+            name = f"scan_lesion_{lesion.lesion_id}"
+            diameter = parse_number(posted, f"{name}_mm", errors, required=False)
+            status = posted.get(f"{name}_status") or None
+            if diameter is None and status is None:
+                errors.fields[f"{name}_mm"] = "enter the diameter or a status"
+            lesions.append({"id": lesion.lesion_id, "diameter_mm": diameter, "status": status})
+        if errors or on is None:
+            return None
+        view = service.record_assessment(
+            actor,
+            subject_id,
+            on=on,
+            lesions=lesions,
+            new_lesions=posted.get("scan_new_lesions") or "none",
+        )
+        overall = (view.timepoint or {}).get("overall", "—")
+        return f"Scan of {view.date} recorded: overall response {overall}"
+
+    return _act(request, actor, service, subject_id, "scan", posted, call)
+
+
+@router.post("/subjects/{subject_id}/aes")
+def record_ae(
+    request: Request, subject_id: int, actor: CurrentActor, service: ServiceDep, posted: PostedForm
+) -> Response:
+    def call(errors: FormErrors) -> str | None:
+        term = posted.get("ae_term")
+        if not term:
+            errors.fields["ae_term"] = "enter the adverse event term"
+        onset = parse_date(posted, "ae_onset", errors, required=True)
+        grade = parse_number(posted, "ae_grade", errors, required=False, integer=True)
+        lab_value = parse_number(posted, "ae_lab_value", errors, required=False)
+        uln = parse_number(posted, "ae_uln", errors, required=False)
+        lln = parse_number(posted, "ae_lln", errors, required=False)
+        resolved = parse_date(posted, "ae_resolved", errors, required=False)
+        if errors or onset is None:
+            return None
+        ae = service.record_ae(
+            actor,
+            subject_id,
+            term=term,
+            onset=onset,
+            grade=None if grade is None else int(grade),
+            lab_value=lab_value,
+            lab_unit=posted.get("ae_lab_unit") or None,
+            uln=uln,
+            lln=lln,
+            causality=posted.get("ae_causality") or None,
+            serious=posted.get("ae_serious") == "true",
+            resolved=resolved,
+            description=posted.get("ae_description"),
+        )
+        return f"Adverse event recorded: {ae.term}, grade {ae.grade}"
+
+    return _act(request, actor, service, subject_id, "ae", posted, call)
+
+
+@router.post("/subjects/{subject_id}/queries")
+def raise_query(
+    request: Request, subject_id: int, actor: CurrentActor, service: ServiceDep, posted: PostedForm
+) -> Response:
+    def call(errors: FormErrors) -> str | None:
+        kind = posted.get("query_kind") or "subject"
+        record = parse_number(posted, "query_record_id", errors, required=False, integer=True)
+        text = posted.get("query_text")
+        if not text:
+            errors.fields["query_text"] = "write the question"
+        if errors:
+            return None
+        record_id = subject_id if record is None else int(record)
+        query = service.raise_query(actor, kind, record_id, text)
+        return f"Query #{query.id} raised on {query.kind} {query.record_id}"
+
+    return _act(request, actor, service, subject_id, "query", posted, call)
+
+
+@router.post("/subjects/{subject_id}/queries/{query_id}/answer")
+def answer_query(
+    request: Request,
+    subject_id: int,
+    query_id: int,
+    actor: CurrentActor,
+    service: ServiceDep,
+    posted: PostedForm,
+) -> Response:
+    def call(errors: FormErrors) -> str | None:
+        version = parse_version(posted, errors)
+        answer = posted.get(f"answer_{query_id}")
+        if not answer:
+            errors.fields[f"answer_{query_id}"] = "write the answer"
+        if errors:
+            return None
+        service.answer_query(actor, query_id, answer, version=version)
+        return f"Query #{query_id} answered"
+
+    return _act(request, actor, service, subject_id, "answer", posted, call, {"answer": query_id})
+
+
+@router.post("/subjects/{subject_id}/queries/{query_id}/close")
+def close_query(
+    request: Request,
+    subject_id: int,
+    query_id: int,
+    actor: CurrentActor,
+    service: ServiceDep,
+    posted: PostedForm,
+) -> Response:
+    def call(errors: FormErrors) -> str | None:
+        version = parse_version(posted, errors)
+        if errors:
+            return None
+        service.close_query(actor, query_id, version=version)
+        return f"Query #{query_id} closed"
+
+    return _act(request, actor, service, subject_id, "query", posted, call)

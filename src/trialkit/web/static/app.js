@@ -1,0 +1,61 @@
+// trialkit pages: small progressive enhancements; every form also works without JavaScript.
+"use strict";
+
+// "Add a row" for repeating CRF groups (baseline lesions): clone the last row with the next index.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-add-row]");
+  if (!button) return;
+  const group = button.dataset.addRow;
+  const body = document.querySelector(`table[data-repeat="${group}"] tbody`);
+  if (!body || !body.lastElementChild) return;
+  const next = body.children.length;
+  const row = body.lastElementChild.cloneNode(true);
+  row.querySelectorAll("input, select").forEach((control) => {
+    const name = control.name.replace(/^([^.]+)\.\d+\./, `$1.${next}.`);
+    control.name = name;
+    control.id = `f-${name}`;
+    control.removeAttribute("aria-invalid");
+    control.removeAttribute("aria-describedby");
+    if (control.tagName === "SELECT") control.selectedIndex = 0;
+    else control.value = "";
+  });
+  row.querySelectorAll(".field-error").forEach((el) => el.remove());
+  body.appendChild(row);
+  const first = row.querySelector("input, select");
+  if (first) first.focus();
+});
+
+// Lab form: picking a lab fills its canonical unit when the unit is still empty.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-unit-target]");
+  if (!select) return;
+  const unit = document.getElementById(select.dataset.unitTarget);
+  const option = select.selectedOptions[0];
+  if (unit && option && !unit.value) unit.value = option.dataset.unit || "";
+});
+
+// Live CRF form: say that the checklist above is out of date until the form is saved.
+document.querySelectorAll("form[data-live]").forEach((form) => {
+  const status = form.querySelector(".live-status");
+  form.addEventListener("input", () => {
+    if (status) status.textContent = "Unsaved changes: save to re-screen and update the checklist.";
+  });
+});
+
+// Focus the first field with an error, so keyboard and screen-reader users land on it.
+window.addEventListener("DOMContentLoaded", () => {
+  const invalid = document.querySelector('[aria-invalid="true"]');
+  if (invalid) {
+    const details = invalid.closest("details");
+    if (details) details.open = true;
+    invalid.focus();
+  }
+});
+
+// An in-page link to a collapsed section (<details id=…>) opens it.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest('a[href^="#"]');
+  if (!link) return;
+  const target = document.getElementById(link.getAttribute("href").slice(1));
+  if (target && target.tagName === "DETAILS") target.open = true;
+});
