@@ -90,8 +90,30 @@ def bench_single_patient(repeat: int = 7) -> None:
     print(f"  target: < 1000 ms end to end -> {verdict}")
 
 
+def bench_study_app_load() -> None:
+    """Study application (issue 6): 50 concurrent clients on the screening page for 30 s."""
+    import load  # bench/load.py (this folder is on sys.path when run as a script)
+
+    result = load.run(clients=50, seconds=30, screenings=60)
+    load.report(result, screenings=60)
+
+
+def bench_population_screening() -> None:
+    """Population screening (issue 4): BENCH_PATIENTS synthetic patients (default 1,000,000)."""
+    import os
+
+    import population  # bench/population.py
+
+    population.bench_population(
+        int(os.environ.get("BENCH_PATIENTS", "1000000")),
+        int(os.environ.get("BENCH_SAMPLE", "10000")),
+    )
+
+
 def main() -> int:
     bench_single_patient()
+    bench_study_app_load()
+    bench_population_screening()
     return 0
 
 
