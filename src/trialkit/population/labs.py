@@ -56,6 +56,7 @@ class LabFeatures:
         self.p, self.params, self.as_of = protocol, params, as_of
         self.agg = Aggregation("lab")
         self.elements: dict[str, int] = {}
+        self.qualitative_elements: set[int] = set()  # read the result's positive/negative code
 
     def _number(self, value: n.Number) -> float:
         if isinstance(value, n.Param):
@@ -144,6 +145,7 @@ class LabFeatures:
 
     def qualitative(self, node: n.Qualitative) -> Rule:
         eid = self._eid(node.element)
+        self.qualitative_elements.add(eid)
         lookback = self._number(node.lookback)
 
         def code(r: ir.Table) -> Any:
@@ -244,7 +246,21 @@ class LabFeatures:
             "uln_default",
             d=day_number(rows.t_low),
         )
-        rows = self._with_value_codes(con, rows, tables["measurement_value"])
+        # only elements read through coded values (scores such as ECOG, qualitative results)
+        # go through the joins with the value codes; the other rows skip them
+        coded = sorted(
+            self.qualitative_elements
+            | {eid for name, eid in self.elements.items() if self.p.elements[name].scores}
+        )
+        plain = rows.mutate(score=ibis.null("float64"), pol=ibis.null("int8"))
+        if coded:
+            needs = rows.eid.isin(coded)
+            with_codes = self._with_value_codes(
+                con, rows.filter(needs), tables["measurement_value"]
+            )
+            rows = plain.filter(~needs).union(with_codes)
+        else:
+            rows = plain
         raw = rows.value * rows.factor
         ref = rows.ref_high * rows.ref_factor
         rows = rows.mutate(
