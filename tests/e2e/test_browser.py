@@ -34,10 +34,17 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("e2e") / "study.db"
-    with live_server(make_app(f"sqlite:///{db}")) as url:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def base_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The whole browser flow runs on each store the application supports."""
+    if request.param == "sqlite":
+        store = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'study.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        store = server.url(server.create_database())
+    with live_server(make_app(store)) as url:
         yield url
 
 
