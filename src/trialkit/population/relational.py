@@ -157,12 +157,18 @@ class Aggregation:
 
 def join_all(base: ir.Table, tables: list[ir.Table]) -> ir.Table:
     """Left-join per-patient tables on ``pid``; a patient absent from one gets NULLs."""
-    out = base
+    if not tables:
+        return base
+    # one join chain and one projection at the end: re-projecting every column after each
+    # join made building the expression quadratic in its width (seconds of pure Python)
+    chain: Any = base
     for t in tables:
-        out = out.left_join(t, "pid").select(
-            *[out[c] for c in out.columns], *[t[c] for c in t.columns if c != "pid"]
-        )
-    return out
+        chain = chain.left_join(t, base.pid == t.pid)
+    joined: ir.Table = chain.select(
+        *[base[c] for c in base.columns],
+        *[t[c] for t in tables for c in t.columns if c != "pid"],
+    )
+    return joined
 
 
 def split_plan(con: Any) -> bool:
