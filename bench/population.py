@@ -5,13 +5,27 @@ Each phase runs in its own process so that its peak memory is its own:
 - ``synth``: ``trialkit synth`` writes N synthetic patients as OMOP CDM Parquet;
 - ``trialkit``: the full protocol (34 criteria, evidence per criterion) through
   ``population.cohort.run_cohort`` on embedded DuckDB — staging included;
-- ``floor``: one hand-written DuckDB SQL query over the same OMOP files doing only the
-  age, diagnosis and laboratory checks (IN1, IN3 diagnosis, EX10–EX12) — the least any
-  engine must do; it computes far less than the protocol, so it is a floor, not a rival;
+- ``floor``: one hand-written DuckDB SQL query (``bench/floor.sql``) over the same OMOP
+  files doing the protocol's age, laboratory and diagnosis checks with their full
+  rules and nothing else: IN2 (age 18–75 in completed years, unknown when a partial
+  birth date leaves two ages), EX1–EX6 (creatinine and Cockcroft-Gault, blood counts,
+  bilirubin, albumin, ALT/AST, INR/aPTT: the latest usable day within the 28-day
+  lookback decides, same-day results must agree, units converted by a CASE over the
+  units the synthetic data use — any other unit is unknown —, the ULN from the result's
+  range, else the protocol's site default) and the GEP-NET diagnosis of IN3. It returns
+  one row per patient (1 met, 0 not met, NULL unknown, any() as Kleene OR) fetched into
+  Arrow; only that query and fetch are timed. No evidence, no CRF, no other criteria:
+  the least any engine must do for these checks, so it is a floor, not a rival;
 - ``per-patient``: the single-patient path (FHIR adapter + in-memory evaluator) on a
   sample written as Bulk FHIR NDJSON, extrapolated linearly to N.
 
-Run: ``python bench/population.py [--patients N] [--sample M]`` (``make bench``).
+The trialkit and floor phases write their per-patient verdicts of IN2 and EX1–EX6 to
+Parquet (after their clocks stop); the bench compares them patient by patient (NULL
+equals NULL) and prints how many patients agree on all seven, with examples of any
+disagreement — the floor is only a floor if it decides what trialkit decides.
+
+Run: ``python bench/population.py [--patients N] [--sample M]`` (``make bench``);
+one phase alone: ``--phase floor --folder OMOP_DIR [--out verdicts.parquet]`` (JSON).
 Nothing asserts a time; the ratios are printed against the baselines of the same run.
 """
 
@@ -31,67 +45,48 @@ from typing import Any
 AS_OF = date(2026, 11, 24)
 SEED = 2026
 
-# The floor: age 18–75, a GEP-NET diagnosis, and the latest haematology, liver and kidney
-# values of the last 28 days inside the protocol's limits (units converted by a CASE on
-# the few units the synthetic data use). No evidence, no unknowns, no CRF.
-FLOOR_SQL = """
-WITH concept AS (SELECT * FROM read_parquet('{d}/concept.parquet')),
-person AS (SELECT * FROM read_parquet('{d}/person.parquet')),
-gep AS (
-  SELECT DISTINCT co.person_id
-  FROM read_parquet('{d}/condition_occurrence.parquet') co
-  JOIN concept c ON c.concept_id = co.condition_source_concept_id
-  WHERE c.vocabulary_id = 'ICD10CM'
-    AND (c.concept_code LIKE 'C7A.0%' OR c.concept_code LIKE 'C7A.1%'
-         OR c.concept_code LIKE 'C7A.8%' OR c.concept_code LIKE 'C25.4%')
-    AND c.concept_code NOT IN ('C7A.090', 'C7A.091', 'C7A.093')),
-lab AS (
-  SELECT m.person_id, c.concept_code AS loinc, m.measurement_date AS d, m.range_high AS uln,
-         m.value_as_number * CASE coalesce(u.concept_code, m.unit_source_value)
-           WHEN 'g/dL' THEN 10 WHEN 'mg/dL' THEN 88.42 WHEN '/mm3' THEN 0.001 ELSE 1 END AS v
-  FROM read_parquet('{d}/measurement.parquet') m
-  JOIN concept c ON c.concept_id = m.measurement_concept_id AND c.vocabulary_id = 'LOINC'
-  LEFT JOIN concept u ON u.concept_id = m.unit_concept_id
-  WHERE c.concept_code IN ('718-7', '6690-2', '777-3', '1742-6', '1920-8', '2160-0')
-    AND m.value_as_number IS NOT NULL
-    AND m.measurement_date BETWEEN DATE '{as_of}' - 28 AND DATE '{as_of}'),
-latest AS (
-  SELECT person_id, loinc, arg_max(v, d) AS v, arg_max(uln, d) AS uln
-  FROM lab GROUP BY person_id, loinc),
-labs_ok AS (
-  SELECT person_id FROM latest GROUP BY person_id
-  HAVING count(*) = 6 AND bool_and(CASE loinc
-    WHEN '718-7' THEN v >= 80 WHEN '6690-2' THEN v >= 2 WHEN '777-3' THEN v >= 75
-    WHEN '1742-6' THEN v <= 2.5 * coalesce(uln, 40) WHEN '1920-8' THEN v <= 2.5 * coalesce(uln, 40)
-    ELSE v <= 150 END))
-SELECT count(*) FROM person p
-JOIN gep USING (person_id) JOIN labs_ok USING (person_id)
-WHERE year(DATE '{as_of}') - p.year_of_birth BETWEEN 18 AND 75
-"""
+CRITERIA = ("IN2", "EX1", "EX2", "EX3", "EX4", "EX5", "EX6")  # what the floor decides too
+FLOOR_SQL = Path(__file__).with_name("floor.sql")
+
+
+def floor_query(folder: Path, as_of: date) -> str:
+    """The floor's SQL (bench/floor.sql) for one OMOP folder and as-of date."""
+    sql = FLOOR_SQL.read_text(encoding="utf-8")
+    return sql.replace("{folder}", str(folder)).replace("{as_of}", as_of.isoformat())
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_trialkit(folder: Path) -> dict[str, Any]:
+def phase_trialkit(folder: Path, out: Path | None) -> dict[str, Any]:
     from trialkit.population.cohort import run_cohort
 
     start = time.perf_counter()
     run = run_cohort([folder], as_of=AS_OF)
     seconds = time.perf_counter() - start
+    if out is not None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(run.result.table.select(["pid", *CRITERIA]), out)
     return {"seconds": seconds, "screened": run.funnel.screened, "eligible": run.funnel.eligible}
 
 
-def phase_floor(folder: Path) -> dict[str, Any]:
+def phase_floor(folder: Path, out: Path | None) -> dict[str, Any]:
     import duckdb
 
+    sql = floor_query(folder, AS_OF)
     start = time.perf_counter()
-    ((count,),) = duckdb.connect().execute(FLOOR_SQL.format(d=folder, as_of=AS_OF)).fetchall()
-    return {"seconds": time.perf_counter() - start, "passing_floor_checks": int(count)}
+    table = duckdb.connect().sql(sql).to_arrow_table()
+    seconds = time.perf_counter() - start
+    if out is not None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, out)
+    return {"seconds": seconds, "patients": table.num_rows}
 
 
-def phase_per_patient(folder: Path) -> dict[str, Any]:
+def phase_per_patient(folder: Path, out: Path | None) -> dict[str, Any]:
     from trialkit.eligibility.screening import screen_record
     from trialkit.fhir import load_records
     from trialkit.protocol import load_protocol
@@ -109,16 +104,76 @@ def phase_per_patient(folder: Path) -> dict[str, Any]:
 PHASES = {"trialkit": phase_trialkit, "floor": phase_floor, "per-patient": phase_per_patient}
 
 
-def _run_phase(name: str, folder: Path) -> dict[str, Any]:
-    """One phase in a fresh interpreter; its own time and peak memory."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--phase", name, "--folder", str(folder)],
-        capture_output=True,
-        text=True,
+def _run_phase(name: str, folder: Path, out: Path | None = None) -> dict[str, Any]:
+    """One phase in a fresh interpreter; its own time and peak memory (and, with ``out``,
+    its per-patient verdicts written there as Parquet, after the clock stops)."""
+    command = [sys.executable, __file__, "--phase", name, "--folder", str(folder)]
+    if out is not None:
+        command += ["--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"bench phase {name} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def compare(ours: Path, floor: Path, examples: int = 3) -> dict[str, Any]:
+    """Patient by patient, criterion by criterion: trialkit's verdicts against the floor's
+    (NULL, unknown, equals NULL). Up to ``examples`` disagreeing rows per criterion."""
+    import duckdb
+
+    con = duckdb.connect()
+    both = f"read_parquet('{ours}') t JOIN read_parquet('{floor}') f ON t.pid = f.pid"
+    differs = {c: f"t.{c} IS DISTINCT FROM f.{c}" for c in CRITERIA}
+    agree = " AND ".join(f"NOT ({d})" for d in differs.values())
+    passing = " AND ".join(["f.IN2 = 1", "f.gep_net", *(f"f.{c} = 0" for c in CRITERIA[1:])])
+    row = con.execute(
+        f"""SELECT (SELECT count(*) FROM read_parquet('{ours}')),
+            (SELECT count(*) FROM read_parquet('{floor}')), count(*),
+            count(*) FILTER (WHERE {agree}), count(*) FILTER (WHERE {passing}),
+            {", ".join(f"count(*) FILTER (WHERE {d})" for d in differs.values())}
+        FROM {both}"""
+    ).fetchone()
+    assert row is not None
+    n_ours, n_floor, n_both, n_agree, n_passing, *wrong = row
+    cases = " UNION ALL ".join(
+        f"SELECT t.pid, '{c}' AS criterion, t.{c} AS trialkit, f.{c} AS floor FROM {both} WHERE {d}"
+        for c, d in differs.items()
     )
-    if out.returncode:
-        raise SystemExit(f"bench phase {name} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    rows = con.execute(
+        f"""SELECT * FROM ({cases})
+        QUALIFY row_number() OVER (PARTITION BY criterion ORDER BY pid) <= {examples}
+        ORDER BY criterion, pid"""
+    ).fetchall()
+    return {
+        "trialkit_patients": n_ours,
+        "floor_patients": n_floor,
+        "matched": n_both,
+        "agree": n_agree,
+        "passing_floor_checks": n_passing,
+        "disagreements": {c: n for c, n in zip(CRITERIA, wrong, strict=True) if n},
+        "examples": rows,
+    }
+
+
+def _print_agreement(check: dict[str, Any]) -> None:
+    print(
+        f"  floor agrees with trialkit on {CRITERIA[0]}, {CRITERIA[1]}–{CRITERIA[-1]}"
+        f" for {check['agree']:,} of {check['trialkit_patients']:,} patients"
+    )
+    if check["floor_patients"] != check["trialkit_patients"] or (
+        check["matched"] != check["trialkit_patients"]
+    ):
+        print(
+            f"  patients: trialkit {check['trialkit_patients']:,}, floor"
+            f" {check['floor_patients']:,}, in both {check['matched']:,}"
+        )
+    if check["disagreements"]:
+        counts = ", ".join(f"{c} {n:,}" for c, n in check["disagreements"].items())
+        print(f"  disagreements by criterion: {counts}")
+        print("  examples (pid, criterion, trialkit, floor):")
+        for pid, criterion, ours, floor in check["examples"]:
+            shown = ["NULL" if v is None else str(v) for v in (ours, floor)]
+            print(f"    {pid:>10}  {criterion:<4} {shown[0]:>4} {shown[1]:>4}")
 
 
 def _synth(patients: int, folder: Path, fmt: str) -> float:
@@ -148,8 +203,10 @@ def bench_population(patients: int, sample: int) -> None:
         omop, ndjson = Path(tmp) / "omop", Path(tmp) / "ndjson"
         made = _synth(patients, omop, "omop")
         print(f"  trialkit synth (omop)          {made:8.1f} s")
-        floor = _run_phase("floor", omop)
-        ours = _run_phase("trialkit", omop)
+        floor_out, ours_out = Path(tmp) / "floor.parquet", Path(tmp) / "trialkit.parquet"
+        floor = _run_phase("floor", omop, floor_out)
+        ours = _run_phase("trialkit", omop, ours_out)
+        check = compare(ours_out, floor_out)
         _synth(sample, ndjson, "fhir-ndjson")
         single = _run_phase("per-patient", ndjson)
     per_patient = single["seconds"] / single["patients"] * patients
@@ -167,9 +224,11 @@ def bench_population(patients: int, sample: int) -> None:
         f"   ({single['patients']:,} patients in {single['seconds']:.1f} s)"
         f"   trialkit is {per_patient / ours['seconds']:6.1f}x faster   (target >= 100x)"
     )
+    _print_agreement(check)
     print(
         f"  screened {ours['screened']:,}, eligible {ours['eligible']:,};"
-        f" passing the floor's checks {floor['passing_floor_checks']:,}"
+        f" passing the floor's checks (IN2 met, GEP-NET diagnosis, EX1–EX6 not met)"
+        f" {check['passing_floor_checks']:,}"
     )
 
 
@@ -179,9 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=10_000)
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--folder", type=Path)
+    parser.add_argument("--out", type=Path, help="a phase's per-patient verdicts (Parquet)")
     args = parser.parse_args(argv)
     if args.phase:
-        result = PHASES[args.phase](args.folder)
+        result = PHASES[args.phase](args.folder, args.out)
         print(json.dumps(result | {"peak_mb": _peak_mb()}))
         return 0
     bench_population(args.patients, args.sample)

@@ -39,6 +39,31 @@ def test_eunomia_loads_with_codes_resolved_through_concept(eunomia: Path, tmp_pa
     assert messages.count("unit_concept_id 0: unit_source_value used") > 0
 
 
+def test_icdo3_morphology_codes_reach_the_value_sets(eunomia: Path, tmp_path: Path) -> None:
+    """GEP-NET's value set lists an ICD-O-3 morphology (8249/3); OMOP's vocabulary_id for it is
+    ICDO3, which must become the ICD-O-3 system or the code can never match."""
+    from trialkit.model.codes import ICDO3, Code
+    from trialkit.protocol import load_protocol
+
+    source = tmp_path / "icdo3"
+    shutil.copytree(eunomia, source)
+    with (source / "CONCEPT.csv").open("a") as concept:
+        concept.write(
+            "2100000001,Atypical carcinoid tumor,Observation,ICDO3,ICDO Histology,,"
+            "8249/3,1970-01-01,2099-12-31,\n"
+        )
+    with (source / "CONDITION_OCCURRENCE.csv").open("a") as conditions:
+        conditions.write(
+            "99999001,1,0,2021-03-01,2021-03-01 00:00:00,,,32020,0,,,,,8249/3,2100000001,\n"
+        )
+    staged = stage_omop(source, tmp_path / "staging")
+    rows = pq.read_table(staged.folder / "condition.parquet").to_pylist()
+    (row,) = [r for r in rows if r["source"] == "Condition/99999001" and r["system"] == ICDO3]
+    assert row["code_key"] == "8249/3"
+    gep_net = load_protocol("nct05894486").value_sets["gep_net"]
+    assert gep_net.matches(Code(row["system"], row["code_key"]))
+
+
 def test_cohort_on_eunomia_reports_a_funnel(
     eunomia: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

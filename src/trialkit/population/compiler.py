@@ -88,6 +88,13 @@ class Compiler:
             out["ad_cond"] = self.history.earliest_onset(advanced.earliest_condition)
         return out
 
+    def _anchor_inputs(self) -> set[str]:
+        """The feature columns the anchors read."""
+        names: set[str] = set()
+        for column in self._anchor_columns.values():
+            names |= set(column.values()) if isinstance(column, dict) else {column}
+        return names
+
     def _anchors(self, w: ir.Table) -> dict[str, Any]:
         """fd: the first dose given, else a CRF date on or after as-of (an earlier one is
         ignored with a warning); ad: the CRF date, else the earliest metastasis onset."""
@@ -261,16 +268,19 @@ class Compiler:
         """pid, then per criterion ``<id>`` (1 met, 0 not met, NULL unknown), ``<id>__source``
         and ``<id>__value`` (the deciding evidence)."""
         patients = staged["patient"].select("pid", "birth_low", "birth_high", "sex")
-        base = join_all(
-            patients,
-            self.crf.tables(con, staged) + self.history.tables(con, staged, None, ("condition",)),
+        front = self.crf.tables(con, staged) + self.history.tables(
+            con, staged, None, ("condition",)
         )
-        base = base.mutate(**self._anchors(base))
-        anchors = base.select("pid", "fd", "ad")
+        # the anchors from only the narrow tables that hold their columns: deriving them
+        # from the wide table made DuckDB materialise all of it for its several readers
+        needed = self._anchor_inputs()
+        narrow = join_all(patients, [t for t in front if needed & set(t.columns)])
+        anchors = narrow.mutate(**self._anchors(narrow)).select("pid", "fd", "ad")
         others = self.history.tables(
             con, staged, anchors, ("medication", "procedure", "allergy", "consent")
         )
-        wide = join_all(base, others + self.labs.tables(con, staged))
+        wide = join_all(patients, front + others + self.labs.tables(con, staged))
+        wide = wide.mutate(**self._anchors(wide))
         for layer in sorted(self.layers):
             columns: dict[str, Any] = {}
             for name, rule in self.layers[layer]:

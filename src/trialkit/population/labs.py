@@ -47,6 +47,7 @@ from trialkit.population.vocabulary import (
     measurement_tags,
     polarity_table,
     score_table,
+    tag_table,
 )
 from trialkit.protocol.model import ParamValue, Protocol
 
@@ -57,6 +58,8 @@ class LabFeatures:
         self.agg = Aggregation("lab")
         self.elements: dict[str, int] = {}
         self.qualitative_elements: set[int] = set()  # read the result's positive/negative code
+        # per element, the first day any of its leaves can look at (None: no lookback)
+        self.since: dict[int, int | None] = {}
 
     def _number(self, value: n.Number) -> float:
         if isinstance(value, n.Param):
@@ -74,6 +77,16 @@ class LabFeatures:
         if lookback is None:
             return None
         return (self.as_of - timedelta(days=lookback)).toordinal()
+
+    def _reads_from(self, eid: int, start: int | None) -> None:
+        """Record that a leaf reads ``eid`` from day ``start``. A result before the earliest
+        such day can never decide (only the latest usable day counts, and it must lie in the
+        lookback), so those rows are dropped before any join."""
+        if eid not in self.since:
+            self.since[eid] = start
+        else:
+            old = self.since[eid]
+            self.since[eid] = None if old is None or start is None else min(old, start)
 
     def _latest(self, eid: int, code: Any, key: tuple[Any, ...]) -> tuple[str, str]:
         """Columns packing (latest day, highest code) and (latest day, 3 − lowest code)."""
@@ -130,6 +143,7 @@ class LabFeatures:
         hi, lo = self._latest(eid, code, ("lab", node, lookback))
         evidence = self._evidence(eid, "v")
         start = self._start(lookback)
+        self._reads_from(eid, start)
         unit = "" if element.unit in (None, "1") else f" {element.unit}"
 
         def rule(w: ir.Table) -> Rel:
@@ -154,6 +168,7 @@ class LabFeatures:
         hi, lo = self._latest(eid, code, ("polarity", eid))
         evidence = self._evidence(eid, "pol")
         start = self._start(lookback)
+        self._reads_from(eid, start)
         negative = ibis.literal(False) if node.negative_decides else NULL_BOOL
 
         def rule(w: ir.Table) -> Rel:
@@ -175,6 +190,7 @@ class LabFeatures:
         values: dict[str, tuple[str, str, str]] = {}
         for key in ("creatinine", "weight"):
             eid = self._eid(key)
+            self._reads_from(eid, start)
             unread = self.agg.add_part(_latest_unread(), ("unread", eid), ("eid", eid))
             top = self.agg.add_part(_latest_value(1), ("top", eid), ("eid", eid))
             bottom = self.agg.add_part(_latest_value(-1), ("bottom", eid), ("eid", eid))
@@ -212,12 +228,7 @@ class LabFeatures:
         if not self.agg:
             return []
         m = tables["measurement"]
-        usable = m.filter(
-            m.status.isin(USABLE_STATUSES)
-            & ~m.data_absent.fill_null(False)
-            & m.t_low.notnull()
-            & (m.t_high <= self.as_of)
-        )
+        usable = self._usable(m)
         iu = {
             name: self._number(n.Param(str(self.p.elements[name].iu_factor_param)))
             if self.p.elements[name].iu_factor_param
@@ -230,37 +241,27 @@ class LabFeatures:
             else None
             for name in self.elements
         }
-        tags = measurement_tags(con, usable, self.p, self.elements, iu, uln)
-        keyed = usable.mutate(uk=usable.unit.fill_null(""), rk=usable.ref_unit.fill_null(""))
-        rows = keyed.inner_join(tags, ["system", "code_key", "uk", "rk"])
-        rows = rows.select(
-            "pid",
-            "source",
-            "eid",
-            "value",
-            "ref_high",
-            "factor",
-            "rounds",
-            "ref_factor",
-            "ref_rounds",
-            "uln_default",
-            d=day_number(rows.t_low),
-        )
+        tags = [
+            row | {"since": self.since[row["eid"]]}
+            for row in measurement_tags(con, usable, self.p, self.elements, iu, uln)
+        ]
         # only elements read through coded values (scores such as ECOG, qualitative results)
-        # go through the joins with the value codes; the other rows skip them
-        coded = sorted(
-            self.qualitative_elements
-            | {eid for name, eid in self.elements.items() if self.p.elements[name].scores}
-        )
-        plain = rows.mutate(score=ibis.null("float64"), pol=ibis.null("int8"))
-        if coded:
-            needs = rows.eid.isin(coded)
-            with_codes = self._with_value_codes(
-                con, rows.filter(needs), tables["measurement_value"]
-            )
-            rows = plain.filter(~needs).union(with_codes)
-        else:
-            rows = plain
+        # go through the joins with the value codes; the other rows skip them. The two
+        # branches read the table separately: one shared row set would be materialised
+        coded = self.qualitative_elements | {
+            eid for name, eid in self.elements.items() if self.p.elements[name].scores
+        }
+        plain_tags = [t for t in tags if t["eid"] not in coded]
+        coded_tags = [t for t in tags if t["eid"] in coded]
+        branches = []
+        if plain_tags or not coded_tags:
+            plain = self._tagged(con, usable, plain_tags)
+            branches.append(plain.mutate(score=ibis.null("float64"), pol=ibis.null("int8")))
+        if coded_tags:
+            keys = sorted({t["code_key"] for t in coded_tags})
+            rows = self._tagged(con, self._usable(m, m.code_key.isin(keys)), coded_tags)
+            branches.append(self._with_value_codes(con, rows, tables["measurement_value"]))
+        rows = branches[0] if len(branches) == 1 else branches[0].union(branches[1])
         raw = rows.value * rows.factor
         ref = rows.ref_high * rows.ref_factor
         rows = rows.mutate(
@@ -273,6 +274,39 @@ class LabFeatures:
             ),
         )
         return self.agg.tables(rows, split=split_plan(con))
+
+    def _usable(self, m: ir.Table, *extra: Any) -> ir.Table:
+        """Usable results (labs.usable): final / amended / corrected, a value not absent, dated
+        on or before as-of."""
+        return m.filter(
+            m.status.isin(USABLE_STATUSES),
+            ~m.data_absent.fill_null(False),
+            m.t_low.notnull(),
+            m.t_high <= self.as_of,
+            *extra,
+        )
+
+    def _tagged(self, con: Any, usable: ir.Table, tags: list[dict[str, Any]]) -> ir.Table:
+        """The rows whose (code, unit) an element reads, with its conversion, from the first
+        day a leaf of that element can look at."""
+        table = tag_table(con, tags)
+        keyed = usable.mutate(uk=usable.unit.fill_null(""), rk=usable.ref_unit.fill_null(""))
+        rows = keyed.inner_join(table, ["system", "code_key", "uk", "rk"])
+        rows = rows.select(
+            "pid",
+            "source",
+            "eid",
+            "value",
+            "ref_high",
+            "factor",
+            "rounds",
+            "ref_factor",
+            "ref_rounds",
+            "uln_default",
+            "since",
+            d=day_number(rows.t_low),
+        )
+        return rows.filter(rows.since.isnull() | (rows.d >= rows.since)).drop("since")
 
     def _with_value_codes(self, con: Any, rows: ir.Table, values: ir.Table) -> ir.Table:
         """Adds ``score`` (the first coded value that stands for a number) and ``pol`` (1 a

@@ -138,6 +138,9 @@ def is_omop(path: Path) -> bool:
 def stage_omop(source: Path, out: Path) -> OmopStaging:
     """Read an OMOP CDM instance and write the staging tables to ``out`` as Parquet."""
     con = duckdb.connect()
+    # no staging query depends on row order (screening sorts its result), and keeping the
+    # order would write each file from one thread
+    con.execute("SET preserve_insertion_order = false").fetchall()
     try:
         _attach(con, source)
         duplicates = _one(con, "SELECT count(*) - count(DISTINCT person_id) FROM person")

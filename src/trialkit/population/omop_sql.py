@@ -7,13 +7,14 @@ would be a nested-loop join on tens of millions of rows.
 
 from __future__ import annotations
 
-from trialkit.model.codes import ATC, ICD10, ICD10CM, LOINC, RXNORM, SNOMED, UCUM
+from trialkit.model.codes import ATC, ICD10, ICD10CM, ICDO3, LOINC, RXNORM, SNOMED, UCUM
 
 SYSTEMS = {
     "LOINC": LOINC,
     "SNOMED": SNOMED,
     "ICD10CM": ICD10CM,
     "ICD10": ICD10,
+    "ICDO3": ICDO3,
     "ATC": ATC,
     "RxNorm": RXNORM,
     "RxNorm Extension": RXNORM,

@@ -80,7 +80,7 @@ def measurement_tags(
     elements: Mapping[str, int],
     iu_factors: Mapping[str, float | None],
     uln_defaults: Mapping[str, float | None],
-) -> ir.Table:
+) -> list[dict[str, Any]]:
     """For each distinct (code, unit, reference-range unit) of ``rows`` and each element whose
     value set holds the code: the element's number, the value's conversion factor and the
     reference range's (labs.read and labs.uln_for: the range converts without the IU factor,
@@ -108,19 +108,28 @@ def measurement_tags(
                 | {"ref_factor": ref_factor, "ref_rounds": ref_rounds}
                 | {"uln_default": uln_defaults.get(name)}
             )
-    schema = {
-        "system": "string",
-        "code_key": "string",
-        "uk": "string",
-        "rk": "string",
-        "eid": "int64",
-        "factor": "float64",
-        "rounds": "boolean",
-        "ref_factor": "float64",
-        "ref_rounds": "boolean",
-        "uln_default": "float64",
-    }
-    return lookup(con, out, schema, "units")
+    return out
+
+
+_TAG_SCHEMA = {
+    "system": "string",
+    "code_key": "string",
+    "uk": "string",
+    "rk": "string",
+    "eid": "int64",
+    "factor": "float64",
+    "rounds": "boolean",
+    "ref_factor": "float64",
+    "ref_rounds": "boolean",
+    "uln_default": "float64",
+    "since": "int64",
+}
+
+
+def tag_table(con: Any, rows: list[dict[str, Any]]) -> ir.Table:
+    """Rows of :func:`measurement_tags` (each with ``since``: the first day number an
+    element's leaves read, or None) as a lookup table on the backend."""
+    return lookup(con, rows, _TAG_SCHEMA, "units")
 
 
 def score_table(con: Any, protocol: Protocol, elements: Mapping[str, int]) -> ir.Table:
