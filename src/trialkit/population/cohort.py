@@ -106,16 +106,24 @@ def run_cohort(
     proto, params, as_of = prepare(protocol, overrides or {}, as_of, first_dose)
     kind = source_kind(paths)
     with tempfile.TemporaryDirectory(prefix="trialkit-staging-") as tmp:
-        step(PHASES[0])
-        staged = _stage(paths, kind, Path(tmp), proto, params)
-        step(PHASES[1])
         spark = None
         if engine == "spark":
             from trialkit.population.spark import spark_session
 
             spark = spark_session(spark_master)
         con = connect(engine, spark, memory_limit=memory_limit)
-        tables = load_tables(con, staged)
+        step(PHASES[0])
+        views: tuple[str, ...] = ()
+        if kind == "omop" and engine == "duckdb":
+            # embedded: staged by the screening connection, the measurements left as a view
+            views = ("measurement",)
+            staged: dict[str, pa.Table] | Path = stage_omop(
+                paths[0], Path(tmp) / "staging", con=con.con, views=views
+            ).folder
+        else:
+            staged = _stage(paths, kind, Path(tmp), proto, params)
+        step(PHASES[1])
+        tables = load_tables(con, staged, views)
         result = screen_population(con, tables, proto, params, as_of=as_of, first_dose=first_dose)
         quality = data_quality(con, tables)
     step(PHASES[2])

@@ -215,7 +215,7 @@ class Compiler:
             known = w.birth_low.notnull() & (oldest == completed_years(w.birth_high, as_of))
             return rel(
                 ibis.cases((known, (oldest >= low) & (oldest <= high)), else_=NULL_BOOL),
-                ibis.cases((w.birth_low.notnull(), "Patient/" + w.pid)),
+                ibis.cases((w.birth_low.notnull(), "Patient/" + w.pid.cast("string"))),
                 ibis.cases((known, joined(text(oldest), " years"))),
             )
 
@@ -226,7 +226,7 @@ class Compiler:
             known = w.sex.isin(["male", "female"])
             return rel(
                 ibis.cases((known, w.sex == node.value), else_=NULL_BOOL),
-                ibis.cases((known, "Patient/" + w.pid)),
+                ibis.cases((known, "Patient/" + w.pid.cast("string"))),
                 ibis.cases((known, w.sex)),
             )
 
@@ -293,7 +293,8 @@ class Compiler:
             out[cid] = ibis.cases((r.status == True, 1), (r.status == False, 0)).cast("int8")
             out[f"{cid}__source"] = r.source.cast("string")
             out[f"{cid}__value"] = r.value.cast("string")
-        return wide.select("pid", **out)
+        # text ids whatever the source's type (OMOP person ids are integers)
+        return wide.select(pid=wide.pid.cast("string"), **out)
 
 
 def _pick(chosen: list[tuple[Any, Rel]], default: Rel) -> Rel:

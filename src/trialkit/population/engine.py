@@ -48,12 +48,17 @@ class PopulationResult:
         )
 
 
-def load_tables(con: Any, staged: dict[str, pa.Table] | Path) -> dict[str, ir.Table]:
+def load_tables(
+    con: Any, staged: dict[str, pa.Table] | Path, views: tuple[str, ...] = ()
+) -> dict[str, ir.Table]:
     """Staging tables on the backend: in-memory Arrow tables, or a folder of Parquet files
-    (``<name>.parquet``, as ``population.omop`` and ``population.ndjson`` write them)."""
+    (``<name>.parquet``, as ``population.omop`` and ``population.ndjson`` write them) but
+    for ``views``, already defined in the backend as ``staging_<name>``."""
     if isinstance(staged, Path):
         return {
-            name: con.read_parquet(str(staged / f"{name}.parquet"), table_name=f"staging_{name}")
+            name: con.table(f"staging_{name}")
+            if name in views
+            else con.read_parquet(str(staged / f"{name}.parquet"), table_name=f"staging_{name}")
             for name in SCHEMAS
         }
     # not ``create_table``: ibis 12 may emit "DROP TABLE IF EXISTS", which DuckDB 2.0

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from trialkit.eligibility.history import medication_form
 from trialkit.errors import InputError
@@ -121,8 +122,9 @@ OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class OmopStaging:
-    folder: Path  # <name>.parquet for every staging table
+    folder: Path  # <name>.parquet for every staging table but the views
     persons: int
+    views: tuple[str, ...] = ()  # staging_<name> views in the connection that staged
 
 
 def is_omop(path: Path) -> bool:
@@ -135,42 +137,65 @@ def is_omop(path: Path) -> bool:
     )
 
 
-def stage_omop(source: Path, out: Path) -> OmopStaging:
-    """Read an OMOP CDM instance and write the staging tables to ``out`` as Parquet."""
-    con = duckdb.connect()
+def stage_omop(
+    source: Path,
+    out: Path,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    views: tuple[str, ...] = (),
+) -> OmopStaging:
+    """Read an OMOP CDM instance and write the staging tables to ``out`` as Parquet.
+
+    With ``con`` (the embedded DuckDB that will screen), the staging runs in that
+    connection and the tables named in ``views`` become views ``staging_<name>`` there
+    instead of files: the measurement mapping is a join with the code table, cheaper to
+    redo in the screening query than to write tens of millions of rows and read them back.
+    """
+    own = con is None
+    db = duckdb.connect() if con is None else con
     # no staging query depends on row order (screening sorts its result), and keeping the
     # order would write each file from one thread
-    con.execute("SET preserve_insertion_order = false").fetchall()
+    db.execute("SET preserve_insertion_order = false").fetchall()
     try:
-        _attach(con, source)
-        duplicates = _one(con, "SELECT count(*) - count(DISTINCT person_id) FROM person")
+        _attach(db, source)
+        duplicates = _one(db, "SELECT count(*) - count(DISTINCT person_id) FROM person")
         if duplicates:
             raise InputError(
                 f"{duplicates} duplicate person_id value(s): one row per person is needed",
                 source=str(source),
                 field="person.person_id",
             )
-        con.execute(omop_sql.CODES).fetchall()
-        has_ancestors = _has_rows(con, "concept_ancestor")
-        con.execute(omop_sql.drug_codes(has_ancestors)).fetchall()
-        _drug_forms(con)
+        db.execute(omop_sql.CODES).fetchall()
+        has_ancestors = _has_rows(db, "concept_ancestor")
+        db.execute(omop_sql.drug_codes(has_ancestors)).fetchall()
+        _drug_forms(db)
         out.mkdir(parents=True, exist_ok=True)
         for name in SCHEMAS:
             columns = ", ".join(
-                f"CAST({f.name} AS {_SQL_TYPES[str(f.type)]}) AS {f.name}" for f in SCHEMAS[name]
+                f"CAST({f.name} AS {_column_type(f)}) AS {f.name}" for f in SCHEMAS[name]
             )
             query = f"SELECT {columns} FROM ({omop_sql.STAGING[name]})"
-            con.execute(
-                f"COPY ({query}) TO '{out / (name + '.parquet')}' (FORMAT parquet)"
-            ).fetchall()
-        persons = _one(con, "SELECT count(*) FROM person")
+            if name in views:
+                db.execute(f"CREATE VIEW staging_{name} AS {query}").fetchall()
+            else:
+                db.execute(
+                    f"COPY ({query}) TO '{out / (name + '.parquet')}' (FORMAT parquet)"
+                ).fetchall()
+        persons = _one(db, "SELECT count(*) FROM person")
     except duckdb.Error as exc:
         raise InputError(
             f"OMOP tables unreadable: {exc}".splitlines()[0], source=str(source)
         ) from exc
     finally:
-        con.close()
-    return OmopStaging(out, persons)
+        if own:
+            db.close()
+    return OmopStaging(out, persons, views)
+
+
+def _column_type(field: pa.Field) -> str:
+    # OMOP person ids are integers: grouping and joining on them (every per-patient
+    # aggregate does) is cheaper than on their text; the result reports them as text
+    return "BIGINT" if field.name == "pid" else _SQL_TYPES[str(field.type)]
 
 
 _SQL_TYPES = {

@@ -60,14 +60,14 @@ def _two_concepts(table: str, standard: str, source: str, select: str, alias: st
         WHERE {alias}.{source} IS DISTINCT FROM {alias}.{standard}"""
 
 
-_MEASUREMENT = """CAST(m.person_id AS VARCHAR) AS pid,
+_MEASUREMENT = """m.person_id AS pid,
     'Measurement/' || CAST(m.measurement_id AS VARCHAR) AS source, c.system, c.code_key,
     m.measurement_date AS t_low, m.measurement_date AS t_high, 'final' AS status,
     m.value_as_number AS value, coalesce(u.code, m.unit_source_value) AS unit,
     m.range_high AS ref_high, NULL AS ref_unit, false AS data_absent"""
 _UNIT = "LEFT JOIN code u ON u.concept_id = m.unit_concept_id AND u.vocabulary_id = 'UCUM'"
 
-_CRF_ANSWERS = f"""SELECT CAST(person_id AS VARCHAR) AS pid,
+_CRF_ANSWERS = f"""SELECT person_id AS pid,
         'Observation/' || CAST(observation_id AS VARCHAR) AS source,
         substr(observation_source_value, {len(CRF_PREFIX) + 1}) AS link,
         TRY_CAST(qualifier_source_value AS INTEGER) AS lesion,
@@ -84,7 +84,7 @@ _CRF_TYPED = """SELECT *, CASE
         WHEN str IS NOT NULL THEN 'choice' END AS vtype FROM answers"""
 
 STAGING: dict[str, str] = {
-    "patient": """SELECT CAST(person_id AS VARCHAR) AS pid,
+    "patient": """SELECT person_id AS pid,
         CASE WHEN month_of_birth IS NOT NULL AND day_of_birth IS NOT NULL
              THEN make_date(year_of_birth, month_of_birth, day_of_birth)
              WHEN birth_datetime IS NOT NULL THEN CAST(birth_datetime AS DATE)
@@ -102,7 +102,7 @@ STAGING: dict[str, str] = {
         UNION ALL SELECT {_MEASUREMENT} FROM measurement m
             JOIN code c ON c.concept_id = m.measurement_source_concept_id {_UNIT}
             WHERE m.measurement_source_concept_id IS DISTINCT FROM m.measurement_concept_id""",
-    "measurement_value": """SELECT CAST(m.person_id AS VARCHAR) AS pid,
+    "measurement_value": """SELECT m.person_id AS pid,
         'Measurement/' || CAST(m.measurement_id AS VARCHAR) AS source, 'value' AS kind, 0 AS pos,
         c.system, c.code FROM measurement m JOIN code c ON c.concept_id = m.value_as_concept_id
         WHERE m.value_as_concept_id <> 0""",
@@ -110,7 +110,7 @@ STAGING: dict[str, str] = {
         "condition_occurrence",
         "condition_concept_id",
         "condition_source_concept_id",
-        """CAST(o.person_id AS VARCHAR) AS pid,
+        """o.person_id AS pid,
         'Condition/' || CAST(o.condition_occurrence_id AS VARCHAR) AS source, c.system, c.code_key,
         CASE WHEN o.condition_end_date IS NULL THEN 'active' ELSE 'resolved' END AS clinical,
         'confirmed' AS verification, o.condition_start_date AS onset_low,
@@ -118,7 +118,7 @@ STAGING: dict[str, str] = {
         o.condition_end_date AS abate_high""",
         "o",
     ),
-    "medication": """SELECT CAST(d.person_id AS VARCHAR) AS pid,
+    "medication": """SELECT d.person_id AS pid,
         'DrugExposure/' || CAST(d.drug_exposure_id AS VARCHAR) AS source, c.system, c.code_key,
         CASE WHEN d.drug_exposure_end_date IS NULL THEN 'completed' ELSE 'active' END AS status,
         d.drug_exposure_start_date AS start_low, d.drug_exposure_start_date AS start_high,
@@ -136,7 +136,7 @@ STAGING: dict[str, str] = {
         "procedure_occurrence",
         "procedure_concept_id",
         "procedure_source_concept_id",
-        """CAST(p.person_id AS VARCHAR) AS pid, p.procedure_occurrence_id AS id,
+        """p.person_id AS pid, p.procedure_occurrence_id AS id,
         'Procedure/' || CAST(p.procedure_occurrence_id AS VARCHAR) AS source, c.system,
         c.code_key, 'completed' AS status, p.procedure_date AS t_low, p.procedure_date AS t_high""",
         "p",
@@ -154,7 +154,7 @@ STAGING: dict[str, str] = {
         "a",
         "observation_concept_id",
         "value_as_concept_id",
-        """CAST(x.person_id AS VARCHAR) AS pid,
+        """x.person_id AS pid,
             'Observation/' || CAST(x.observation_id AS VARCHAR) AS source, c.system, c.code_key,
             x.text, 'active' AS clinical, 'confirmed' AS verification""",
         "x",
@@ -170,7 +170,7 @@ STAGING: dict[str, str] = {
         FROM typed WHERE vtype IS NOT NULL
         UNION ALL SELECT pid, max(source), 'lesion', lesion, NULL, NULL, NULL, NULL, 'group'
         FROM answers WHERE lesion IS NOT NULL GROUP BY pid, lesion""",
-    "warning": f"""SELECT CAST(m.person_id AS VARCHAR) AS pid,
+    "warning": f"""SELECT m.person_id AS pid,
             'Measurement/' || CAST(m.measurement_id AS VARCHAR) AS source,
             'measurement.unit_concept_id' AS field,
             CASE WHEN coalesce(m.unit_concept_id, 0) = 0
@@ -179,7 +179,7 @@ STAGING: dict[str, str] = {
             END AS message
         FROM measurement m {_UNIT}
         WHERE m.value_as_number IS NOT NULL AND u.code IS NULL
-        UNION ALL SELECT CAST(person_id AS VARCHAR), 'Observation/' || CAST(observation_id AS VARCHAR),
+        UNION ALL SELECT person_id, 'Observation/' || CAST(observation_id AS VARCHAR),
             'observation.value_as_number/value_as_string', 'CRF answer without a value'
         FROM observation WHERE observation_source_value LIKE '{CRF_PREFIX}%'
             AND value_as_number IS NULL AND value_as_string IS NULL""",
