@@ -14,7 +14,7 @@ from trialkit.errors import InputError
 ENGINES = ("duckdb", "spark")
 # DuckDB's own default is 80 % of the machine's memory; a bounded default leaves room for
 # the rest of the process (the result table, the funnel) and makes DuckDB spill to disk
-DEFAULT_MEMORY_LIMIT = "5GB"
+DEFAULT_MEMORY_LIMIT = "6GB"
 _names = itertools.count()
 
 

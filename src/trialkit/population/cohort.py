@@ -116,7 +116,7 @@ def run_cohort(
         views: tuple[str, ...] = ()
         if kind == "omop" and engine == "duckdb":
             # embedded: staged by the screening connection, the measurements left as a view
-            views = ("measurement",)
+            views = ("measurement", "warning")
             staged: dict[str, pa.Table] | Path = stage_omop(
                 paths[0], Path(tmp) / "staging", con=con.con, views=views
             ).folder

@@ -24,7 +24,6 @@ from trialkit.population.relational import (
     Rule,
     compare,
     minus_days,
-    only,
     rel,
     split_plan,
     text,
@@ -167,7 +166,7 @@ class CrfFeatures:
 
     def measurable(self) -> Rule:
         found = self.lesions.add(
-            lambda le: only(ibis.struct({"source": le.source, "value": le.name}), le.m == 1).min(),
+            lambda le: ibis.struct({"source": le.source, "value": le.name}).min(where=le.m == 1),
             "measurable",
         )
         any_unclear = self.lesions.add(lambda le: le.m.isnull().cast("int8").max(), "unclear")
@@ -189,10 +188,9 @@ class CrfFeatures:
     def sstr(self, node: n.TargetLesionsSstrPositive) -> Rule:
         minimum = self._number(node.min_krenning)
         below = self.lesions.add(
-            lambda le: only(
-                ibis.struct({"source": le.source, "value": le.name}),
-                (le.target == True) & (le.krenning < minimum),
-            ).min(),
+            lambda le: ibis.struct({"source": le.source, "value": le.name}).min(
+                where=(le.target == True) & (le.krenning < minimum)
+            ),
             ("below", minimum),
         )
         missing = self.lesions.add(
@@ -200,9 +198,9 @@ class CrfFeatures:
             "krenning-missing",
         )
         target = self.lesions.add(
-            lambda le: only(
-                ibis.struct({"source": le.source, "value": le.name}), le.target == True
-            ).min(),
+            lambda le: ibis.struct({"source": le.source, "value": le.name}).min(
+                where=le.target == True
+            ),
             "target",
         )
 
@@ -239,9 +237,9 @@ def _lesion_rows(crf: ir.Table) -> ir.Table:
     its RECIST 1.1 measurability ``m``: 1 yes, 0 no, NULL cannot tell."""
     les = crf.filter(crf.lesion.notnull())
     cols = {
-        link.replace("lesion-", "").replace("-", "_"): only(
-            les[field], (les.link == link) & (les.vtype == vtype)
-        ).max()
+        link.replace("lesion-", "").replace("-", "_"): les[field].max(
+            where=(les.link == link) & (les.vtype == vtype)
+        )
         for link, (field, vtype) in LESION_LINKS.items()
     }
     g = les.group_by(["pid", "lesion"]).aggregate(
@@ -270,7 +268,7 @@ def _answer_max(field: str) -> Reduction:
     """The patient's (one) answer to a linkId outside lesion groups, column ``field``."""
 
     def aggregate(r: ir.Table, where: Any) -> ir.Value:
-        value: ir.Value = only(r[field], where).max()
+        value: ir.Value = r[field].max(where=where)
         return value
 
     return aggregate

@@ -26,7 +26,6 @@ from trialkit.population.relational import (
     Rel,
     Rule,
     minus_days,
-    only,
     rel,
 )
 from trialkit.population.vocabulary import value_set_flags
@@ -70,9 +69,7 @@ class HistoryFeatures:
             return r[f"vs_{vs}"] & keep(r) & wanted(placement(r))
 
         def best(r: ir.Table, wanted: Any) -> Any:
-            return only(
-                ibis.struct({"source": r.source, "value": r[value]}), where(r, wanted)
-            ).min()
+            return ibis.struct({"source": r.source, "value": r[value]}).min(where=where(r, wanted))
 
         inside = agg.add(lambda r: best(r, lambda p: p == 1))
         undetermined = agg.add(lambda r: best(r, lambda p: p.isnull()))
@@ -126,13 +123,12 @@ class HistoryFeatures:
         self.value_sets["condition"].add(vs)
         as_of = self.as_of
         return self.aggs["condition"].add(
-            lambda r: only(
-                r.onset_low,
-                r[f"vs_{vs}"]
+            lambda r: r.onset_low.min(
+                where=r[f"vs_{vs}"]
                 & ~r.verification.fill_null("").isin(_IGNORED_VERIFICATION)
                 & r.onset_low.notnull()
-                & (r.onset_low <= as_of),
-            ).min(),
+                & (r.onset_low <= as_of)
+            ),
             ("earliest", vs),
         )
 
@@ -213,10 +209,12 @@ class HistoryFeatures:
         self.value_sets["consent"].add(vs)
         as_of = self.as_of
         found = self.aggs["consent"].add(
-            lambda c: only(
-                ibis.struct({"source": c.source, "value": c.status}),
-                c[f"vs_{vs}"] & (c.status == "active") & c.t_high.notnull() & (c.t_high <= as_of),
-            ).min()
+            lambda c: ibis.struct({"source": c.source, "value": c.status}).min(
+                where=c[f"vs_{vs}"]
+                & (c.status == "active")
+                & c.t_high.notnull()
+                & (c.t_high <= as_of)
+            )
         )
         return lambda w: rel(
             ibis.cases((w[found].notnull(), True), else_=NULL_BOOL),

@@ -39,7 +39,6 @@ from trialkit.population.relational import (
     completed_years,
     day_number,
     joined,
-    only,
     rel,
     split_plan,
     text,
@@ -93,19 +92,19 @@ class LabFeatures:
         """Columns packing (latest day, highest code) and (latest day, 3 − lowest code)."""
         part = ("eid", eid)
         hi = self.agg.add_part(
-            lambda r, where: only(r.d * 4 + code(r), where).max(), ("hi", *key), part
+            lambda r, where: (r.d * 4 + code(r)).max(where=where), ("hi", *key), part
         )
         lo = self.agg.add_part(
-            lambda r, where: only(r.d * 4 + 3 - code(r), where).max(), ("lo", *key), part
+            lambda r, where: (r.d * 4 + 3 - code(r)).max(where=where), ("lo", *key), part
         )
         return hi, lo
 
     def _evidence(self, eid: int, field: str) -> str:
         """The latest day's result (the greatest resource id among ties, on every engine)."""
         return self.agg.add_part(
-            lambda r, where: only(
-                ibis.struct({"d": r.d, "source": r.source, "v": r[field]}), where
-            ).max(),
+            lambda r, where: ibis.struct({"d": r.d, "source": r.source, "v": r[field]}).max(
+                where=where
+            ),
             ("evidence", eid, field),
             ("eid", eid),
         )
@@ -369,7 +368,7 @@ def _latest_unread() -> Reduction:
     """Latest day packed with whether a row that day has no value."""
 
     def aggregate(r: ir.Table, where: Any) -> ir.Value:
-        value: ir.Value = only(r.d * 2 + r.v.isnull().cast("int64"), where).max()
+        value: ir.Value = (r.d * 2 + r.v.isnull().cast("int64")).max(where=where)
         return value
 
     return aggregate
@@ -379,7 +378,7 @@ def _latest_value(sign: int) -> Reduction:
     """(day, ±value) maximum: the latest day's highest (or lowest) value."""
 
     def aggregate(r: ir.Table, where: Any) -> ir.Value:
-        value: ir.Value = only(ibis.struct({"d": r.d, "v": r.v * sign}), where).max()
+        value: ir.Value = ibis.struct({"d": r.d, "v": r.v * sign}).max(where=where)
         return value
 
     return aggregate
