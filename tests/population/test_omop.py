@@ -98,3 +98,49 @@ def test_bad_omop_sources(
     )
     with pytest.raises(InputError, match="year_of_birth"):
         stage_omop(wrong_type, tmp_path / "s2")
+
+
+def test_embedded_views_and_parquet_staging_give_the_same_result(tmp_path: Path) -> None:
+    """On embedded DuckDB the OMOP mapping of measurements and warnings runs as views in
+    the screening query, with integer person ids; written to Parquet (the Spark route) it
+    must screen to the very same table: statuses, evidence and warnings."""
+    from datetime import date
+
+    from trialkit.population.backend import connect
+    from trialkit.population.cohort import run_cohort
+    from trialkit.population.engine import data_quality, load_tables, screen_population
+    from trialkit.population.synth import write_population
+    from trialkit.protocol import load_protocol
+    from trialkit.protocol.loader import resolve_parameters
+
+    as_of = date(2026, 11, 24)
+    write_population(1500, 9, tmp_path / "omop", "omop")
+    embedded = run_cohort([tmp_path / "omop"], as_of=as_of)
+    protocol = load_protocol("nct05894486")
+    staged = stage_omop(tmp_path / "omop", tmp_path / "staging")
+    con = connect("duckdb")
+    tables = load_tables(con, staged.folder)
+    params = resolve_parameters(protocol, {})
+    files = screen_population(con, tables, protocol, params, as_of=as_of)
+    assert embedded.result.table.num_rows == 1500
+    assert embedded.result.table.equals(files.table)
+    assert embedded.data_quality == data_quality(con, tables)
+    assert embedded.result.table.column("pid").type == "string"
+
+
+def test_a_source_that_changes_during_screening_is_a_clear_error(tmp_path: Path) -> None:
+    """The measurement view reads the source while screening: a file replaced after the
+    checks gives the OMOP error, not a DuckDB traceback."""
+    from datetime import date
+
+    from trialkit.population.cohort import run_cohort
+    from trialkit.population.synth import write_population
+
+    write_population(200, 9, tmp_path / "omop", "omop")
+
+    def spoil(phase: str) -> None:
+        if phase == "screen":
+            (tmp_path / "omop" / "measurement.parquet").write_bytes(b"not parquet")
+
+    with pytest.raises(InputError, match="OMOP tables unreadable"):
+        run_cohort([tmp_path / "omop"], as_of=date(2026, 11, 24), progress=spoil)

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -115,7 +116,8 @@ def run_cohort(
         step(PHASES[0])
         views: tuple[str, ...] = ()
         if kind == "omop" and engine == "duckdb":
-            # embedded: staged by the screening connection, the measurements left as a view
+            # embedded: staged by the screening connection, measurements and warnings left
+            # as views (docs/population.md "Sources")
             views = ("measurement", "warning")
             staged: dict[str, pa.Table] | Path = stage_omop(
                 paths[0], Path(tmp) / "staging", con=con.con, views=views
@@ -123,9 +125,19 @@ def run_cohort(
         else:
             staged = _stage(paths, kind, Path(tmp), proto, params)
         step(PHASES[1])
-        tables = load_tables(con, staged, views)
-        result = screen_population(con, tables, proto, params, as_of=as_of, first_dose=first_dose)
-        quality = data_quality(con, tables)
+        try:
+            tables = load_tables(con, staged, views)
+            result = screen_population(
+                con, tables, proto, params, as_of=as_of, first_dose=first_dose
+            )
+            quality = data_quality(con, tables)
+        except duckdb.Error as exc:
+            if not views:
+                raise
+            # the views read the source during screening: its faults surface here
+            raise InputError(
+                f"OMOP tables unreadable: {exc}".splitlines()[0], source=str(paths[0])
+            ) from exc
     step(PHASES[2])
     f = funnel_of(result.table, proto)
     written: list[Path] = []
