@@ -117,9 +117,23 @@ def screen_population(
     query = compile_population(con, tables, protocol, params, as_of=as_of, first_dose=first_dose)
     # sorted in Arrow, not in the engine: an ORDER BY over the wide result is the one step
     # that cannot spill within a memory limit
-    table = con.to_pyarrow(query)
+    table = _fetch(con, query)
     table = table.take(pc.sort_indices(table, [("pid", "ascending")]))
     return PopulationResult(table, tuple(c.id for c in protocol.criteria))
+
+
+def _fetch(con: Any, query: ir.Table) -> pa.Table:
+    """The query's result as Arrow. On DuckDB without ibis' merging of stacked projections:
+    at this query's size the merge costs ~1.5 s of Python per compile, and DuckDB collapses
+    projections itself (measured at 1 M patients: same result, ~3 s less in all)."""
+    if con.name != "duckdb":
+        return con.to_pyarrow(query)
+    fuse = ibis.options.sql.fuse_selects
+    ibis.options.sql.fuse_selects = False
+    try:
+        return con.to_pyarrow(query)
+    finally:
+        ibis.options.sql.fuse_selects = fuse
 
 
 def data_quality(con: Any, tables: dict[str, ir.Table]) -> dict[str, int]:
