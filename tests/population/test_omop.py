@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,7 +13,14 @@ import pytest
 
 from trialkit.cli.main import main
 from trialkit.errors import InputError
+from trialkit.model.codes import ICDO3, Code
+from trialkit.population.backend import connect
+from trialkit.population.cohort import run_cohort
+from trialkit.population.engine import data_quality, load_tables, screen_population
 from trialkit.population.omop import stage_omop
+from trialkit.population.synth import write_population
+from trialkit.protocol import load_protocol
+from trialkit.protocol.loader import resolve_parameters
 
 ZIP = Path(__file__).resolve().parents[3] / "shared/data/omop-synthea27nj/Synthea27Nj_5.4.zip"
 
@@ -42,9 +50,6 @@ def test_eunomia_loads_with_codes_resolved_through_concept(eunomia: Path, tmp_pa
 def test_icdo3_morphology_codes_reach_the_value_sets(eunomia: Path, tmp_path: Path) -> None:
     """GEP-NET's value set lists an ICD-O-3 morphology (8249/3); OMOP's vocabulary_id for it is
     ICDO3, which must become the ICD-O-3 system or the code can never match."""
-    from trialkit.model.codes import ICDO3, Code
-    from trialkit.protocol import load_protocol
-
     source = tmp_path / "icdo3"
     shutil.copytree(eunomia, source)
     with (source / "CONCEPT.csv").open("a") as concept:
@@ -104,14 +109,6 @@ def test_embedded_views_and_parquet_staging_give_the_same_result(tmp_path: Path)
     """On embedded DuckDB the OMOP mapping of measurements and warnings runs as views in
     the screening query, with integer person ids; written to Parquet (the Spark route) it
     must screen to the very same table: statuses, evidence and warnings."""
-    from datetime import date
-
-    from trialkit.population.backend import connect
-    from trialkit.population.cohort import run_cohort
-    from trialkit.population.engine import data_quality, load_tables, screen_population
-    from trialkit.population.synth import write_population
-    from trialkit.protocol import load_protocol
-    from trialkit.protocol.loader import resolve_parameters
 
     as_of = date(2026, 11, 24)
     write_population(1500, 9, tmp_path / "omop", "omop")
@@ -131,10 +128,6 @@ def test_embedded_views_and_parquet_staging_give_the_same_result(tmp_path: Path)
 def test_a_source_that_changes_during_screening_is_a_clear_error(tmp_path: Path) -> None:
     """The measurement view reads the source while screening: a file replaced after the
     checks gives the OMOP error, not a DuckDB traceback."""
-    from datetime import date
-
-    from trialkit.population.cohort import run_cohort
-    from trialkit.population.synth import write_population
 
     write_population(200, 9, tmp_path / "omop", "omop")
 
@@ -149,10 +142,6 @@ def test_a_source_that_changes_during_screening_is_a_clear_error(tmp_path: Path)
 def test_omop_on_spark_screens_like_embedded_duckdb(tmp_path: Path) -> None:
     """The Spark route (OMOP staged to Parquet, integer person ids read by Spark) gives the
     same statuses and evidence as embedded DuckDB's views, column by column."""
-    from datetime import date
-
-    from trialkit.population.cohort import run_cohort
-    from trialkit.population.synth import write_population
 
     write_population(300, 3, tmp_path / "omop", "omop")
     as_of = date(2026, 11, 24)

@@ -118,10 +118,11 @@ def run_cohort(
         if kind == "omop" and engine == "duckdb":
             # embedded: staged by the screening connection, measurements and warnings left
             # as views (docs/population.md "Sources")
-            views = ("measurement", "warning")
-            staged: dict[str, pa.Table] | Path = stage_omop(
-                paths[0], Path(tmp) / "staging", con=con.con, views=views
-            ).folder
+            staging = stage_omop(
+                paths[0], Path(tmp) / "staging", con=con.con, views=("measurement", "warning")
+            )
+            staged: dict[str, pa.Table] | Path = staging.folder
+            views = staging.views
         else:
             staged = _stage(paths, kind, Path(tmp), proto, params)
         step(PHASES[1])

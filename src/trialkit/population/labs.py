@@ -258,6 +258,8 @@ class LabFeatures:
             plain = self._tagged(con, usable, plain_tags)
             branches.append(plain.mutate(score=ibis.null("float64"), pol=ibis.null("int8")))
         if coded_tags:
+            # the code filter (implied by the join) makes this branch its own scan of the
+            # table rather than a second reader of ``usable``
             keys = sorted({t["code_key"] for t in coded_tags})
             rows = self._tagged(con, self._usable(m, m.code_key.isin(keys)), coded_tags)
             branches.append(self._with_value_codes(con, rows, tables["measurement_value"]))
