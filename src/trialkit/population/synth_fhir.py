@@ -62,8 +62,12 @@ _OBSERVATION = f"""SELECT {
     'id', 'lab-' || row_number() OVER (), 'status', status,
     'code', json_object('coding', json_array({_coding(LOINC, "loinc", "name")})),
     {_subject()}, 'effectiveDateTime', {_WHEN},
-    'valueQuantity', CASE WHEN loinc = '89247-1' OR absent THEN NULL ELSE {_QUANTITY} END,
-    'valueInteger', CASE WHEN loinc = '89247-1' AND NOT absent THEN CAST(value AS INTEGER) END,
+    -- ECOG as a whole number is a valueInteger; a same-day repeat drawn beside it (1.1) is
+    -- not a score and goes as a valueQuantity, as OMOP's value_as_number carries it
+    'valueQuantity', CASE WHEN absent OR loinc = '89247-1' AND value = round(value) THEN NULL
+        ELSE {_QUANTITY} END,
+    'valueInteger', CASE WHEN loinc = '89247-1' AND NOT absent AND value = round(value)
+        THEN CAST(value AS INTEGER) END,
     'valueCodeableConcept', CASE WHEN answer_kind = 'snomed' THEN {_concept(SNOMED, "answer")}
         WHEN answer_kind = 'loinc' THEN {_concept(LOINC, "answer")} END,
     'interpretation', CASE WHEN answer_kind = 'interpretation'

@@ -103,7 +103,7 @@ _QUERIES = {
         WHERE l.status IN ('final', 'amended', 'corrected')""",
     "condition_occurrence": """SELECT row_number() OVER () AS condition_occurrence_id,
         c.person AS person_id, 0 AS condition_concept_id, c.onset AS condition_start_date,
-        CASE WHEN c.clinical IN ('resolved', 'remission') THEN c.abatement END AS condition_end_date,
+        c.abatement AS condition_end_date,
         32817 AS condition_type_concept_id, c.icd AS condition_source_value,
         s.concept_id AS condition_source_concept_id
         FROM condition c JOIN concept s ON s.vocabulary_id = 'ICD10CM' AND s.concept_code = c.icd
