@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -62,3 +63,22 @@ def test_omop_and_ndjson_renderings_screen_identically(tmp_path: Path) -> None:
     overall = Counter(row["status"] for row in omop.values())
     assert overall["ineligible"] > 1000
     assert overall["incomplete"] > 100
+
+
+def test_a_result_not_performed_has_no_value_in_omop(tmp_path: Path) -> None:
+    """FHIR says it with a dataAbsentReason (unusable); OMOP can only leave the value out —
+    neither a number nor a value concept (an interpretation kept beside the reason is
+    not a result)."""
+    population = generate(3000, 11)
+    lab = population.tables["lab"]
+    usable = pc.is_in(lab["status"], pa.array(["final", "amended", "corrected"]))
+    absent = lab.filter(pc.and_(lab["absent"], usable))
+    assert pc.sum(pc.is_valid(absent["answer"])).as_py() > 10  # interpretations among them
+    write_omop(
+        dataclasses.replace(population, tables={**population.tables, "lab": absent}), tmp_path
+    )
+    (rows,) = duckdb.sql(
+        f"SELECT count(*), count(value_as_number), count(*) FILTER (value_as_concept_id <> 0)"
+        f" FROM read_parquet('{tmp_path / 'measurement.parquet'}')"
+    ).fetchall()
+    assert rows == (absent.num_rows, 0, 0)

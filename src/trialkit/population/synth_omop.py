@@ -91,7 +91,9 @@ _QUERIES = {
     "measurement": f"""SELECT row_number() OVER () AS measurement_id, l.person AS person_id,
         m.concept_id AS measurement_concept_id, l.day AS measurement_date,
         32817 AS measurement_type_concept_id, CASE WHEN l.absent THEN NULL ELSE l.value END AS value_as_number,
-        coalesce(a.concept_id, 0) AS value_as_concept_id,
+        -- a result not performed has no value of any kind (the FHIR rendering keeps only
+        -- its interpretation, beside the dataAbsentReason that makes it unusable)
+        CASE WHEN l.absent THEN 0 ELSE coalesce(a.concept_id, 0) END AS value_as_concept_id,
         CASE WHEN hash(l.person, l.day, l.loinc) % 12 = 0 THEN 0 ELSE coalesce(u.concept_id, 0) END
             AS unit_concept_id,
         l.ref_high AS range_high, l.loinc AS measurement_source_value,
