@@ -77,8 +77,12 @@ def test_a_result_not_performed_has_no_value_in_omop(tmp_path: Path) -> None:
     write_omop(
         dataclasses.replace(population, tables={**population.tables, "lab": absent}), tmp_path
     )
-    (rows,) = duckdb.sql(
-        f"SELECT count(*), count(value_as_number), count(*) FILTER (value_as_concept_id <> 0)"
-        f" FROM read_parquet('{tmp_path / 'measurement.parquet'}')"
-    ).fetchall()
+    (rows,) = (
+        duckdb.connect()
+        .execute(
+            f"SELECT count(*), count(value_as_number), count(*) FILTER (value_as_concept_id <> 0)"
+            f" FROM read_parquet('{tmp_path / 'measurement.parquet'}')"
+        )
+        .fetchall()
+    )
     assert rows == (absent.num_rows, 0, 0)
