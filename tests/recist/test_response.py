@@ -172,7 +172,9 @@ def test_reappearance_after_cr_is_pd() -> None:
 def test_equivocal_new_lesion_confirmed_later_dates_progression_back() -> None:
     s = study({"L1": 40}, [(56, {"L1": 38}, "equivocal"), (112, {"L1": 38}, "unequivocal")])
     result = evaluate(s)
-    assert [t.overall for t in result.timepoints] == ["SD", "PD"]
+    # RECIST 1.1 §4.3.3: once confirmed, the equivocal scan's time point is PD too
+    assert [t.overall for t in result.timepoints] == ["PD", "PD"]
+    assert result.best_overall_response == "PD"
     assert result.progression_date == result.timepoints[0].date
 
 

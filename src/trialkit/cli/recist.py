@@ -33,7 +33,7 @@ def evaluate_command(
     """Time-point responses and the confirmed best overall response."""
     result = evaluate(load_recist(path))
     if fmt == "json":
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False, allow_nan=False))
         return
     console = Console()
     validity = "[green]valid[/]" if result.baseline_valid else "[red]not valid[/]"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from trialkit.recist.baseline import baseline_issues
 from trialkit.recist.best_response import best_overall_response
 from trialkit.recist.model import NE, PD, RecistInput, RecistResult, TimePoint
@@ -21,7 +23,6 @@ def evaluate(study: RecistInput) -> RecistResult:
     nadir = baseline_sum  # the smallest sum so far, baseline included
     timepoints: list[TimePoint] = []
     notes: list[str] = []
-    first_equivocal = None
     for a in study.assessments:
         target = non_target = None
         sum_mm = change_baseline = change_nadir = None
@@ -32,8 +33,6 @@ def evaluate(study: RecistInput) -> RecistResult:
             change_nadir = percent_change(sum_mm, nadir)
         non_target = non_target_response(non_targets, a)
         overall = overall_response(target, non_target, a.new_lesions)
-        if a.new_lesions == "equivocal" and first_equivocal is None:
-            first_equivocal = a.date
         timepoints.append(
             TimePoint(
                 a.date,
@@ -48,6 +47,18 @@ def evaluate(study: RecistInput) -> RecistResult:
         )
         if sum_mm is not None and nadir is not None:
             nadir = min(nadir, sum_mm)
+    confirmed_equivocal = _confirmed_equivocal(timepoints)
+    if confirmed_equivocal:
+        equivocal = {t.date for t in confirmed_equivocal[:-1]}
+        timepoints = [replace(t, overall=PD) if t.date in equivocal else t for t in timepoints]
+        first, confirming = min(equivocal), confirmed_equivocal[-1].date
+        relabelled = ", ".join(str(d) for d in sorted(equivocal))
+        notes.append(
+            f"equivocal new lesion of {first} confirmed on {confirming}: "
+            f"{'time points' if len(equivocal) > 1 else 'time point'} {relabelled} "
+            f"{'are' if len(equivocal) > 1 else 'is'} PD, progression dated {first} "
+            "(RECIST 1.1 §4.3.3)"
+        )
     reference = study.first_dose or study.baseline_date
     best = best_overall_response(
         timepoints,
@@ -57,19 +68,6 @@ def evaluate(study: RecistInput) -> RecistResult:
         has_targets=bool(targets),
     )
     progression = best.progression_date
-    first_pd = next((t for t in timepoints if t.overall == PD), None)
-    if (
-        first_pd is not None
-        and first_pd.new_lesions == "unequivocal"
-        and first_equivocal is not None
-        and first_equivocal < first_pd.date
-    ):
-        # RECIST 1.1: an equivocal new lesion confirmed later dates PD from its first appearance.
-        progression = first_equivocal
-        notes.append(
-            f"equivocal new lesion of {first_equivocal} confirmed on {first_pd.date}: "
-            f"progression dated {first_equivocal}"
-        )
     if any(t.overall == NE for t in timepoints):
         notes.append("some time points are NE (lesions not evaluated)")
     return RecistResult(
@@ -85,3 +83,24 @@ def evaluate(study: RecistInput) -> RecistResult:
         response_date=best.response_date,
         notes=tuple(notes),
     )
+
+
+def _confirmed_equivocal(timepoints: list[TimePoint]) -> list[TimePoint]:
+    """The equivocal time points that a later scan confirmed, then the confirming one.
+
+    RECIST 1.1 §4.3.3: "If repeat scans confirm there is definitely a new lesion, then
+    progression should be declared using the date of the initial scan"; so the time point
+    of the equivocal lesion is PD, and by §4.4.3 nothing from it on counts toward a better
+    response. The confirmed lesion is the unbroken run of equivocal scans immediately
+    before the first unequivocal one: a scan with no new lesion in between means the
+    equivocal finding went away, so a later new lesion is a different one (trialkit's
+    reading; the input does not identify new lesions). Empty when nothing was confirmed.
+    """
+    for i, t in enumerate(timepoints):
+        if t.new_lesions != "unequivocal":
+            continue
+        start = i
+        while start > 0 and timepoints[start - 1].new_lesions == "equivocal":
+            start -= 1
+        return timepoints[start : i + 1] if start < i else []
+    return []

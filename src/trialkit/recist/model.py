@@ -13,6 +13,11 @@ TARGET_STATUSES = frozenset({"too_small", "absent", "not_evaluated"})
 NON_TARGET_STATUSES = frozenset({"absent", "present", "unequivocal_progression", "not_evaluated"})
 NEW_LESION_VALUES = frozenset({"none", "equivocal", "unequivocal"})
 TOO_SMALL_MM = 5.0  # "too small to measure" counts 5 mm (clinical-facts §4)
+# The physical maximum of one measured diameter or slice thickness. A CT or MRI scanner
+# reconstructs at most a ~700 mm field of view (extended-field CT), and no adult trunk is
+# wider than that, so a single lesion measurement above 1000 mm is a unit or entry error,
+# never a size: it is refused as input instead of deciding PD (issue 12).
+MAX_DIAMETER_MM = 1000.0
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from trialkit.errors import InputError
 from trialkit.recist.model import (
+    MAX_DIAMETER_MM,
     NEW_LESION_VALUES,
     NON_TARGET_STATUSES,
     TARGET_STATUSES,
@@ -43,9 +45,21 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"{value!r} is not a number of millimetres")
-        if value < 0:
+        try:
+            size = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise self.fail(where, "a number too large to be a diameter") from None
+        if not math.isfinite(size):
+            raise self.fail(where, f"{value!r} is not a measurement (a finite number of mm)")
+        if size < 0:
             raise self.fail(where, f"negative diameter {value}")
-        return float(value)
+        if size > MAX_DIAMETER_MM:
+            raise self.fail(
+                where,
+                f"{size:g} mm is above the physical maximum of {MAX_DIAMETER_MM:g} mm "
+                "for one measurement (a unit or entry error?)",
+            )
+        return size
 
     def integer(self, value: Any, where: str, default: int) -> int:
         if value is None:
@@ -96,13 +110,16 @@ def parse_recist(data: Any, *, source: str) -> RecistInput:
             raise r.fail(f"{where}.date", f"{when} is not after the baseline {baseline_date}")
         if any(existing.date == when for existing in assessments):
             raise r.fail(f"{where}.date", f"duplicate assessment on {when}")
-        readings = []
+        readings: list[LesionReading] = []
         for j, raw_reading in enumerate(a.get("lesions") or []):
             at = f"{where}.lesions[{j}]"
             reading = r.mapping(raw_reading, at)
             lid = reading.get("id")
-            if lid not in known:
+            if not isinstance(lid, str) or lid not in known:
                 raise r.fail(f"{at}.id", f"unknown lesion {lid!r} (not at baseline)")
+            if any(existing.id == lid for existing in readings):
+                # Two readings of one lesion on one scan: which one is right is not ours to pick.
+                raise r.fail(f"{at}.id", f"lesion {lid!r} is listed twice in this assessment")
             status = reading.get("status")
             allowed = TARGET_STATUSES if known[lid].target else NON_TARGET_STATUSES
             if status is not None and status not in allowed:
