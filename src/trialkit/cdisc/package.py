@@ -1,0 +1,78 @@
+"""Build the whole package from a validated study and write it all-or-nothing.
+
+The files are written into a temporary folder beside the target and moved into place only
+when every one of them is written; a failure leaves the previous package (or nothing) where it
+was, never a partial one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from trialkit.cdisc.context import Context, load_design
+from trialkit.cdisc.datasetjson import write_dataset_json
+from trialkit.cdisc.model import Dataset
+from trialkit.cdisc.sdtm_dm import build_dm
+from trialkit.cdisc.sdtm_events import build_ae, build_ex
+from trialkit.cdisc.xpt import write_xpt
+from trialkit.protocol import Protocol
+from trialkit.study.model import Study
+
+SDTM_BUILDERS: tuple[Callable[[Context], Dataset], ...] = (build_dm, build_ae, build_ex)
+
+
+@dataclass(frozen=True)
+class Package:
+    folder: Path
+    sdtm: tuple[Dataset, ...]
+    adam: tuple[Dataset, ...]
+    files: tuple[Path, ...]  # relative to ``folder``
+
+
+def build(study: Study, protocol: Protocol) -> tuple[tuple[Dataset, ...], tuple[Dataset, ...]]:
+    ctx = Context(study, protocol, load_design(protocol))
+    sdtm = tuple(b(ctx) for b in SDTM_BUILDERS)
+    return sdtm, ()
+
+
+def write_package(study: Study, protocol: Protocol, out: Path, *, created: str) -> Package:
+    """Write ``out`` (replacing a previous package there) from ``study``; ``created`` is the
+    ISO 8601 creation time stamped into the Dataset-JSON files."""
+    sdtm, adam = build(study, protocol)
+    studyid = load_design(protocol).studyid
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        files: list[Path] = []
+        for part, datasets in (("sdtm", sdtm), ("adam", adam)):
+            if not datasets:
+                continue
+            folder = staging / part
+            folder.mkdir()
+            for d in datasets:
+                stem = d.name.lower()
+                write_xpt(d, folder / f"{stem}.xpt")
+                write_dataset_json(d, folder / f"{stem}.json", studyid=studyid, created=created)
+                files += [Path(part) / f"{stem}.xpt", Path(part) / f"{stem}.json"]
+        _move_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Package(out, sdtm, adam, tuple(files))
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    """Swap the finished staging folder in: the old package is renamed aside first and removed
+    only after the new one is in place (two renames on one file system)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{staging.name.rsplit('.', 1)[-1]}")
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,30 @@
+"""The demo study (seed 2026) written as a study folder and exported once per test session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from trialkit.cli.main import main
+from trialkit.protocol import load_protocol
+from trialkit.study.model import Study
+from trialkit.study.simulate import simulate_study
+from trialkit.study.write import write_study
+
+
+@dataclass(frozen=True)
+class Exported:
+    study: Study
+    folder: Path  # the study folder (CSV)
+    package: Path  # the CDISC package written by the CLI
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    root = tmp_path_factory.mktemp("cdisc")
+    study = simulate_study(load_protocol(), seed=2026).study
+    folder = write_study(study, root / "study")
+    assert main(["export", "cdisc", str(folder), "--out", str(root / "package")]) == 0
+    return Exported(study, folder, root / "package")
