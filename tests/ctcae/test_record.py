@@ -153,3 +153,31 @@ def test_grade_record_wraps_a_patient() -> None:
     assert graded.patient_id == "p1"
     assert [(w.term, w.grade) for w in graded.worst] == [("blood_bilirubin_increased", 2)]
     assert [w.source for w in graded.warnings] == ["Observation/cr"]
+
+
+def test_same_day_results_that_disagree_are_a_stated_conflict_in_every_order() -> None:
+    # issue 12 reproduction 1 (grade-record): platelets 200 and 40 ×10⁹/L on one day
+    a, b = lab("plt-a", "777-3", "200", "10*9/L", 3), lab("plt-b", "777-3", "40", "10*9/L", 3)
+    for order in ([a, b], [b, a]):
+        [worst] = worst_grades(
+            grade_measurements(order, site_lln={"platelet_count_decreased": 150})
+        )
+        assert worst.grade == 3  # the worse of the two counts: toxicity is never under-reported
+        [conflict] = worst.conflicts
+        assert (
+            "2 Platelet count decreased results on the same day (2026-03-03) disagree" in conflict
+        )
+        assert "Observation/plt-a" in conflict
+        assert "Observation/plt-b" in conflict
+
+
+def test_non_finite_and_negative_values_are_warnings_never_grades() -> None:
+    results = grade_measurements(
+        [
+            lab("nan", "718-7", "NaN", "g/L"),
+            lab("inf", "718-7", "Infinity", "g/L"),
+            lab("neg", "777-3", "-5", "10*9/L"),
+        ]
+    )
+    assert [r.grading for r in results] == [None, None, None]
+    assert all(r.problem and "not graded" in r.problem for r in results)

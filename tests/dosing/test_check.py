@@ -159,7 +159,7 @@ def test_missing_required_lab_never_proceeds() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"cycle_due": 1}, "cycle"),
+        ({"cycle_due": 0}, "cycle"),
         ({"first_dose": "05/01/2026"}, "not a date"),
         (
             {"labs": [{"lab": "sodium", "value": 140, "unit": "mmol/L", "date": "2026-03-01"}]},

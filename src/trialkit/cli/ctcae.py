@@ -112,9 +112,8 @@ def _as_json(g: RecordGrading) -> dict[str, Any]:
         "patient_id": g.patient_id,
         "worst": [asdict(w) for w in g.worst],
         "results": [_result_json(r) for r in g.results],
-        "warnings": [
-            {"source": r.source, "term": r.term, "message": r.problem} for r in g.warnings
-        ],
+        "warnings": [{"source": r.source, "term": r.term, "message": r.problem} for r in g.warnings]
+        + [{"source": None, "term": term, "message": text} for term, text in g.conflicts],
     }
 
 
@@ -141,3 +140,5 @@ def _render(g: RecordGrading) -> None:
         shown = "—" if w.grade is None else str(w.grade)
         worst.add_row(w.term, shown, w.time or "", w.source or "", unknown)
     console.print(worst)
+    for term_name, text in g.conflicts:
+        console.print(f"[yellow]data-quality warning[/] {escape(term_name)}: {escape(text)}")

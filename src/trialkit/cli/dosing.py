@@ -21,6 +21,7 @@ from trialkit.dosing import (
 )
 from trialkit.dosing import with_overrides as dosing_overrides
 from trialkit.errors import InputError
+from trialkit.quality import reader_unit
 from trialkit.services.screening import parse_overrides
 
 dosing_app = typer.Typer(
@@ -118,8 +119,8 @@ def check(
     for e in decision.labs:
         labs.add_row(
             e.key,
-            f"{e.value:g} {e.unit or ''}",
-            f"{e.canonical:g} {e.canonical_unit}",
+            f"{e.value:g} {reader_unit(e.unit or '')}".strip(),
+            f"{e.canonical:g} {reader_unit(e.canonical_unit)}".strip(),
             str(e.date),
             "—" if e.grade is None else str(e.grade),
             e.source or "",

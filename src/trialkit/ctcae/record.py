@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,6 +12,7 @@ from trialkit.ctcae.table_v5 import TERMS, Term
 from trialkit.errors import InputError, UnitError
 from trialkit.model.codes import LOINC
 from trialkit.model.record import Measurement, PatientRecord
+from trialkit.quality import PlausibleRange, conflict_reason, disagree, implausible
 from trialkit.units import convert
 
 # FHIR Observation.status values that carry a result one may act on; preliminary,
@@ -42,6 +43,9 @@ class WorstGrade:
     rule: str | None
     undeterminable: tuple[str, ...] = ()  # sources whose grade needed a missing limit
     highest_possible: int | None = None  # highest grade any result could have
+    # same-day results of this term whose grades disagree (quality.latest): the worse grade
+    # counts (toxicity is never under-reported) and the conflict is stated
+    conflicts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,14 @@ class RecordGrading:
 
     @property
     def warnings(self) -> tuple[GradedResult, ...]:
-        """Results of a graded term that could not be graded at all (status, value, unit)."""
+        """Results of a graded term that could not be graded at all (status, value, unit,
+        an impossible value)."""
         return tuple(r for r in self.results if r.problem is not None)
+
+    @property
+    def conflicts(self) -> tuple[tuple[str, str], ...]:
+        """(term, message) of every same-day disagreement (data-quality warnings)."""
+        return tuple((w.term, c) for w in self.worst for c in w.conflicts)
 
 
 def grade_record(
@@ -63,9 +73,12 @@ def grade_record(
     *,
     site_uln: Mapping[str, float] | None = None,
     site_lln: Mapping[str, float] | None = None,
+    plausible: Callable[[Measurement], PlausibleRange | None] | None = None,
 ) -> RecordGrading:
     """:func:`grade_measurements` over a patient's record, with :func:`worst_grades`."""
-    results = grade_measurements(record.measurements, site_uln=site_uln, site_lln=site_lln)
+    results = grade_measurements(
+        record.measurements, site_uln=site_uln, site_lln=site_lln, plausible=plausible
+    )
     return RecordGrading(record.patient_id, tuple(results), tuple(worst_grades(results)))
 
 
@@ -83,8 +96,13 @@ def grade_measurements(
     *,
     site_uln: Mapping[str, float] | None = None,
     site_lln: Mapping[str, float] | None = None,
+    plausible: Callable[[Measurement], PlausibleRange | None] | None = None,
 ) -> list[GradedResult]:
     """Grade each usable result of a known LOINC, oldest first.
+
+    A value that cannot be real (NaN, ±Infinity, negative, or outside the physiologically
+    possible range ``plausible`` gives for the measurement, in that range's unit) is a
+    warning and never graded (quality.plausible).
 
     ULN/LLN come from the result's reference range; where absent, from ``site_uln`` /
     ``site_lln`` (term → limit in the term's canonical unit, given by the site), else the
@@ -96,12 +114,17 @@ def grade_measurements(
     out: list[GradedResult] = []
     for m in sorted(measurements, key=_chronological):
         for t in _terms_for(m):
-            out.append(_grade_one(m, t, site_uln or {}, site_lln or {}))
+            rng = plausible(m) if plausible is not None else None
+            out.append(_grade_one(m, t, site_uln or {}, site_lln or {}, rng))
     return out
 
 
 def _grade_one(
-    m: Measurement, t: Term, site_uln: Mapping[str, float], site_lln: Mapping[str, float]
+    m: Measurement,
+    t: Term,
+    site_uln: Mapping[str, float],
+    site_lln: Mapping[str, float],
+    rng: PlausibleRange | None,
 ) -> GradedResult:
     original = f"{m.value if m.value is not None else ''} {m.unit or ''}".strip()
     when = str(m.time) if m.time else None
@@ -113,8 +136,15 @@ def _grade_one(
         return problem(f"status {m.status!r} is not a usable result")
     if m.data_absent or m.value is None:
         return problem("no value")
+    why = implausible(m.value)
+    if why is not None:
+        return problem(f"not graded: {why}")
     ref_unit = m.ref_unit or m.unit
     try:
+        if rng is not None:
+            why = implausible(convert(m.value, m.unit, rng.unit, analyte=t.analyte), rng)
+            if why is not None:
+                return problem(f"not graded: {why}")
         value = convert(m.value, m.unit, t.unit, analyte=t.analyte)
         uln = _canonical(t, m.ref_high, ref_unit)
         lln = _canonical(t, m.ref_low, ref_unit)
@@ -153,6 +183,7 @@ def worst_grades(results: Iterable[GradedResult]) -> list[WorstGrade]:
         unknown = tuple(r.source for r in graded if r.grading and r.grading.grade is None)
         possible = [g for r in graded if r.grading for g in r.grading.possible_grades]
         highest = max(possible, default=None)
+        conflicts = _same_day_conflicts(name, determined)
         if not determined:
             out.append(WorstGrade(name, None, None, None, None, unknown, highest))
             continue
@@ -167,9 +198,25 @@ def worst_grades(results: Iterable[GradedResult]) -> list[WorstGrade]:
                 worst.grading.rule,
                 unknown,
                 highest,
+                conflicts,
             )
         )
     return out
+
+
+def _same_day_conflicts(term: str, determined: list[GradedResult]) -> tuple[str, ...]:
+    """One message per day whose results of ``term`` disagree in grade (quality.latest)."""
+    by_day: dict[str, list[GradedResult]] = {}
+    for r in determined:
+        if r.time is not None:
+            by_day.setdefault(r.time, []).append(r)
+    out = []
+    for day, same in by_day.items():
+        if disagree(same, _grade_of):
+            grades = ", ".join(f"grade {_grade_of(r)} ({r.source})" for r in same)
+            reason = conflict_reason(len(same), TERMS[term].label, day)
+            out.append(f"{reason}: {grades}; the worse counts")
+    return tuple(out)
 
 
 def _grade_of(r: GradedResult) -> int:

@@ -10,7 +10,7 @@ nothing (label) and is reported.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +18,14 @@ from typing import Any
 from trialkit.ctcae import TERMS, grade
 from trialkit.dosing.parameters import DosingParameters
 from trialkit.errors import UnitError
+from trialkit.quality import (
+    PlausibleRange,
+    conflict_reason,
+    disagree,
+    implausible,
+    latest_day,
+    reader_unit,
+)
 from trialkit.units import convert
 
 # pre-dose labs: key → (CTCAE term, canonical unit, analyte)
@@ -84,6 +92,7 @@ class LabEvidence:
     date: date
     grade: int | None
     source: str | None
+    uln_canonical: float | None = None  # the result's own ULN in the canonical unit
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,36 +141,73 @@ class Decision:
         }
 
 
-def _latest(labs: Sequence[Lab], key: str, since: date, until: date) -> Lab | None:
-    usable = [lab for lab in labs if lab.key == key and since <= lab.date <= until]
-    return max(usable, key=lambda lab: lab.date, default=None)
-
-
 def _evidence(lab: Lab) -> LabEvidence:
     term, unit, analyte = LABS[lab.key]
     canonical = convert(lab.value, lab.unit, unit, analyte=analyte)
+    uln = None if lab.uln is None else convert(lab.uln, lab.unit, unit, analyte=analyte)
     g = grade(term, lab.value, lab.unit, uln=lab.uln, lln=lab.lln).grade if term else None
-    return LabEvidence(lab.key, lab.value, lab.unit, canonical, unit, lab.date, g, lab.source)
+    return LabEvidence(lab.key, lab.value, lab.unit, canonical, unit, lab.date, g, lab.source, uln)
 
 
-def check_dose(c: CheckInput, params: DosingParameters) -> Decision:
+def _pick(
+    labs: tuple[Lab, ...],
+    key: str,
+    since: date,
+    until: date,
+    plausible: PlausibleRange | None,
+    shown: list[LabEvidence],
+) -> LabEvidence | str | None:
+    """The one agreed result of the latest day in the window (quality.latest_day), else why
+    not (a same-day conflict, an unconvertible unit, an impossible value), else None (none).
+    Every result of that latest day is appended to ``shown`` (the labs used)."""
+    latest = latest_day(
+        (lab for lab in labs if lab.key == key and since <= lab.date <= until), lambda x: x.date
+    )
+    if latest is None:
+        return None
+    read: list[LabEvidence] = []
+    for lab in latest.results:
+        try:
+            read.append(_evidence(lab))
+        except UnitError as exc:
+            return f"{key} on {lab.date}: {exc}"
+    shown.extend(read)
+    for e in read:
+        why = implausible(e.canonical, plausible)
+        if why is not None:
+            return f"{key} on {e.date} ({e.source or 'no source'}): {why}; it decides nothing"
+    if disagree(read, lambda e: (e.canonical, e.grade)):
+        values = ", ".join(f"{e.canonical:g}" for e in read)
+        unit = reader_unit(read[0].canonical_unit)
+        values += f" {unit}" if unit else ""
+        return f"{conflict_reason(len(read), key, latest.day)} ({values}); none decides"
+    return read[0]
+
+
+def check_dose(
+    c: CheckInput,
+    params: DosingParameters,
+    plausible: Mapping[str, PlausibleRange] | None = None,
+) -> Decision:
+    """The decision before ``c.cycle_due``. ``plausible`` maps a lab key to the protocol's
+    physiologically possible range (quality.plausible): a value outside it decides nothing."""
     due = c.first_dose + timedelta(days=params.interval_days * (c.cycle_due - 1))
     delay = max(0, (c.check_date - due).days)
     since = c.check_date - timedelta(days=params.lab_lookback_days)
     used: dict[str, LabEvidence] = {}
+    shown: list[LabEvidence] = []
     missing: list[str] = []
     for key in LABS:
-        lab = _latest(c.labs, key, since, c.check_date)
-        if lab is None:
+        picked = _pick(c.labs, key, since, c.check_date, (plausible or {}).get(key), shown)
+        if picked is None:
             if key in REQUIRED:
                 missing.append(
                     f"{key} within {params.lab_lookback_days} days before {c.check_date}"
                 )
-            continue
-        try:
-            used[key] = _evidence(lab)
-        except UnitError as exc:
-            missing.append(f"{key}: {exc}")
+        elif isinstance(picked, str):
+            missing.append(picked)
+        else:
+            used[key] = picked
     crcl = _cockcroft_gault(c, used)
     if crcl is None:
         missing.append("creatinine clearance (creatinine, weight, age and sex needed)")
@@ -171,7 +217,7 @@ def check_dose(c: CheckInput, params: DosingParameters) -> Decision:
         findings = _findings(c, used, crcl, params, notes)
     else:
         findings = []
-    labs = tuple(used.values())
+    labs = tuple(shown)
     reduced = bool(c.prior_reductions) or c.on_hold is not None
     current = params.reduced_activity_gbq if reduced else params.activity_gbq
 
@@ -179,8 +225,8 @@ def check_dose(c: CheckInput, params: DosingParameters) -> Decision:
         return Decision(kind, activity, until, tuple(findings), tuple(notes), due, delay, labs)
 
     if missing:
-        notes.append("missing or unusable: " + "; ".join(missing))
-        return decide("withhold_pending_data", None, "the missing pre-dose results")
+        notes.append("missing, conflicting or unusable: " + "; ".join(missing))
+        return decide("withhold_pending_data", None, "the missing or conflicting pre-dose results")
     if findings:
         recurrent = [f.toxicity for f in findings if f.toxicity in c.prior_reductions]
         if recurrent:
@@ -256,7 +302,7 @@ def _findings(
     # the result's own ULN, else the site default of the CTCAE table (data dictionary §1)
     default_uln = TERMS["blood_bilirubin_increased"].default_uln
     assert default_uln is not None
-    bili_uln = bili.canonical / (_uln(c, "bilirubin") or default_uln)
+    bili_uln = bili.canonical / (bili.uln_canonical or default_uln)
     hepatic = []
     if bili_uln > p.hepatic_bilirubin_uln:
         hepatic.append(f"bilirubin {bili_uln:.2f} × ULN (> {p.hepatic_bilirubin_uln:g})")
@@ -279,12 +325,3 @@ def _findings(
     if other is not None and other >= 3:
         out.append(Finding("other", f"other treatment-related toxicity grade {other} (3–4)", ()))
     return out
-
-
-def _uln(c: CheckInput, key: str) -> float | None:
-    """The ULN in canonical units from the latest lab of that key that carries one."""
-    for lab in sorted(c.labs, key=lambda lab: lab.date, reverse=True):
-        if lab.key == key and lab.uln is not None:
-            _, unit, analyte = LABS[key]
-            return convert(lab.uln, lab.unit, unit, analyte=analyte)
-    return None

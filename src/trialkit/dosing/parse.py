@@ -10,6 +10,8 @@
 ```
 ``lab`` is one of hemoglobin, wbc, platelets, neutrophils, lymphocytes, creatinine,
 alt, ast, albumin, bilirubin, inr; ``uln``/``lln`` are in the value's unit.
+``cycle_due`` 1 is the check before the first dose (``first_dose`` is then the planned
+date, and ``check_date`` may precede it). NaN and ±Infinity are not numbers here.
 ``prior_reductions`` lists toxicities (thrombocytopenia, anemia, neutropenia, renal,
 hepatic, other) that already led to a reduced activity; ``on_hold`` names the
 toxicity for which this cycle is being withheld.
@@ -25,6 +27,7 @@ from typing import Any
 
 from trialkit.dosing.modification import LABS, UNTIL, CheckInput, Lab
 from trialkit.errors import InputError
+from trialkit.quality import implausible
 
 
 def _date(value: Any, source: str, where: str) -> date:
@@ -41,8 +44,9 @@ def _number(value: Any, source: str, where: str, *, optional: bool = False) -> f
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{value!r} is not a number", source=source, field=where)
-    if value < 0:
-        raise InputError(f"{value} is negative", source=source, field=where)
+    why = implausible(value)  # NaN / ±Infinity / negative / beyond a double (quality.plausible)
+    if why is not None:
+        raise InputError(why, source=source, field=where)
     return float(value)
 
 
@@ -50,9 +54,9 @@ def parse_check(data: Any, *, source: str) -> CheckInput:
     if not isinstance(data, Mapping):
         raise InputError("expected a JSON object", source=source)
     cycle = data.get("cycle_due")
-    if not isinstance(cycle, int) or isinstance(cycle, bool) or not 2 <= cycle <= 20:
+    if not isinstance(cycle, int) or isinstance(cycle, bool) or not 1 <= cycle <= 20:
         raise InputError(
-            f"{cycle!r}: the cycle to check (2 or later)", source=source, field="cycle_due"
+            f"{cycle!r}: the cycle to check (1 or later)", source=source, field="cycle_due"
         )
     labs = []
     for i, raw in enumerate(data.get("labs") or []):
@@ -91,7 +95,8 @@ def parse_check(data: Any, *, source: str) -> CheckInput:
     baseline = data.get("baseline") or {}
     first_dose = _date(data.get("first_dose"), source, "first_dose")
     check_date = _date(data.get("check_date"), source, "check_date")
-    if check_date < first_dose:
+    # cycle 1 is checked before the (planned) first dose; later cycles after it
+    if check_date < first_dose and cycle != 1:
         raise InputError(
             f"check date {check_date} is before the first dose {first_dose}",
             source=source,

@@ -20,6 +20,7 @@ from trialkit.errors import UnitError
 from trialkit.model.codes import Code
 from trialkit.model.record import Measurement
 from trialkit.protocol.model import Element
+from trialkit.quality import conflict_reason, latest_day
 from trialkit.units import convert
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
@@ -95,10 +96,10 @@ def select(
             )
             continue
         usable.append(m)
-    if not usable:
+    latest = latest_day(usable, _day)
+    if latest is None:
         return [], context, window
-    latest = max(m.time.low for m in usable if m.time)
-    chosen = [m for m in usable if m.time and m.time.low == latest]
+    chosen = list(latest.results)
     context.extend(
         Evidence(
             m.source,
@@ -108,10 +109,14 @@ def select(
             role="context",
             note="older result in window",
         )
-        for m in usable
-        if m not in chosen
+        for m in latest.older
     )
     return chosen, context, window
+
+
+def _day(m: Measurement) -> date:
+    assert m.time is not None  # select keeps dated results only
+    return m.time.low
 
 
 def read(ctx: EvalContext, element: Element, m: Measurement) -> Reading:
@@ -198,7 +203,7 @@ def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
         return Verdict(v.status, v.reason, v.evidence + tuple(context), v.missing)
     return Verdict(
         Status.UNKNOWN,
-        f"{len(chosen)} {label} results on the same day disagree or cannot all be read.",
+        f"{conflict_reason(len(chosen), label, _day(chosen[0]))} or cannot all be read.",
         tuple(e for v in verdicts for e in v.evidence) + tuple(context),
         (f"one confirmed {label} result",),
     )
@@ -282,7 +287,7 @@ def evaluate_qualitative(node: n.Qualitative, ctx: EvalContext) -> Verdict:
     if len(decided) > 1 or any(r is None for r, _ in readings):
         return Verdict(
             Status.UNKNOWN,
-            f"{label} results on the same day disagree.",
+            f"{conflict_reason(len(chosen), label, _day(chosen[0]))}.",
             evidence,
             (f"a confirmed {label} result",),
         )
@@ -324,7 +329,12 @@ def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdic
         readings = [read(ctx, element, m) for m in chosen]
         numbers = {r.value for r in readings if r.value is not None}
         evidence.extend(r.evidence for r in readings)
-        if len(numbers) != 1 or any(r.value is None for r in readings):
+        if len(numbers) > 1:
+            missing.append(
+                f"{conflict_reason(len(chosen), element.label, _day(chosen[0]))}: "
+                f"one confirmed {element.label} result"
+            )
+        elif len(numbers) != 1 or any(r.value is None for r in readings):
             missing.append(f"one usable {element.label} result {window}")
         else:
             values[key] = numbers.pop()
