@@ -7,6 +7,7 @@ hard-coded truths.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -103,3 +104,22 @@ def with_overrides(pairs: Mapping[str, str]) -> DosingParameters:
         if isinstance(changes[name], int | float) and changes[name] <= 0:
             raise InputError("must be positive", field=f"parameter {name}")
     return replace(params, **changes)
+
+
+def activity_problem(activity_gbq: float, params: DosingParameters) -> str | None:
+    """Why a recorded administered activity cannot be real; None when it can.
+
+    A recorded administration of 0 GBq is no administration, and one above twice the
+    protocol activity (2 × 7.4 GBq by default; the label supplies 7.4 GBq per single-dose
+    vial, clinical-facts §3) cannot be one dose given as planned: it is an entry or unit
+    error (7400 MBq or 200 mCi typed as GBq), never a dose to analyse. Shared by the study
+    loader and the study service so both refuse the same values.
+    """
+    if not math.isfinite(activity_gbq):
+        return "is not a finite number"
+    if activity_gbq <= 0 or activity_gbq > 2 * params.activity_gbq:
+        return (
+            f"activity {activity_gbq:g} GBq is not a plausible dose "
+            f"(above 0 and at most {2 * params.activity_gbq:g} GBq, twice the protocol activity)"
+        )
+    return None

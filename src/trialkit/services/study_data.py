@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from trialkit.ctcae import TERMS, grade
 from trialkit.dosing import DosingParameters
+from trialkit.dosing.parameters import activity_problem
 from trialkit.errors import Conflict, InputError
 from trialkit.recist.model import NEW_LESION_VALUES, NON_TARGET_STATUSES, TARGET_STATUSES
 from trialkit.services.study_common import need_date, need_number
@@ -53,8 +54,9 @@ def add_dose(
     if not 1 <= cycle <= params.cycles:
         raise InputError(f"cycle must be 1–{params.cycles}, got {cycle}", field="cycle")
     activity = need_number(activity_gbq, "activity_gbq", minimum=0.0)
-    if activity == 0 or activity > 2 * params.activity_gbq:
-        raise InputError(f"activity {activity:g} GBq is not a plausible dose", field="activity_gbq")
+    problem = activity_problem(activity, params)
+    if problem:
+        raise InputError(problem, field="activity_gbq")
     taken = session.scalar(
         select(m.Dose.id).where(
             m.Dose.subject_id == subject.id, m.Dose.cycle == cycle, m.Dose.deleted_at.is_(None)

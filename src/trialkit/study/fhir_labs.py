@@ -10,6 +10,7 @@ usable unit are reported as problems, never silently used.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from trialkit.ctcae import TERMS
@@ -46,12 +47,19 @@ def fhir_labs(
                     (m.source, "status/value/effective", "not a usable final result with a date")
                 )
                 continue
+            if not math.isfinite(float(m.value)) or float(m.value) < 0:
+                # NaN/Infinity (a float export artefact) or a negative count is no result
+                problems.append((m.source, "valueQuantity.value", f"{m.value} is not a result"))
+                continue
             try:
                 convert(m.value, m.unit, term.unit, analyte=term.analyte)
                 uln = _limit(m.ref_high, m.ref_unit, m.unit, term.analyte)
                 lln = _limit(m.ref_low, m.ref_unit, m.unit, term.analyte)
             except UnitError as exc:
                 problems.append((m.source, "valueQuantity.unit", str(exc)))
+                continue
+            if any(x is not None and not math.isfinite(x) for x in (uln, lln)):
+                problems.append((m.source, "referenceRange", "a limit that is not a finite number"))
                 continue
             rows.append(
                 LabRow(

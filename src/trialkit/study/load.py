@@ -8,14 +8,17 @@ nothing crashes). See docs/analysis.md for the tables and their columns.
 from __future__ import annotations
 
 import csv
+import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from trialkit.dosing.parameters import DosingParameters, activity_problem
 from trialkit.errors import InputError
+from trialkit.recist.model import MAX_DIAMETER_MM
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
@@ -37,7 +40,16 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.row == 0 and self.message.startswith("column"):
+            return f"{self.file} {self.message}"
         return f"{self.file} row {self.row} {self.field}: {self.message}"
+
+
+# Physical bounds of the study tables (issue 12): a value outside is an entry or unit error,
+# never data. Diameters share RECIST's bound (recist/model.py MAX_DIAMETER_MM).
+MAX_AGE_YEARS = 130  # the oldest verified human lived 122 years (Jeanne Calment, 1875–1997)
+MAX_ECOG = 5  # ECOG performance status is 0–5 (5 = dead; clinical-facts §8 LOINC answers)
+MAX_KI67_PCT = 100.0  # a percentage of tumour cells
 
 
 class StudyValidationError(InputError):
@@ -49,7 +61,14 @@ class StudyValidationError(InputError):
 
 
 class _Rows:
-    def __init__(self, folder: Path, name: str, problems: list[Problem], required: bool) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        problems: list[Problem],
+        required: bool,
+        columns: tuple[str, ...],
+    ) -> None:
         self.name = f"{name}.csv"
         self.problems = problems
         path = folder / self.name
@@ -59,7 +78,19 @@ class _Rows:
                 problems.append(Problem(self.name, 0, "(file)", "missing"))
             return
         with path.open(newline="", encoding="utf-8") as handle:
-            self.rows = list(csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = reader.fieldnames or []
+        # A missing column is not an empty one: without delay_days every dose would read as
+        # on time, without death_date every subject as alive. Every documented column must be
+        # there (its cells may be empty where the column is optional).
+        missing = [c for c in columns if c not in header]
+        for column in missing:
+            problems.append(
+                Problem(self.name, 0, column, f"column {column!r} is missing from the header")
+            )
+        if not missing:
+            self.rows = rows
 
     def parse(self, make: Callable[[_Cell], Any]) -> list[Any]:
         out = []
@@ -101,7 +132,10 @@ class _Cell:
             self.fail(field, f"{value!r} is not a date (YYYY-MM-DD)")
             return None
 
-    def number(self, field: str, required: bool = True) -> float | None:
+    def number(
+        self, field: str, required: bool = True, *, maximum: float | None = None
+    ) -> float | None:
+        """A finite, non-negative number (at most ``maximum``); anything else is a problem."""
         value = self.text(field, required)
         if not value:
             return None
@@ -110,12 +144,19 @@ class _Cell:
         except ValueError:
             self.fail(field, f"{value!r} is not a number")
             return None
+        if not math.isfinite(number):  # "nan", "inf", or digits beyond the double range
+            self.fail(field, f"{_short(value)} is not a finite number")
+            return None
         if number < 0:
             self.fail(field, f"{value} is negative")
+        elif maximum is not None and number > maximum:
+            self.fail(field, f"{value} is above the possible maximum {maximum:g}")
         return number
 
-    def integer(self, field: str, required: bool = True) -> int | None:
-        number = self.number(field, required)
+    def integer(
+        self, field: str, required: bool = True, *, maximum: float | None = None
+    ) -> int | None:
+        number = self.number(field, required, maximum=maximum)
         if number is not None and not number.is_integer():
             self.fail(field, f"{number} is not a whole number")
         return None if number is None else int(number)
@@ -136,17 +177,19 @@ def load_study(folder: Path, protocol_id: str = "nct05894486") -> Study:
         raise InputError("not a study folder", source=str(folder))
     problems: list[Problem] = []
 
-    def table(name: str, make: Callable[[_Cell], Any], required: bool = False) -> list[Any]:
-        return _Rows(folder, name, problems, required).parse(make)
+    def table(
+        name: str, record: type, make: Callable[[_Cell], Any], required: bool = False
+    ) -> list[Any]:
+        return _Rows(folder, name, problems, required, _columns(record)).parse(make)
 
-    subjects: list[Subject] = table("subjects", _subject, required=True)
-    doses: list[Dose] = table("doses", _dose)
-    lesions: list[LesionMeasurement] = table("lesions", _lesion)
-    assessments: list[AssessmentRow] = table("assessments", _assessment)
-    aes: list[AdverseEvent] = table("adverse_events", _ae)
-    labs: list[LabRow] = table("labs", _lab)
-    therapies: list[Therapy] = table("therapies", _therapy)
-    screening: list[ScreeningRow] = table("screening", _screening)
+    subjects: list[Subject] = table("subjects", Subject, _subject, required=True)
+    doses: list[Dose] = table("doses", Dose, _dose)
+    lesions: list[LesionMeasurement] = table("lesions", LesionMeasurement, _lesion)
+    assessments: list[AssessmentRow] = table("assessments", AssessmentRow, _assessment)
+    aes: list[AdverseEvent] = table("adverse_events", AdverseEvent, _ae)
+    labs: list[LabRow] = table("labs", LabRow, _lab)
+    therapies: list[Therapy] = table("therapies", Therapy, _therapy)
+    screening: list[ScreeningRow] = table("screening", ScreeningRow, _screening)
     if (folder / "fhir").is_dir():
         from trialkit.study.fhir_labs import fhir_labs
 
@@ -173,17 +216,26 @@ def load_study(folder: Path, protocol_id: str = "nct05894486") -> Study:
     )
 
 
+def _columns(record: type) -> tuple[str, ...]:
+    """The documented columns of a table: its record's fields (as ``write_study`` writes them)."""
+    return tuple("visit" if f.name == "baseline" else f.name for f in fields(record))
+
+
+def _short(value: str) -> str:
+    return repr(value) if len(value) <= 20 else f"a {len(value)}-character value"
+
+
 def _subject(c: _Cell) -> Subject:
     s = Subject(
         subject_id=c.text("subject_id"),
         sex=c.text("sex"),
-        age=c.integer("age") or 0,
+        age=c.integer("age", maximum=MAX_AGE_YEARS) or 0,
         enrolled=c.date("enrolled") or date.min,
         first_dose=c.date("first_dose", required=False),
         primary_site=c.text("primary_site", required=False),
         grade=c.text("grade", required=False),
-        ki67=c.number("ki67", required=False),
-        ecog=c.integer("ecog", required=False),
+        ki67=c.number("ki67", required=False, maximum=MAX_KI67_PCT),
+        ecog=c.integer("ecog", required=False, maximum=MAX_ECOG),
         death_date=c.date("death_date", required=False),
         last_contact=c.date("last_contact", required=False),
         off_study_reason=c.text("off_study_reason", required=False),
@@ -193,11 +245,19 @@ def _subject(c: _Cell) -> Subject:
 
 
 def _dose(c: _Cell) -> Dose:
+    cycle = c.integer("cycle")
+    if cycle == 0:
+        c.fail("cycle", "cycles are numbered from 1")
+    activity = c.number("activity_gbq")
+    if activity is not None and activity >= 0:  # (negative is reported already)
+        problem = activity_problem(activity, DosingParameters())
+        if problem:
+            c.fail("activity_gbq", problem)
     d = Dose(
         c.text("subject_id"),
-        c.integer("cycle") or 0,
+        cycle or 0,
         c.date("date") or date.min,
-        c.number("activity_gbq") or 0.0,
+        activity or 0.0,
         c.flag("reduced"),
         c.integer("delay_days", False) or 0,
     )
@@ -207,7 +267,7 @@ def _dose(c: _Cell) -> Dose:
 
 def _lesion(c: _Cell) -> LesionMeasurement:
     status = c.text("status", required=False) or None
-    diameter = c.number("diameter_mm", required=False)
+    diameter = c.number("diameter_mm", required=False, maximum=MAX_DIAMETER_MM)
     if status is None and diameter is None:
         c.fail("diameter_mm", "give a diameter or a status")
     visit = c.text("visit", required=False) or "follow-up"
@@ -223,7 +283,7 @@ def _lesion(c: _Cell) -> LesionMeasurement:
         diameter,
         status,
         c.text("method", required=False) or None,
-        c.number("slice_mm", required=False),
+        c.number("slice_mm", required=False, maximum=MAX_DIAMETER_MM),
         visit == "baseline",
     )
     c.done()
@@ -243,12 +303,15 @@ def _ae(c: _Cell) -> AdverseEvent:
     grade = c.integer("grade") or 0
     if not 1 <= grade <= 5:
         c.fail("grade", f"{grade} is not a CTCAE grade 1–5")
+    onset, resolved = c.date("onset"), c.date("resolved", required=False)
+    if onset and resolved and resolved < onset:
+        c.fail("resolved", f"resolved {resolved} before its onset {onset}")
     ae = AdverseEvent(
         c.text("subject_id"),
         c.text("term"),
         grade,
-        c.date("onset") or date.min,
-        c.date("resolved", required=False),
+        onset or date.min,
+        resolved,
         c.flag("serious"),
         c.flag("related"),
     )
@@ -290,6 +353,25 @@ def _screening(c: _Cell) -> ScreeningRow:
     return s
 
 
+def _impossible_dates(s: Subject) -> list[tuple[str, str]]:
+    """Dates of one subject that cannot all be true: nobody is treated before enrolment,
+    seen after death, or dies before being enrolled (the analyses' time origins would turn
+    negative). Reported after parsing so that the subject's other rows are still checked."""
+    out = []
+    start = s.enrolled
+    if s.first_dose and s.first_dose < start:
+        out.append(("first_dose", f"first dose {s.first_dose} before enrolment {start}"))
+    if s.death_date and s.death_date < start:
+        out.append(("death_date", f"death {s.death_date} before enrolment {start}"))
+    elif s.first_dose and s.death_date and s.death_date < s.first_dose:
+        out.append(("death_date", f"death {s.death_date} before the first dose {s.first_dose}"))
+    if s.last_contact and s.last_contact < start:
+        out.append(("last_contact", f"last contact {s.last_contact} before enrolment {start}"))
+    if s.death_date and s.last_contact and s.last_contact > s.death_date:
+        out.append(("last_contact", f"last contact {s.last_contact} after death {s.death_date}"))
+    return out
+
+
 def _cross_check(
     folder: Path,
     subjects: list[Subject],
@@ -302,6 +384,8 @@ def _cross_check(
     problems: list[Problem],
 ) -> None:
     by_id = {s.subject_id: s for s in subjects}
+    for i, subject in enumerate(subjects, start=1):
+        problems += [Problem("subjects.csv", i, f, m) for f, m in _impossible_dates(subject)]
     for sid, count in Counter(s.subject_id for s in subjects).items():
         if count > 1:
             problems.append(
