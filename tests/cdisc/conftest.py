@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from trialkit.cli.main import main
+from trialkit.eligibility.screening import PatientResult
 from trialkit.protocol import load_protocol
 from trialkit.study.model import Study
 from trialkit.study.simulate import simulate_study
@@ -17,6 +18,7 @@ from trialkit.study.write import write_study
 @dataclass(frozen=True)
 class Exported:
     study: Study
+    screened: tuple[PatientResult, ...]  # the eligibility engine's verdicts, with evidence
     folder: Path  # the study folder (CSV)
     package: Path  # the CDISC package written by the CLI
 
@@ -24,7 +26,8 @@ class Exported:
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     root = tmp_path_factory.mktemp("cdisc")
-    study = simulate_study(load_protocol(), seed=2026).study
+    simulated = simulate_study(load_protocol(), seed=2026)
+    study = simulated.study
     folder = write_study(study, root / "study")
     assert main(["export", "cdisc", str(folder), "--out", str(root / "package")]) == 0
-    return Exported(study, folder, root / "package")
+    return Exported(study, simulated.screened, folder, root / "package")

@@ -64,3 +64,30 @@ EPOCH = Var(
 
 def yn(flag: bool) -> str:
     return "Y" if flag else "N"
+
+
+# Symbols of the protocol's text written the way SAS transport v5 readers expect (ASCII).
+_ASCII = {
+    "≥": ">=",
+    "≤": "<=",
+    "μ": "u",
+    "µ": "u",
+    "×": "x",
+    "–": "-",
+    "—": "-",
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "…": "...",
+}
+
+
+def ascii_text(text: str, limit: int = 200) -> str:
+    """``text`` with the symbols above spelled in ASCII and cut at a word to ``limit``
+    characters ("..." marks the cut; the verbatim text is the protocol's)."""
+    out = " ".join("".join(_ASCII.get(ch, ch) for ch in text).split())
+    if len(out) <= limit:
+        return out
+    cut = out[: limit - 3].rsplit(" ", 1)[0]
+    return cut + "..."

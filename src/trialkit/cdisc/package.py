@@ -16,13 +16,31 @@ from pathlib import Path
 from trialkit.cdisc.context import Context, load_design
 from trialkit.cdisc.datasetjson import write_dataset_json
 from trialkit.cdisc.model import Dataset
+from trialkit.cdisc.sdtm_design import build_ta, build_te, build_ti, build_ts
+from trialkit.cdisc.sdtm_disposition import build_ds, build_ie
 from trialkit.cdisc.sdtm_dm import build_dm
 from trialkit.cdisc.sdtm_events import build_ae, build_ex
+from trialkit.cdisc.sdtm_findings import build_lb
+from trialkit.cdisc.sdtm_tumour import build_tumour
+from trialkit.cdisc.sdtm_visits import build_sv
 from trialkit.cdisc.xpt import write_xpt
 from trialkit.protocol import Protocol
 from trialkit.study.model import Study
 
-SDTM_BUILDERS: tuple[Callable[[Context], Dataset], ...] = (build_dm, build_ae, build_ex)
+SDTM_BUILDERS: tuple[Callable[[Context], Dataset | tuple[Dataset, ...]], ...] = (
+    build_ts,
+    build_te,
+    build_ta,
+    build_ti,
+    build_dm,
+    build_ds,
+    build_ie,
+    build_sv,
+    build_ex,
+    build_ae,
+    build_lb,
+    build_tumour,
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +53,11 @@ class Package:
 
 def build(study: Study, protocol: Protocol) -> tuple[tuple[Dataset, ...], tuple[Dataset, ...]]:
     ctx = Context(study, protocol, load_design(protocol))
-    sdtm = tuple(b(ctx) for b in SDTM_BUILDERS)
-    return sdtm, ()
+    sdtm: list[Dataset] = []
+    for builder in SDTM_BUILDERS:
+        made = builder(ctx)
+        sdtm += made if isinstance(made, tuple) else [made]
+    return tuple(sdtm), ()
 
 
 def write_package(study: Study, protocol: Protocol, out: Path, *, created: str) -> Package:

@@ -1,0 +1,239 @@
+"""SDTM Disposition (DS) and Inclusion/Exclusion Criteria Not Met (IE, with SUPPIE).
+
+IE (SDTMIG 3.4 §6.3.4) holds the criteria a screened patient did not meet: an inclusion
+criterion not met (IEORRES "N") or an exclusion criterion met ("Y"). Its only source is the
+screening log's verdict: the first blocking criterion the eligibility engine found, with its
+reason and evidence (SUPPIE QNAM IEREASON), and the log row it came from (IESPID). Two
+readings, written down in docs/cdisc.md:
+- an *incomplete* screening (criteria unknown) is a screen failure in DS but has no IE record:
+  an unknown criterion is not a criterion not met;
+- the study folder records no investigator waiver, so enrolled subjects have no IE record.
+"""
+
+from __future__ import annotations
+
+from trialkit.cdisc.common import EPOCH, ascii_text, identifiers, seq, study_day
+from trialkit.cdisc.context import Context, iso
+from trialkit.cdisc.model import Cell, Dataset, Spec, Var, make, with_seq
+
+END_REASONS = {
+    "death": "DEATH",
+    "progression": "PROGRESSIVE DISEASE",
+    "adverse event": "ADVERSE EVENT",
+    "withdrawal": "WITHDRAWAL BY SUBJECT",
+    "withdrawal by subject": "WITHDRAWAL BY SUBJECT",
+    "physician decision": "PHYSICIAN DECISION",
+    "completed": "COMPLETED",
+}
+
+DS = Spec(
+    "DS",
+    "Disposition",
+    "EVENTS",
+    "One record per disposition status per subject",
+    ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC"),
+    (
+        *identifiers("DS"),
+        seq("DS"),
+        Var(
+            "DSSPID",
+            "Sponsor-Defined Identifier",
+            origin="Derived",
+            derivation="The study-folder row the record comes from.",
+        ),
+        Var(
+            "DSTERM",
+            "Reported Term for the Disposition Event",
+            core="Req",
+            origin="Collected",
+            source="screening.csv reason; subjects.csv off_study_reason",
+        ),
+        Var(
+            "DSDECOD",
+            "Standardized Disposition Term",
+            core="Req",
+            codelist="NCOMPLT",
+            derivation="SCREEN FAILURE for a screening not eligible or incomplete; the "
+            "off-study reason mapped to CDISC CT (DEATH, PROGRESSIVE DISEASE, …; OTHER else).",
+        ),
+        Var(
+            "DSCAT",
+            "Category for Disposition Event",
+            core="Exp",
+            origin="Assigned",
+            codelist="DSCAT",
+        ),
+        EPOCH,
+        Var(
+            "DSSTDTC",
+            "Start Date/Time of Disposition Event",
+            "date",
+            derivation="Death date for DEATH; else the last contact; empty for screen failures "
+            "(the screening log has no date).",
+        ),
+        study_day("DSSTDY", "Study Day of Start of Disposition Event", "DSSTDTC"),
+    ),
+)
+
+IE = Spec(
+    "IE",
+    "Inclusion/Exclusion Criteria Not Met",
+    "FINDINGS",
+    "One record per inclusion/exclusion criterion not met per subject",
+    ("STUDYID", "USUBJID", "IETESTCD"),
+    (
+        *identifiers("IE"),
+        seq("IE"),
+        Var(
+            "IESPID",
+            "Sponsor-Defined Identifier",
+            origin="Derived",
+            derivation='"screening.csv row N": the screening-log row of the verdict.',
+        ),
+        Var(
+            "IETESTCD",
+            "Incl/Excl Criterion Short Name",
+            core="Req",
+            origin="Derived",
+            derivation="The criterion id that opens the screening verdict's reason.",
+        ),
+        Var("IETEST", "Inclusion/Exclusion Criterion", core="Req", origin="Protocol"),
+        Var(
+            "IECAT", "Inclusion/Exclusion Category", core="Req", origin="Protocol", codelist="IECAT"
+        ),
+        Var(
+            "IEORRES",
+            "I/E Criterion Original Result",
+            core="Req",
+            codelist="NY",
+            derivation='"N" for an inclusion criterion not met, "Y" for an exclusion met.',
+        ),
+        Var(
+            "IESTRESC",
+            "I/E Criterion Result in Std Format",
+            core="Req",
+            codelist="NY",
+            derivation="IEORRES.",
+        ),
+        EPOCH,
+    ),
+)
+
+SUPPIE = Spec(
+    "SUPPIE",
+    "Supplemental Qualifiers for IE",
+    "RELATIONSHIP",
+    "One record per IE record per qualifier",
+    ("STUDYID", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"),
+    (
+        Var("STUDYID", "Study Identifier", core="Req", origin="Assigned"),
+        Var("RDOMAIN", "Related Domain Abbreviation", core="Req", origin="Assigned"),
+        Var("USUBJID", "Unique Subject Identifier", core="Req", origin="Derived"),
+        Var("IDVAR", "Identifying Variable", core="Exp", origin="Assigned"),
+        Var("IDVARVAL", "Identifying Variable Value", core="Exp", origin="Derived"),
+        Var("QNAM", "Qualifier Variable Name", core="Req", origin="Assigned"),
+        Var("QLABEL", "Qualifier Variable Label", core="Req", origin="Assigned"),
+        Var(
+            "QVAL",
+            "Data Value",
+            core="Req",
+            origin="Derived",
+            derivation="The eligibility engine's reason for the verdict, with its evidence.",
+        ),
+        Var("QORIG", "Origin", core="Req", origin="Assigned"),
+    ),
+)
+
+
+def build_ds(ctx: Context) -> Dataset:
+    d = ctx.design
+    rows: list[dict[str, Cell]] = []
+    for i, r in enumerate(ctx.study.screening, start=1):
+        if r.status == "eligible":
+            continue
+        term = r.reason or r.status
+        if r.status == "incomplete":
+            term = f"SCREENING INCOMPLETE: {r.reason}" if r.reason else "SCREENING INCOMPLETE"
+        rows.append(
+            {
+                "STUDYID": d.studyid,
+                "DOMAIN": "DS",
+                "USUBJID": ctx.usubjid(r.patient_id),
+                "DSSPID": f"screening.csv row {i}",
+                "DSTERM": ascii_text(term),
+                "DSDECOD": "SCREEN FAILURE",
+                "DSCAT": "DISPOSITION EVENT",
+                "EPOCH": d.elements[0].epoch,
+            }
+        )
+    for i, s in enumerate(ctx.study.subjects, start=1):
+        reason = s.off_study_reason.strip()
+        if not reason:
+            continue  # on study at the data cut-off: no end-of-study disposition yet
+        when = s.death_date if reason.lower() == "death" else (s.last_contact or s.death_date)
+        rows.append(
+            {
+                "STUDYID": d.studyid,
+                "DOMAIN": "DS",
+                "USUBJID": ctx.usubjid(s.subject_id),
+                "DSSPID": f"subjects.csv row {i}",
+                "DSTERM": ascii_text(reason.upper()),
+                "DSDECOD": END_REASONS.get(reason.lower(), "OTHER"),
+                "DSCAT": "DISPOSITION EVENT",
+                "EPOCH": ctx.epoch(s.subject_id, when) if when else None,
+                "DSSTDTC": iso(when),
+                "DSSTDY": ctx.day(s.subject_id, when),
+            }
+        )
+    return make(DS, with_seq(rows, "DSSEQ", ("USUBJID", "DSSTDTC", "DSDECOD")))
+
+
+def blocking_criterion(ctx: Context, reason: str) -> str | None:
+    """The criterion id a screening verdict's reason opens with ("IN4: …"), if it is one of
+    the protocol's."""
+    head = reason.split(":", 1)[0].strip()
+    return head if head in {c.id for c in ctx.protocol.criteria} else None
+
+
+def build_ie(ctx: Context) -> tuple[Dataset, Dataset]:
+    d = ctx.design
+    rows: list[dict[str, Cell]] = []
+    reasons: dict[tuple[str, str], str] = {}
+    for i, r in enumerate(ctx.study.screening, start=1):
+        cid = blocking_criterion(ctx, r.reason) if r.status == "ineligible" else None
+        if cid is None:
+            continue
+        c = ctx.protocol.criterion(cid)
+        result = "N" if c.kind == "inclusion" else "Y"
+        usubjid = ctx.usubjid(r.patient_id)
+        rows.append(
+            {
+                "STUDYID": d.studyid,
+                "DOMAIN": "IE",
+                "USUBJID": usubjid,
+                "IESPID": f"screening.csv row {i}",
+                "IETESTCD": cid,
+                "IETEST": ascii_text(c.text),
+                "IECAT": c.kind.upper(),
+                "IEORRES": result,
+                "IESTRESC": result,
+                "EPOCH": d.elements[0].epoch,
+            }
+        )
+        reasons[(usubjid, cid)] = r.reason.split(":", 1)[1].strip()
+    ie = make(IE, with_seq(rows, "IESEQ", ("USUBJID", "IETESTCD")))
+    supp = [
+        {
+            "STUDYID": d.studyid,
+            "RDOMAIN": "IE",
+            "USUBJID": row["USUBJID"],
+            "IDVAR": "IESEQ",
+            "IDVARVAL": str(row["IESEQ"]),
+            "QNAM": "IEREASON",
+            "QLABEL": "Screening Verdict Reason and Evidence",
+            "QVAL": ascii_text(reasons[(str(row["USUBJID"]), str(row["IETESTCD"]))]),
+            "QORIG": "Derived",
+        }
+        for row in ie.rows
+    ]
+    return ie, make(SUPPIE, supp)

@@ -1,0 +1,231 @@
+"""SDTM Laboratory Test Results (LB).
+
+Each result keeps its original value and UCUM unit (LBORRES/LBORRESU, the unit written as
+CDISC CT spells it) and the standard SI value in the CTCAE term's unit (LBSTRESN/LBSTRESU,
+converted by :mod:`trialkit.units`). LBTOXGR is the CTCAE v5.0 grade from trialkit's grading
+engine (the report's): empty when undeterminable (e.g. no reference range where the band
+needs one) — never a guessed grade. LBBLFL marks the last result on or before the first dose.
+"""
+
+from __future__ import annotations
+
+from trialkit.cdisc.common import EPOCH, identifiers, seq, study_day
+from trialkit.cdisc.context import Context, iso
+from trialkit.cdisc.model import Cell, Dataset, Spec, Var, make, with_seq
+from trialkit.ctcae import CTCAE_VERSION, TERMS, grade
+from trialkit.errors import TrialkitError
+from trialkit.study.model import LabRow
+from trialkit.units import convert
+
+# CTCAE laboratory term → (LBTESTCD, LBTEST, LBCAT) of CDISC CT (C65047 / C67154).
+TESTS = {
+    "anemia": ("HGB", "Hemoglobin", "HEMATOLOGY"),
+    "platelet_count_decreased": ("PLAT", "Platelets", "HEMATOLOGY"),
+    "neutrophil_count_decreased": ("NEUT", "Neutrophils", "HEMATOLOGY"),
+    "white_blood_cell_decreased": ("WBC", "Leukocytes", "HEMATOLOGY"),
+    "lymphocyte_count_decreased": ("LYM", "Lymphocytes", "HEMATOLOGY"),
+    "alanine_aminotransferase_increased": ("ALT", "Alanine Aminotransferase", "CHEMISTRY"),
+    "aspartate_aminotransferase_increased": ("AST", "Aspartate Aminotransferase", "CHEMISTRY"),
+    "blood_bilirubin_increased": ("BILI", "Bilirubin", "CHEMISTRY"),
+    "creatinine_increased": ("CREAT", "Creatinine", "CHEMISTRY"),
+    "hypoalbuminemia": ("ALB", "Albumin", "CHEMISTRY"),
+    "inr_increased": ("INR", "Prothrombin Intl. Normalized Ratio", "COAGULATION"),
+    "aptt_prolonged": ("APTT", "Activated Partial Thromboplastin Time", "COAGULATION"),
+    "hypoglycemia": ("GLUC", "Glucose", "CHEMISTRY"),
+}
+# UCUM → CDISC CT unit (C71620) for the units these results come in.
+UNITS = {
+    "10*9/L": "10^9/L",
+    "10*3/uL": "10^3/uL",
+    "10*12/L": "10^12/L",
+    "g/L": "g/L",
+    "g/dL": "g/dL",
+    "umol/L": "umol/L",
+    "mg/dL": "mg/dL",
+    "U/L": "U/L",
+    "mmol/L": "mmol/L",
+    "s": "sec",
+    "1": "RATIO",
+    "%": "%",
+}
+
+
+def cdisc_unit(ucum: str) -> str:
+    return UNITS.get(ucum, ucum)
+
+
+LB = Spec(
+    "LB",
+    "Laboratory Test Results",
+    "FINDINGS",
+    "One record per lab test per time point",
+    ("STUDYID", "USUBJID", "LBTESTCD", "LBDTC"),
+    (
+        *identifiers("LB"),
+        seq("LB"),
+        Var(
+            "LBTESTCD",
+            "Lab Test or Examination Short Name",
+            core="Req",
+            derivation="CDISC CT test code of the result's CTCAE laboratory term.",
+        ),
+        Var("LBTEST", "Lab Test or Examination Name", core="Req", derivation="CDISC CT name."),
+        Var("LBCAT", "Category for Lab Test", core="Exp", origin="Assigned"),
+        Var(
+            "LBLOINC",
+            "LOINC Code",
+            core="Perm",
+            derivation="The first LOINC code the CTCAE term grades (clinical-facts §8).",
+        ),
+        Var(
+            "LBORRES",
+            "Result or Finding in Original Units",
+            core="Exp",
+            origin="Collected",
+            source="labs.csv value",
+        ),
+        Var(
+            "LBORRESU",
+            "Original Units",
+            core="Exp",
+            origin="Collected",
+            codelist="UNIT",
+            source="labs.csv unit (UCUM, written as CDISC CT)",
+        ),
+        Var(
+            "LBORNRLO",
+            "Reference Range Lower Limit in Orig Unit",
+            core="Exp",
+            origin="Collected",
+            source="labs.csv lln",
+        ),
+        Var(
+            "LBORNRHI",
+            "Reference Range Upper Limit in Orig Unit",
+            core="Exp",
+            origin="Collected",
+            source="labs.csv uln",
+        ),
+        Var(
+            "LBSTRESC",
+            "Character Result/Finding in Std Format",
+            core="Exp",
+            derivation="LBSTRESN as text.",
+        ),
+        Var(
+            "LBSTRESN",
+            "Numeric Result/Finding in Standard Units",
+            "float",
+            core="Exp",
+            derivation="LBORRES converted to the CTCAE term's SI unit (UCUM).",
+        ),
+        Var("LBSTRESU", "Standard Units", core="Exp", codelist="UNIT"),
+        Var(
+            "LBSTNRLO",
+            "Reference Range Lower Limit-Std Units",
+            "float",
+            core="Exp",
+            derivation="LBORNRLO converted like LBSTRESN.",
+        ),
+        Var(
+            "LBSTNRHI",
+            "Reference Range Upper Limit-Std Units",
+            "float",
+            core="Exp",
+            derivation="LBORNRHI converted like LBSTRESN.",
+        ),
+        Var("LBTOX", "Toxicity", core="Perm", derivation="CTCAE v5.0 term graded."),
+        Var(
+            "LBTOXGR",
+            "Standard Toxicity Grade",
+            core="Perm",
+            codelist="TOXGR",
+            derivation="CTCAE v5.0 grade by trialkit's grading engine; empty when undeterminable.",
+        ),
+        Var(
+            "LBBLFL",
+            "Baseline Flag",
+            core="Exp",
+            codelist="NY",
+            derivation='"Y" on the last result of the test on or before the first dose.',
+        ),
+        Var(
+            "LBDTC",
+            "Date/Time of Specimen Collection",
+            "date",
+            core="Exp",
+            origin="Collected",
+            source="labs.csv date",
+        ),
+        study_day("LBDY", "Study Day of Specimen Collection", "LBDTC"),
+        EPOCH,
+    ),
+)
+
+
+def baselines(ctx: Context) -> dict[tuple[str, str], LabRow]:
+    """(subject, CTCAE term) → the last result on or before the first dose."""
+    out: dict[tuple[str, str], LabRow] = {}
+    first = {s.subject_id: s.first_dose for s in ctx.study.subjects}
+    for lab in sorted(ctx.study.labs, key=lambda x: x.date):
+        start = first.get(lab.subject_id)
+        if start is not None and lab.date <= start:
+            out[(lab.subject_id, lab.lab)] = lab
+    return out
+
+
+def toxicity_grade(lab: LabRow, baseline: LabRow | None) -> int | None:
+    base = None
+    if baseline is not None and baseline is not lab:
+        try:
+            base = convert(baseline.value, baseline.unit, lab.unit, analyte=TERMS[lab.lab].analyte)
+        except TrialkitError:
+            base = None
+    try:
+        return grade(lab.lab, lab.value, lab.unit, uln=lab.uln, lln=lab.lln, baseline=base).grade
+    except TrialkitError:
+        return None  # an unconvertible result is the loader's data-quality problem, not a grade
+
+
+def _std(value: float | None, lab: LabRow) -> float | None:
+    if value is None:
+        return None
+    t = TERMS[lab.lab]
+    return round(convert(value, lab.unit, t.unit, analyte=t.analyte), 6)
+
+
+def build_lb(ctx: Context) -> Dataset:
+    base = baselines(ctx)
+    rows: list[dict[str, Cell]] = []
+    for lab in ctx.study.labs:
+        code, name, cat = TESTS[lab.lab]
+        t = TERMS[lab.lab]
+        std = _std(lab.value, lab)
+        g = toxicity_grade(lab, base.get((lab.subject_id, lab.lab)))
+        rows.append(
+            {
+                "STUDYID": ctx.design.studyid,
+                "DOMAIN": "LB",
+                "USUBJID": ctx.usubjid(lab.subject_id),
+                "LBTESTCD": code,
+                "LBTEST": name,
+                "LBCAT": cat,
+                "LBLOINC": t.loinc[0],
+                "LBORRES": f"{lab.value:g}",
+                "LBORRESU": cdisc_unit(lab.unit),
+                "LBORNRLO": None if lab.lln is None else f"{lab.lln:g}",
+                "LBORNRHI": None if lab.uln is None else f"{lab.uln:g}",
+                "LBSTRESC": None if std is None else f"{std:g}",
+                "LBSTRESN": std,
+                "LBSTRESU": cdisc_unit(t.unit),
+                "LBSTNRLO": _std(lab.lln, lab),
+                "LBSTNRHI": _std(lab.uln, lab),
+                "LBTOX": f"{t.label} (CTCAE v{CTCAE_VERSION})",
+                "LBTOXGR": None if g is None else str(g),
+                "LBBLFL": "Y" if base.get((lab.subject_id, lab.lab)) is lab else None,
+                "LBDTC": iso(lab.date),
+                "LBDY": ctx.day(lab.subject_id, lab.date),
+                "EPOCH": ctx.epoch(lab.subject_id, lab.date),
+            }
+        )
+    return make(LB, with_seq(rows, "LBSEQ", ("USUBJID", "LBTESTCD", "LBDTC")))

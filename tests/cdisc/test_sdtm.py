@@ -1,0 +1,95 @@
+"""SDTM content against its sources: the protocol (TI), the screening verdicts (IE, DS), the
+lesion table (TU/TR) — read back with pandas' independent XPT reader."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from tests.cdisc.conftest import Exported
+from trialkit.cdisc.common import ascii_text
+from trialkit.eligibility.verdict import Status
+from trialkit.protocol import load_protocol
+
+
+def _xpt(package: Path, name: str) -> pd.DataFrame:
+    return pd.read_sas(package / "sdtm" / f"{name}.xpt", format="xport", encoding="utf-8")
+
+
+def _csv(folder: Path, name: str) -> list[dict[str, str]]:
+    with (folder / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_ti_lists_every_criterion_of_the_protocol(exported: Exported) -> None:
+    ti = _xpt(exported.package, "ti")
+    protocol = load_protocol()
+    assert list(ti["IETESTCD"]) == [c.id for c in protocol.criteria]
+    assert list(ti["IECAT"]) == [c.kind.upper() for c in protocol.criteria]
+    assert (ti["IETEST"].str.len() <= 200).all()
+    assert set(ti["TIVERS"]) == {protocol.version}
+
+
+def test_every_ie_record_traces_to_the_engine_verdict_and_its_evidence(
+    exported: Exported,
+) -> None:
+    ie = _xpt(exported.package, "ie")
+    supp = _xpt(exported.package, "suppie")
+    log = _csv(exported.folder, "screening")
+    verdicts = {r.patient_id: r for r in exported.screened}
+    assert len(ie) > 0
+    for _, row in ie.iterrows():
+        number = int(row["IESPID"].removeprefix("screening.csv row "))
+        source = log[number - 1]
+        assert row["USUBJID"] == f"NCT05894486-{source['patient_id']}"
+        assert source["status"] == "ineligible"
+        assert source["reason"].startswith(f"{row['IETESTCD']}:")
+        # the engine's own verdict on that criterion, for that patient
+        criterion = next(
+            c for c in verdicts[source["patient_id"]].criteria if c.id == row["IETESTCD"]
+        )
+        expected = Status.NOT_MET if criterion.kind == "inclusion" else Status.MET
+        assert criterion.status is expected
+        assert criterion.evidence, "a criterion not met names the data that decided it"
+        assert row["IEORRES"] == ("N" if criterion.kind == "inclusion" else "Y")
+        qval = supp[
+            (supp["USUBJID"] == row["USUBJID"]) & (supp["IDVARVAL"] == str(int(row["IESEQ"])))
+        ]
+        assert list(qval["QVAL"]) == [ascii_text(criterion.reason)]
+    # and every ineligible screening with a blocking criterion is in IE
+    blocked = [r for r in log if r["status"] == "ineligible"]
+    assert len(ie) == len(blocked)
+
+
+def test_incomplete_screening_is_a_screen_failure_without_ie(exported: Exported) -> None:
+    ds = _xpt(exported.package, "ds")
+    ie = _xpt(exported.package, "ie")
+    incomplete = [
+        r["patient_id"] for r in _csv(exported.folder, "screening") if r["status"] == "incomplete"
+    ]
+    assert incomplete
+    for pid in incomplete:
+        usubjid = f"NCT05894486-{pid}"
+        assert usubjid not in set(ie["USUBJID"])
+        rows = ds[ds["USUBJID"] == usubjid]
+        assert list(rows["DSDECOD"]) == ["SCREEN FAILURE"]
+        assert rows["DSTERM"].iloc[0].startswith("SCREENING INCOMPLETE")
+
+
+def test_tr_holds_every_lesion_measurement(exported: Exported) -> None:
+    tr = _xpt(exported.package, "tr")
+    lesions = _csv(exported.folder, "lesions")
+    measured = tr[tr["TRTESTCD"] != "SUMDIAM"]
+    assert len(measured) == len(lesions)
+    target_mm = sorted(float(r["diameter_mm"]) for r in lesions if r["diameter_mm"])
+    assert sorted(measured["TRSTRESN"].dropna()) == sorted(
+        target_mm
+        + [5.0] * sum(r["status"] == "too_small" for r in lesions)
+        + [0.0] * sum(r["status"] == "absent" and r["target"] == "true" for r in lesions)
+    )
+    tu = _xpt(exported.package, "tu")
+    baseline = {(r["subject_id"], r["lesion_id"]) for r in lesions if r["visit"] == "baseline"}
+    identified = tu[tu["TUORRES"] != "NEW"]
+    assert len(identified) == len(baseline)
