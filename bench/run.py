@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,6 +92,29 @@ def bench_single_patient(repeat: int = 7) -> None:
     print(f"  target: < 1000 ms end to end -> {verdict}")
 
 
+def _process_seconds(argv: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env={**os.environ})
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_help(repeat: int = 9) -> None:
+    """``trialkit --help`` and ``trialkit cohort --help`` against ``python -c pass``."""
+    script = Path(sys.executable).with_name("trialkit")
+    cli = [str(script)] if script.exists() else [sys.executable, "-m", "trialkit.cli.main"]
+    _process_seconds([*cli, "--help"], 1)  # warm-up: byte-code caches, page cache
+    baseline = _process_seconds([sys.executable, "-c", "pass"], repeat)
+    print(f"command-line help, median of {repeat} fresh processes")
+    print(f"  baseline python -c pass  {baseline * 1000:8.1f} ms")
+    for args in (["--help"], ["cohort", "--help"]):
+        took = _process_seconds([*cli, *args], repeat)
+        shown = "trialkit " + " ".join(args)
+        print(f"  {shown:<24} {took * 1000:8.1f} ms   ratio {took / baseline:6.1f}x")
+
+
 def bench_study_app_load() -> None:
     """Study application (issue 6): 50 concurrent clients on the screening page for 30 s."""
     import load  # bench/load.py (this folder is on sys.path when run as a script)
@@ -111,6 +136,7 @@ def bench_population_screening() -> None:
 
 
 def main() -> int:
+    bench_help()
     bench_single_patient()
     bench_study_app_load()
     bench_population_screening()

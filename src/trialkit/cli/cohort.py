@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from trialkit.cli.main import app
-from trialkit.cli.screen import parse_date
-from trialkit.population.backend import DEFAULT_MEMORY_LIMIT
-from trialkit.population.cohort import PHASES, CohortRun, run_cohort
-from trialkit.services.screening import parse_overrides
+from trialkit.cli.progress import QUIET_OPTION_HELP, steps
+from trialkit.cli.screen import Format, parse_date
+from trialkit.population.options import DEFAULT_MEMORY_LIMIT, Engine
+
+if TYPE_CHECKING:
+    from trialkit.population.cohort import CohortRun
 
 NEAR_MISSES_SHOWN = 20
 
@@ -26,47 +28,44 @@ def cohort(
         help="An OMOP CDM v5.4 instance (DuckDB file, Parquet or CSV folder), Bulk FHIR "
         "NDJSON files or folders, or FHIR R4 Bundles.",
     ),
-    engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) or spark."),
+    engine: Engine = typer.Option(
+        Engine.duckdb, "--engine", help="duckdb (embedded) or spark (a Spark master)."
+    ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Screening date YYYY-MM-DD (default today)."
+        None, "--as-of", metavar="YYYY-MM-DD", help="Screening date (default today)."
     ),
     first_dose: str | None = typer.Option(
-        None, "--first-dose", help="Planned first dose YYYY-MM-DD."
+        None, "--first-dose", metavar="YYYY-MM-DD", help="Planned first dose."
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Folder for Parquet verdicts, near misses, funnel.json and the figure."
+        None,
+        "--out",
+        metavar="FOLDER",
+        help="Folder for Parquet verdicts, near misses, funnel.json and the figure.",
     ),
     param: list[str] = typer.Option(
-        [], "--param", help="Override a protocol parameter: name=value."
+        [], "--param", metavar="NAME=VALUE", help="Override a protocol parameter (repeatable)."
     ),
     spark_master: str = typer.Option(
-        "local[2]", "--spark-master", help="Spark master URL (with --engine spark)."
+        "local[2]", "--spark-master", metavar="URL", help="Spark master (with --engine spark)."
     ),
     memory_limit: str = typer.Option(
         DEFAULT_MEMORY_LIMIT,
         "--memory-limit",
+        metavar="SIZE",
         help="Most memory DuckDB may use before it spills to disk (e.g. 5GB).",
     ),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table (readable) or json."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
     """Screen a population with the compiled protocol: attrition funnel and near misses."""
-    errors = Console(stderr=True)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"Screening on {engine}", total=len(PHASES))
+    from trialkit.population.cohort import PHASES, run_cohort
+    from trialkit.services.screening import parse_overrides
 
-        def step(phase: str) -> None:
-            bar.update(task, description=f"{engine}: {phase}", completed=PHASES.index(phase))
-
+    with steps(f"Screening on {engine.value}", PHASES, quiet=quiet) as step:
         run = run_cohort(
             sources,
-            engine=engine,
+            engine=engine.value,
             as_of=parse_date(as_of, "--as-of"),
             first_dose=parse_date(first_dose, "--first-dose"),
             overrides=parse_overrides(param),
@@ -75,7 +74,7 @@ def cohort(
             memory_limit=memory_limit,
             progress=step,
         )
-    if fmt == "json":
+    if fmt is Format.json:
         typer.echo(json.dumps(run.to_json(), indent=2))
         return
     _render(Console(), run)

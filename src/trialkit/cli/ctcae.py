@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -14,17 +13,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from trialkit.cli.main import app
-from trialkit.ctcae import TERMS, GradedResult, RecordGrading, grade, grade_record, term
+from trialkit.cli.screen import Format
 from trialkit.errors import InputError
-from trialkit.fhir import load_records
+
+if TYPE_CHECKING:
+    from trialkit.ctcae import GradedResult, RecordGrading
 
 ctcae_app = typer.Typer(help="CTCAE v5.0 laboratory grading.", no_args_is_help=True)
 app.add_typer(ctcae_app, name="ctcae")
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 @ctcae_app.command("grade")
@@ -38,6 +34,8 @@ def grade_one(
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Grade one value; --uln, --lln and --baseline are in the value's unit."""
+    from trialkit.ctcae import TERMS, grade
+
     g = grade(term_name, value, unit, uln=uln, lln=lln, baseline=baseline)
     if fmt is Format.json:
         typer.echo(json.dumps(asdict(g), indent=2, ensure_ascii=False))
@@ -53,6 +51,8 @@ def grade_one(
 @ctcae_app.command("terms")
 def terms() -> None:
     """The graded terms, their canonical units and LOINC codes."""
+    from trialkit.ctcae import TERMS
+
     table = Table("term", "label", "unit", "LOINC", title="CTCAE v5.0 laboratory terms")
     for t in TERMS.values():
         table.add_row(t.name, t.label, t.unit, ", ".join(t.loinc))
@@ -61,6 +61,8 @@ def terms() -> None:
 
 def parse_limits(pairs: list[str], option: str) -> dict[str, float]:
     """``TERM=NUMBER`` options → {term: limit}; unknown terms are input errors."""
+    from trialkit.ctcae import term
+
     out: dict[str, float] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
@@ -90,6 +92,9 @@ def grade_record_command(
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Grade every lab in a record; worst grade per term over time."""
+    from trialkit.ctcae import grade_record
+    from trialkit.fhir import load_records
+
     site_uln, site_lln = parse_limits(uln, "--uln"), parse_limits(lln, "--lln")
     graded = [grade_record(r, site_uln=site_uln, site_lln=site_lln) for r in load_records([path])]
     if fmt is Format.json:

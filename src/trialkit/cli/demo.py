@@ -16,20 +16,23 @@ from rich.console import Console
 from rich.table import Table
 
 from trialkit.cli.main import app
-from trialkit.cli.render_screening import render_patient
-from trialkit.eligibility.screening import Overall
-from trialkit.eligibility.verdict import Status
-from trialkit.services.screening import screen_paths
 
 DEMO_AS_OF = date(2026, 11, 24)
 
 
 @app.command("demo")
 def demo(
-    out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the demo's outputs."),
+    out: Path = typer.Option(
+        Path("out/demo"), "--out", metavar="FOLDER", help="Folder for the demo's outputs."
+    ),
     seed: int = typer.Option(2026, "--seed", help="Seed of the simulated study."),
 ) -> None:
     """Screen the example patients, then simulate, analyse and report a whole study."""
+    from trialkit.cli.render_screening import render_patient
+    from trialkit.eligibility.screening import Overall
+    from trialkit.eligibility.verdict import Status
+    from trialkit.services.screening import screen_paths
+
     console = Console()
     folder = Path(str(resources.files("trialkit.protocols") / "nct05894486" / "examples"))
     paths = sorted(folder.glob("*.json"))

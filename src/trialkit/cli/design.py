@@ -11,15 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from trialkit.analysis.binomial import single_stage_design
-from trialkit.analysis.simon import SearchLimitWarning, simon_designs
 from trialkit.cli.main import app
-from trialkit.errors import InputError
+from trialkit.cli.screen import Format
 
 design_app = typer.Typer(help="Phase II sample-size designs.", no_args_is_help=True)
 app.add_typer(design_app, name="design")
-
-FORMATS = ("table", "json")
 
 
 @design_app.command("simon")
@@ -29,15 +25,16 @@ def simon(
     alpha: float = typer.Option(0.05, "--alpha", help="Type I error (one-sided)"),
     power: float = typer.Option(0.80, "--power", help="Power at p1"),
     nmax: int = typer.Option(100, "--nmax", help="Largest total sample size searched"),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Optimal and minimax Simon two-stage designs (Simon 1989, as clinfun::ph2simon)."""
-    _check_format(fmt)
+    from trialkit.analysis.simon import SearchLimitWarning, simon_designs
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SearchLimitWarning)
         designs = simon_designs(p0, p1, alpha, power, nmax=nmax)
     notes = [str(w.message) for w in caught if issubclass(w.category, SearchLimitWarning)]
-    if fmt == "json":
+    if fmt is Format.json:
         out: dict[str, Any] = {"p0": p0, "p1": p1, "alpha": alpha, "power": power, "nmax": nmax}
         out |= {"designs": [asdict(d) for d in designs], "warnings": notes}
         typer.echo(json.dumps(out, indent=2))
@@ -75,12 +72,13 @@ def binomial(
     p1: float = typer.Option(..., "--p1", help="Response rate worth detecting (H1)"),
     alpha: float = typer.Option(0.05, "--alpha", help="Type I error (one-sided)"),
     power: float = typer.Option(0.80, "--power", help="Power at p1"),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Single-stage exact binomial design (one-sided α)."""
-    _check_format(fmt)
+    from trialkit.analysis.binomial import single_stage_design
+
     d = single_stage_design(p0, p1, alpha, power)
-    if fmt == "json":
+    if fmt is Format.json:
         out = {"p0": p0, "p1": p1, "alpha": alpha, "power": power, "design": asdict(d)}
         typer.echo(json.dumps(out, indent=2))
         return
@@ -88,8 +86,3 @@ def binomial(
         f"Single-stage exact binomial: treat n = {d.n}; declare activity if more than "
         f"{d.r} respond (actual one-sided α {d.alpha:.4f}, power {d.power:.4f})"
     )
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; use table or json", field="--format")

@@ -5,24 +5,19 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from trialkit.cli.main import app
-from trialkit.cli.screen import parse_date
-from trialkit.dosing import (
-    DosingParameters,
-    check_dose,
-    decay_corrected_activity,
-    load_check,
-    make_plan,
-)
-from trialkit.dosing import with_overrides as dosing_overrides
+from trialkit.cli.screen import Format, parse_date
 from trialkit.errors import InputError
 from trialkit.quality import reader_unit
-from trialkit.services.screening import parse_overrides
+
+if TYPE_CHECKING:
+    from trialkit.dosing import DosingParameters
 
 dosing_app = typer.Typer(
     help="177Lu-Dotatate dosing: plan, dose check, activity.", no_args_is_help=True
@@ -31,6 +26,9 @@ app.add_typer(dosing_app, name="dosing")
 
 
 def _params(pairs: list[str], console: Console | None) -> DosingParameters:
+    from trialkit.dosing import with_overrides as dosing_overrides
+    from trialkit.services.screening import parse_overrides
+
     params = dosing_overrides(parse_overrides(pairs))
     if console is not None:
         for name, (default, value) in params.overrides().items():
@@ -40,11 +38,15 @@ def _params(pairs: list[str], console: Console | None) -> DosingParameters:
 
 @dosing_app.command("plan")
 def plan(
-    first_dose: str = typer.Option(..., "--first-dose", help="YYYY-MM-DD"),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
-    param: list[str] = typer.Option([], "--param", help="Override a dosing parameter: name=value"),
+    first_dose: str = typer.Option(..., "--first-dose", metavar="YYYY-MM-DD", help="First dose."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+    param: list[str] = typer.Option(
+        [], "--param", metavar="NAME=VALUE", help="Override a dosing parameter (repeatable)."
+    ),
 ) -> None:
     """Cycles with windows, pre-dose labs, SSA and amino-acid instructions, imaging visits."""
+    from trialkit.dosing import make_plan
+
     start = parse_date(first_dose, "--first-dose")
     assert start is not None
     console = Console() if fmt != "json" else None
@@ -84,11 +86,15 @@ def plan(
 
 @dosing_app.command("check")
 def check(
-    path: Path = typer.Argument(..., help="Dose-check JSON (see docs/dosing.md)."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
-    param: list[str] = typer.Option([], "--param", help="Override a dosing parameter: name=value"),
+    path: Path = typer.Argument(..., metavar="CHECK", help="Dose-check JSON (see docs/dosing.md)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+    param: list[str] = typer.Option(
+        [], "--param", metavar="NAME=VALUE", help="Override a dosing parameter (repeatable)."
+    ),
 ) -> None:
     """Decide before a cycle from the latest labs, citing the values and the rule."""
+    from trialkit.dosing import check_dose, load_check
+
     console = Console() if fmt != "json" else None
     params = _params(param, console)
     decision = check_dose(load_check(path), params)
@@ -133,10 +139,14 @@ def activity(
     calibration_gbq: float = typer.Option(..., "--calibration-gbq"),
     calibration_time: str = typer.Option(..., "--calibration-time", help="ISO date-time"),
     injection_time: str = typer.Option(..., "--injection-time", help="ISO date-time"),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
-    param: list[str] = typer.Option([], "--param", help="Override a dosing parameter: name=value"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+    param: list[str] = typer.Option(
+        [], "--param", metavar="NAME=VALUE", help="Override a dosing parameter (repeatable)."
+    ),
 ) -> None:
     """Decay-corrected activity at injection (half-life 6.647 d), in GBq and mCi."""
+    from trialkit.dosing import decay_corrected_activity
+
     params = _params(param, None)
     times = []
     for option, text in (

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trialkit.cli.main import app
-from trialkit.protocol import load_protocol
+from trialkit.cli.screen import Format
 
 protocol_app = typer.Typer(
     help="Inspect a protocol: criteria, parameters, value sets, CRF.", no_args_is_help=True
@@ -17,16 +17,21 @@ protocol_app = typer.Typer(
 app.add_typer(protocol_app, name="protocol")
 
 _PROTOCOL = typer.Option(
-    "nct05894486", "--protocol", help="Bundled protocol id or a protocol folder."
+    "nct05894486",
+    "--protocol",
+    metavar="PROTOCOL",
+    help="Bundled protocol id or a protocol folder.",
 )
 
 
 @protocol_app.command("show")
 def show(
     protocol: str = _PROTOCOL,
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Criteria (verbatim), parameters with defaults and sources, value sets, known defects."""
+    from trialkit.protocol import load_protocol
+
     p = load_protocol(protocol)
     if fmt == "json":
         typer.echo(
@@ -94,4 +99,6 @@ def show(
 @protocol_app.command("questionnaire")
 def questionnaire(protocol: str = _PROTOCOL) -> None:
     """Print the screening CRF as a FHIR R4 Questionnaire (JSON)."""
+    from trialkit.protocol import load_protocol
+
     typer.echo(json.dumps(load_protocol(protocol).questionnaire, indent=2, ensure_ascii=False))

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trialkit.cli.main import app
-from trialkit.recist import evaluate, load_recist
+from trialkit.cli.screen import Format
 
 recist_app = typer.Typer(help="RECIST 1.1 tumour response.", no_args_is_help=True)
 app.add_typer(recist_app, name="recist")
@@ -28,9 +28,11 @@ _STYLE = {
 @recist_app.command("evaluate")
 def evaluate_command(
     path: Path = typer.Argument(..., help="Subject JSON: baseline lesions and assessments."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Time-point responses and the confirmed best overall response."""
+    from trialkit.recist import evaluate, load_recist
+
     result = evaluate(load_recist(path))
     if fmt == "json":
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False, allow_nan=False))

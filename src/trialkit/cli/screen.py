@@ -11,9 +11,7 @@ import typer
 from rich.console import Console
 
 from trialkit.cli.main import app
-from trialkit.cli.render_screening import render_run
 from trialkit.errors import InputError
-from trialkit.services.screening import parse_overrides, screen_paths
 
 
 class Format(StrEnum):
@@ -33,23 +31,28 @@ def parse_date(value: str | None, option: str) -> date | None:
 @app.command("screen")
 def screen(
     paths: list[Path] = typer.Argument(
-        ..., help="FHIR R4 Bundle JSON files or Bulk FHIR NDJSON folders."
+        ..., metavar="RECORD", help="FHIR R4 Bundle JSON files or Bulk FHIR NDJSON folders."
     ),
-    protocol: str = typer.Option("nct05894486", help="Bundled protocol id or a protocol folder."),
+    protocol: str = typer.Option(
+        "nct05894486", metavar="PROTOCOL", help="Bundled protocol id or a protocol folder."
+    ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Screening date YYYY-MM-DD (default today)."
+        None, "--as-of", metavar="YYYY-MM-DD", help="Screening date (default today)."
     ),
     first_dose: str | None = typer.Option(
-        None, "--first-dose", help="Planned first dose YYYY-MM-DD (overrides the CRF)."
+        None, "--first-dose", metavar="YYYY-MM-DD", help="Planned first dose (overrides the CRF)."
     ),
     fmt: Format = typer.Option(
         Format.table, "--format", help="table (readable) or json (the contract)."
     ),
     param: list[str] = typer.Option(
-        [], "--param", help="Override a protocol parameter: name=value."
+        [], "--param", metavar="NAME=VALUE", help="Override a protocol parameter (repeatable)."
     ),
 ) -> None:
     """Screen patients against every inclusion and exclusion criterion."""
+    from trialkit.cli.render_screening import render_run
+    from trialkit.services.screening import parse_overrides, screen_paths
+
     run = screen_paths(
         paths,
         protocol=protocol,

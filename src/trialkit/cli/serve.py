@@ -7,8 +7,6 @@ import secrets
 from pathlib import Path
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from trialkit.cli.main import app
 from trialkit.errors import InputError
@@ -24,6 +22,9 @@ def secret_key_for(db_url: str) -> str:
     created once with owner-only permissions. A server database without the
     environment variable gets a key file in the working directory.
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     from_env = os.environ.get(SECRET_ENV)
     if from_env:
         return from_env

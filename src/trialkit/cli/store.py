@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from trialkit.cli.main import app
-from trialkit.services.study import StudyService
-from trialkit.store import DEFAULT_URL, open_store
+from trialkit.cli.serve import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from trialkit.services.study import StudyService
 
 user_app = typer.Typer(help="Users of the study application.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail of the study store.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 
-DB = typer.Option(DEFAULT_URL, "--db", help="Database URL (SQLite file or postgresql://…).")
+DB = typer.Option(
+    DEFAULT_DB, "--db", metavar="URL", help="Database URL (SQLite file or postgresql://…)."
+)
 
 
 def _service(db: str) -> StudyService:
+    from trialkit.services.study import StudyService
+    from trialkit.store import open_store
+
     return StudyService(open_store(db))
 
 

@@ -10,23 +10,30 @@ from rich.console import Console
 from trialkit.cli.main import app
 from trialkit.cli.screen import parse_date
 from trialkit.errors import InputError
-from trialkit.population.synth import REFERENCE_DATE, write_population
+from trialkit.population.options import REFERENCE_DATE, SynthFormat
 
 
 @app.command("synth")
 def synth(
     patients: int = typer.Option(..., "--patients", help="How many patients."),
-    out: Path = typer.Option(..., "--out", help="Folder to write."),
-    fmt: str = typer.Option("omop", "--format", help="omop (Parquet) or fhir-ndjson."),
+    out: Path = typer.Option(..., "--out", metavar="FOLDER", help="Folder to write."),
+    fmt: SynthFormat = typer.Option(
+        SynthFormat.omop, "--format", help="omop (OMOP CDM Parquet) or fhir-ndjson (Bulk FHIR)."
+    ),
     seed: int = typer.Option(2026, "--seed", help="Random seed: same seed, same population."),
     reference: str | None = typer.Option(
-        None, "--reference-date", help=f"Date the records lead up to (default {REFERENCE_DATE})."
+        None,
+        "--reference-date",
+        metavar="YYYY-MM-DD",
+        help=f"Date the records lead up to (default {REFERENCE_DATE}).",
     ),
 ) -> None:
     """Write a synthetic population (GEP-NET and other oncology patients) to screen."""
+    from trialkit.population.synth import write_population
+
     if patients < 1:
         raise InputError("--patients must be at least 1", field="--patients")
     when = parse_date(reference, "--reference-date") or REFERENCE_DATE
     with Console(stderr=True).status(f"Generating {patients:,} patients…"):
-        summary = write_population(patients, seed, out, fmt, reference=when)
+        summary = write_population(patients, seed, out, fmt.value, reference=when)
     Console().print(summary)

@@ -10,11 +10,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from trialkit.errors import InputError
+from trialkit.population.options import DEFAULT_MEMORY_LIMIT as DEFAULT_MEMORY_LIMIT
+from trialkit.population.options import ENGINES as ENGINES
 
-ENGINES = ("duckdb", "spark")
-# DuckDB's own default is 80 % of the machine's memory; a bounded default leaves room for
-# the rest of the process (the result table, the funnel) and makes DuckDB spill to disk
-DEFAULT_MEMORY_LIMIT = "6GB"
 _names = itertools.count()
 
 

@@ -27,9 +27,10 @@ import pyarrow as pa
 
 from trialkit.errors import InputError
 from trialkit.population import synth_catalog as cat
+from trialkit.population.options import REFERENCE_DATE as REFERENCE_DATE
+from trialkit.population.options import SYNTH_FORMATS as FORMATS
 from trialkit.population.synth_crf import crf_answers
 
-REFERENCE_DATE = date(2026, 11, 24)
 _LAB_STATUSES: tuple[tuple[str, float], ...] = (
     ("final", 0.93),
     ("amended", 0.02),
@@ -539,9 +540,6 @@ def _allergies(d: _Draw, person: np.ndarray) -> pa.Table:
             }
         )
     return _rows(parts)
-
-
-FORMATS = ("omop", "fhir-ndjson")
 
 
 def write_population(

@@ -1,0 +1,59 @@
+"""Progress bars for the commands that run longer than a few seconds (rich, on stderr).
+
+Off when stderr is not a terminal (a pipe, a log file, the tests) or with ``--quiet``,
+so redirected output holds only the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+# set by the root ``--quiet`` option (a one-element list: mutable without ``global``)
+QUIET = [False]
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+def enabled(quiet: bool = False) -> bool:
+    return not (quiet or QUIET[0]) and stderr_console().is_terminal
+
+
+@contextmanager
+def steps(
+    title: str, phases: Sequence[str], *, quiet: bool = False
+) -> Iterator[Callable[[str], None]]:
+    """A bar over named phases; yields ``step(phase)``, called as each phase starts."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+        transient=True,
+        disable=not enabled(quiet),
+    ) as bar:
+        task = bar.add_task(title, total=len(phases))
+
+        def step(phase: str) -> None:
+            done = phases.index(phase) if phase in phases else 0
+            bar.update(task, description=f"{title}: {phase}", completed=done)
+
+        yield step
+        bar.update(task, completed=len(phases))
+
+
+QUIET_OPTION_HELP = "No progress bar (it is also off when standard error is not a terminal)."
