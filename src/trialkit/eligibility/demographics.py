@@ -5,6 +5,7 @@ from __future__ import annotations
 from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
+from trialkit.model.record import DataWarning
 from trialkit.model.time import completed_years
 
 
@@ -15,6 +16,25 @@ def age_at(ctx: EvalContext) -> tuple[int | None, list[Evidence], list[str]]:
     source = f"Patient/{ctx.record.patient_id}"
     if birth is None:
         return None, [], ["Patient.birthDate"]
+    if birth.low > ctx.as_of:
+        # Nobody is born after the day they are screened: the birth date is wrong, so the
+        # age is unknown, never negative (issue 12; data dictionary: implausible → unknown).
+        recorded = birth.original or str(birth)
+        ctx.warnings.append(
+            DataWarning(
+                source,
+                "birthDate",
+                f"{recorded} is after the as-of date {ctx.as_of}; the age is unknown",
+            )
+        )
+        evidence = Evidence(
+            source,
+            "birth_date",
+            recorded,
+            time=str(ctx.as_of),
+            note="after the as-of date: a data-quality problem, age unknown",
+        )
+        return None, [evidence], ["a birth date on or before the as-of date"]
     oldest = completed_years(birth.low, ctx.as_of)
     youngest = completed_years(birth.high, ctx.as_of)
     evidence = Evidence(

@@ -131,7 +131,7 @@ def run_cohort(
             result = screen_population(
                 con, tables, proto, params, as_of=as_of, first_dose=first_dose
             )
-            quality = data_quality(con, tables)
+            quality = data_quality(con, tables, as_of)
         except duckdb.Error as exc:
             if not views:
                 raise

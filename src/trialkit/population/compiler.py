@@ -37,6 +37,7 @@ from trialkit.population.relational import (
     NULL_STR,
     Rel,
     Rule,
+    born_by,
     completed_years,
     join_all,
     joined,
@@ -212,7 +213,7 @@ class Compiler:
 
         def rule(w: ir.Table) -> Rel:
             oldest = completed_years(w.birth_low, as_of)
-            known = w.birth_low.notnull() & (oldest == completed_years(w.birth_high, as_of))
+            known = born_by(w.birth_low, as_of) & (oldest == completed_years(w.birth_high, as_of))
             return rel(
                 ibis.cases((known, (oldest >= low) & (oldest <= high)), else_=NULL_BOOL),
                 ibis.cases((w.birth_low.notnull(), "Patient/" + w.pid.cast("string"))),

@@ -136,10 +136,19 @@ def _fetch(con: Any, query: ir.Table) -> pa.Table:
         ibis.options.sql.fuse_selects = fuse
 
 
-def data_quality(con: Any, tables: dict[str, ir.Table]) -> dict[str, int]:
-    """Counted data-quality warnings of the source, by field and message kind."""
+def data_quality(
+    con: Any, tables: dict[str, ir.Table], as_of: date | None = None
+) -> dict[str, int]:
+    """Counted data-quality warnings of the source, by field and message kind; with
+    ``as_of``, also the birth dates after it (the single-patient path warns of each)."""
     w = tables["warning"]
     counts = con.to_pyarrow(
         w.group_by(["field", "message"]).aggregate(n=w.count()).order_by(["field", "message"])
     ).to_pylist()
-    return {f"{r['field']}: {r['message']}": int(r["n"]) for r in counts}
+    out = {f"{r['field']}: {r['message']}": int(r["n"]) for r in counts}
+    if as_of is not None:
+        p = tables["patient"]
+        unborn = int(con.to_pyarrow(p.filter(p.birth_low > ibis.literal(as_of)).count()).as_py())
+        if unborn:
+            out[f"birthDate: after the as-of date {as_of}; the age is unknown"] = unborn
+    return out

@@ -35,6 +35,7 @@ from trialkit.population.relational import (
     Reduction,
     Rel,
     Rule,
+    born_by,
     compare,
     completed_years,
     day_number,
@@ -209,7 +210,7 @@ class LabFeatures:
         def rule(w: ir.Table) -> Rel:
             (c_ok, creatinine), (w_ok, weight) = one(w, "creatinine"), one(w, "weight")
             age = completed_years(w.birth_low, as_of)
-            known_age = w.birth_low.notnull() & (age == completed_years(w.birth_high, as_of))
+            known_age = born_by(w.birth_low, as_of) & (age == completed_years(w.birth_high, as_of))
             female = ibis.cases((w.sex == "female", 0.85), else_=1.0)
             raw = (140 - age) * weight / (72 * (creatinine / 88.4)) * female
             ok = c_ok & w_ok & known_age & w.sex.isin(["male", "female"])

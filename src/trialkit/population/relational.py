@@ -71,6 +71,13 @@ def completed_years(birth: Any, as_of: date) -> ir.IntegerValue:
     return years
 
 
+def born_by(birth_low: Any, as_of: date) -> ir.BooleanValue:
+    """A birth date that can be true at as-of (eligibility.demographics.age_at): a birth
+    after as-of is a data-quality problem, the age unknown, never negative."""
+    known: ir.BooleanValue = birth_low.notnull() & (birth_low <= ibis.literal(as_of))
+    return known
+
+
 def text(value: Any) -> ir.StringValue:
     """A value as evidence text (each engine's own rendering of numbers and dates)."""
     return value.cast("string")
