@@ -14,7 +14,13 @@ from trialkit import __version__
 from trialkit.cdisc.model import Dataset
 from trialkit.cdisc.xpt import lengths
 
-DATA_TYPES = {"text": "string", "integer": "integer", "float": "double", "date": "date"}
+DATA_TYPES = {
+    "text": "string",
+    "integer": "integer",
+    "float": "double",
+    "date": "date",
+    "adate": "date",
+}
 
 
 def item_oid(dataset: str, variable: str) -> str:
@@ -34,6 +40,9 @@ def document(dataset: Dataset, *, studyid: str, created: str, define: str) -> di
         }
         if v.type in ("text", "date"):
             column["length"] = size[v.name]
+        if v.type == "adate":
+            column["targetDataType"] = "integer"  # a SAS numeric date; the value is ISO 8601
+            column["displayFormat"] = "DATE9."
         if v.name in spec.keys:
             column["keySequence"] = spec.keys.index(v.name) + 1
         columns.append(column)

@@ -13,7 +13,9 @@ from typing import Literal
 
 Cell = str | int | float | None
 Row = Mapping[str, Cell]
-VarType = Literal["text", "integer", "float", "date"]  # date: ISO 8601 text
+# date: ISO 8601 text (SDTM --DTC); adate: an ADaM numeric date (*DT), held as ISO 8601 text in
+# a row, written as a SAS date (days since 1960-01-01, format DATE9.) to XPT
+VarType = Literal["text", "integer", "float", "date", "adate"]
 Origin = Literal["Collected", "Derived", "Assigned", "Protocol", "Predecessor"]
 Core = Literal["Req", "Exp", "Perm", "Cond"]
 
@@ -66,6 +68,14 @@ class Dataset:
 
     def column(self, name: str) -> list[Cell]:
         return [r.get(name) for r in self.rows]
+
+    def find(self, **where: Cell) -> dict[str, Cell]:
+        """The one row whose variables equal ``where`` (a traceability lookup: zero or several
+        matches is a programming error, not data to guess from)."""
+        hits = [r for r in self.rows if all(r.get(k) == v for k, v in where.items())]
+        if len(hits) != 1:
+            raise LookupError(f"{self.name}: {len(hits)} rows match {where}")
+        return hits[0]
 
 
 def make(spec: Spec, rows: Sequence[Mapping[str, Cell]]) -> Dataset:

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialkit.cdisc.adam_adsl import build_adsl
+from trialkit.cdisc.adam_efficacy import build_adrs, build_adtte
+from trialkit.cdisc.adam_safety import build_adae, build_adlb
 from trialkit.cdisc.context import Context, load_design
 from trialkit.cdisc.datasetjson import write_dataset_json
 from trialkit.cdisc.model import Dataset
@@ -42,6 +45,8 @@ SDTM_BUILDERS: tuple[Callable[[Context], Dataset | tuple[Dataset, ...]], ...] = 
     build_tumour,
 )
 
+ADAM_BUILDERS = (build_adrs, build_adtte, build_adae, build_adlb)
+
 
 @dataclass(frozen=True)
 class Package:
@@ -57,7 +62,10 @@ def build(study: Study, protocol: Protocol) -> tuple[tuple[Dataset, ...], tuple[
     for builder in SDTM_BUILDERS:
         made = builder(ctx)
         sdtm += made if isinstance(made, tuple) else [made]
-    return tuple(sdtm), ()
+    by_name = {d.name: d for d in sdtm}
+    adsl = build_adsl(ctx, by_name)
+    adam = (adsl, *(b(ctx, by_name, adsl) for b in ADAM_BUILDERS))
+    return tuple(sdtm), adam
 
 
 def write_package(study: Study, protocol: Protocol, out: Path, *, created: str) -> Package:

@@ -9,6 +9,7 @@ specification that breaks a limit is refused before anything is written.
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,15 @@ import pyreadstat
 from trialkit.cdisc.model import Dataset, Spec
 
 MAX_NAME, MAX_LABEL, MAX_TEXT = 8, 40, 200
+SAS_EPOCH = date(1960, 1, 1)
+NUMERIC = ("integer", "float", "adate")
+
+
+def sas_date(value: object) -> float:
+    """An ISO 8601 date as SAS counts it (days since 1 January 1960); NaN when missing."""
+    if value is None:
+        return math.nan
+    return float((date.fromisoformat(str(value)) - SAS_EPOCH).days)
 
 
 def check_limits(spec: Spec) -> list[str]:
@@ -39,7 +49,9 @@ def frame(dataset: Dataset) -> pd.DataFrame:
     data: dict[str, list[object]] = {}
     for v in dataset.spec.variables:
         values = dataset.column(v.name)
-        if v.type in ("integer", "float"):
+        if v.type == "adate":
+            data[v.name] = [sas_date(x) for x in values]
+        elif v.type in ("integer", "float"):
             data[v.name] = [math.nan if x is None else float(x) for x in values]
         else:
             data[v.name] = ["" if x is None else str(x) for x in values]
@@ -51,7 +63,7 @@ def lengths(dataset: Dataset) -> dict[str, int]:
     8 for numbers (the transport file's double)."""
     out = {}
     for v in dataset.spec.variables:
-        if v.type in ("integer", "float"):
+        if v.type in NUMERIC:
             out[v.name] = 8
         else:
             out[v.name] = max(
@@ -73,5 +85,6 @@ def write_xpt(dataset: Dataset, path: Path) -> Path:
         column_labels={v.name: v.label for v in dataset.spec.variables},
         table_name=dataset.name,
         file_format_version=5,
+        variable_format={v.name: "DATE9" for v in dataset.spec.variables if v.type == "adate"},
     )
     return path
