@@ -274,7 +274,7 @@ def build_adlb(ctx: Context, sdtm: dict[str, Dataset], adsl: Dataset) -> Dataset
                 "_post": post,
             }
         )
-    _flag_worst(rows, ("USUBJID", "PARAMCD"), "ANL01FL", lambda r: r["_post"])
+    _flag_worst(rows, ("USUBJID", "PARAMCD"), "ANL01FL", lambda r: bool(r["_post"]))
     for r in rows:
         del r["_post"]
     return make(ADLB, rows)
