@@ -22,6 +22,21 @@ class InputError(TrialkitError, ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class ProtocolRefusal(InputError):  # noqa: N818 - a refusal by rule, mapped to HTTP 422
+    """422: the protocol does not allow this action (e.g. an eligible sign-off on an incomplete
+    screening, a dose the dose check withholds, a date in the future).
+
+    ``rule`` is the machine-readable name of the rule (the API's error code); the message names
+    what failed (criteria, labs, dates). Some refusals may instead be taken as an explicit,
+    attributed deviation with a reason (:mod:`trialkit.conduct`).
+    """
+
+    def __init__(self, message: str, *, rule: str, field: str | None = None):
+        super().__init__(message, field=field)
+        self.rule = rule
+        self.code = rule
+
+
 class ProtocolError(InputError):
     """A protocol file that does not validate, or a parameter override that does not fit."""
 

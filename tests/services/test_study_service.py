@@ -103,7 +103,7 @@ def test_signature_needs_the_password_and_stores_its_meaning(world: Any) -> None
     assert v.signature.meaning == "I have reviewed it"
     assert v.status == "ineligible"
     assert "EX24" in v.blocking
-    with pytest.raises(InputError, match="not eligible"):
+    with pytest.raises(InputError, match="must sign “I confirm the patient is eligible”"):
         svc.enrol(study["coordinator"], v.id, version=v.version)
 
 

@@ -15,8 +15,16 @@ Clinical rules are never computed here: screening is
 grades are :func:`trialkit.ctcae.grade`.
 """
 
-from trialkit.errors import AuthError, Conflict, InputError, NotFound, PermissionDenied
+from trialkit.errors import (
+    AuthError,
+    Conflict,
+    InputError,
+    NotFound,
+    PermissionDenied,
+    ProtocolRefusal,
+)
 from trialkit.services.study_core import StudyCore
+from trialkit.services.study_deviations import DeviationCases
 from trialkit.services.study_monitoring import ExportFormat, MonitoringCases
 from trialkit.services.study_screening_log import ScreeningCases
 from trialkit.services.study_subject_data import SubjectCases
@@ -27,6 +35,7 @@ from trialkit.services.study_views import (
     AuditReport,
     AuditView,
     DashboardView,
+    DeviationView,
     DoseCheckView,
     DoseView,
     LabView,
@@ -47,6 +56,7 @@ __all__ = [
     "AuthError",
     "Conflict",
     "DashboardView",
+    "DeviationView",
     "DoseCheckView",
     "DoseView",
     "ExportFormat",
@@ -54,6 +64,7 @@ __all__ = [
     "LabView",
     "NotFound",
     "PermissionDenied",
+    "ProtocolRefusal",
     "QueryView",
     "Role",
     "ScreeningView",
@@ -64,7 +75,7 @@ __all__ = [
 ]
 
 
-class StudyService(UserCases, ScreeningCases, SubjectCases, MonitoringCases):
+class StudyService(UserCases, ScreeningCases, SubjectCases, MonitoringCases, DeviationCases):
     """Use cases of the running study over one :class:`Store`.
 
     ``clock`` returns the current UTC time (tests pass a fixed one; lockout

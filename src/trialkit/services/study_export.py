@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trialkit.analysis.efficacy import analyse_efficacy
+from trialkit.conduct import confirms_eligibility
 from trialkit.dosing.modification import LABS
 from trialkit.services.study_screening import blocking_and_unknown
 from trialkit.services.study_subjects import lesions_of
@@ -205,7 +206,12 @@ def dashboard(session: Session) -> DashboardView:
     screenings = _live(session, m.Screening)
     status = Counter(s.status for s in screenings)
     subjects = _live(session, m.Subject)
-    signed = {sig.screening_id for sig in _live(session, m.Signature) if sig.invalidated_at is None}
+    # signed off = a valid signature confirming eligibility (a review signature is not one)
+    signed = {
+        sig.screening_id
+        for sig in _live(session, m.Signature)
+        if sig.invalidated_at is None and confirms_eligibility(sig.meaning)
+    }
     study = to_study(session)
     funnel = {
         "screened": len(screenings),
@@ -246,4 +252,5 @@ def dashboard(session: Session) -> DashboardView:
             ]
     else:
         notes.append("no subject dosed yet: no waterfall or Kaplan–Meier")
-    return DashboardView(funnel, enrolment, waterfall, km, notes)
+    deviations = Counter(d.category for d in _live(session, m.Deviation))
+    return DashboardView(funnel, enrolment, waterfall, km, notes, dict(sorted(deviations.items())))

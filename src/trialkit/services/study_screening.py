@@ -7,6 +7,7 @@ from what the store holds and turns its output into what the store keeps.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from trialkit.model.record import PatientRecord
 from trialkit.services.screening import ScreeningRun, prepare, screen_records
 from trialkit.services.study_common import iso
 from trialkit.services.study_crf import questionnaire_response
+from trialkit.services.study_deviations import deviation_view, deviations_of
 from trialkit.services.study_views import ScreeningView, SignatureView
+from trialkit.store import audit
 from trialkit.store.models import Screening, Signature, Subject, User
 
 CRF_ONLY_PATIENT = "crf-only"  # Patient id of a screening entered from the CRF alone
@@ -126,7 +129,14 @@ def active_signature(session: Session, screening_id: int) -> Signature | None:
     )
 
 
-def signature_view(sig: Signature) -> SignatureView:
+def signature_view(session: Session, sig: Signature, s: Screening) -> SignatureView:
+    from trialkit.conduct import confirms_eligibility
+
+    waived = [
+        d.criterion
+        for d in deviations_of(session, record=("signature", sig.id))
+        if d.category == "eligibility" and d.criterion
+    ]
     return SignatureView(
         id=sig.id,
         user_id=sig.user_id,
@@ -136,7 +146,32 @@ def signature_view(sig: Signature) -> SignatureView:
         signed_at=sig.signed_at.isoformat(),
         status_signed=sig.status_signed,
         judgments={str(k): bool(v) for k, v in sig.judgments.items()},
+        confirms_eligibility=confirms_eligibility(sig.meaning),
+        waived=waived,
+        current=sig.verdict_sha256 == signed_sha256(s),
     )
+
+
+def signed_sha256(s: Screening) -> str:
+    """The hash a signature covers (21 CFR 11.70, signature/record linking): protocol id,
+    version and parameters in force, the input data (bundle digest, CRF answers, as-of date,
+    overrides) and the verdict digest. Any later change to one of them makes the signature
+    stale; a signature made before this hash existed counts as stale too (sign again)."""
+    snap = audit.snapshot(s)
+    signed = {
+        k: snap.get(k)
+        for k in (
+            "protocol_id",
+            "protocol_version",
+            "parameters",
+            "overrides",
+            "as_of",
+            "crf",
+            "bundle",
+            "verdict",
+        )
+    }
+    return hashlib.sha256(audit.canonical(signed).encode()).hexdigest()
 
 
 def screening_view(session: Session, s: Screening) -> ScreeningView:
@@ -163,11 +198,12 @@ def screening_view(session: Session, s: Screening) -> ScreeningView:
         unknown=list(s.unknown),
         crf=s.crf,
         has_bundle=s.bundle is not None,
-        signature=signature_view(sig) if sig else None,
+        signature=signature_view(session, sig, s) if sig else None,
         subject_id=subject_id,
         created_at=s.created_at.isoformat(),
         created_by=creator.username if creator else "(system)",
         updated_at=s.updated_at.isoformat(),
+        deviations=[deviation_view(session, d) for d in deviations_of(session, screening_id=s.id)],
     )
 
 

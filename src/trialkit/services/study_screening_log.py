@@ -6,13 +6,14 @@ via :func:`trialkit.services.study_screening.screen_stored`); nothing clinical i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from trialkit.conduct import check_enrolment, check_sign_off, confirms_eligibility
 from trialkit.dosing.modification import LABS
 from trialkit.errors import Conflict, InputError
 from trialkit.protocol import load_protocol
@@ -25,6 +26,7 @@ from trialkit.services.study_crf import (
     normalise_answers,
 )
 from trialkit.services.study_data import add_lab
+from trialkit.services.study_deviations import deviations_of, record_deviation
 from trialkit.services.study_screening import (
     Screened,
     active_signature,
@@ -32,6 +34,7 @@ from trialkit.services.study_screening import (
     evidence_values,
     screen_stored,
     screening_view,
+    signed_sha256,
 )
 from trialkit.services.study_screening_list import check_page, screening_page
 from trialkit.services.study_subjects import subject_view
@@ -159,15 +162,21 @@ class ScreeningCases(StudyCore):
         meaning: str,
         version: int,
         judgments: Mapping[str, bool] | None = None,
+        waive: Sequence[str] = (),
+        waiver_reason: str = "",
     ) -> ScreeningView:
         """Electronic signature of the eligibility checklist (investigator only).
 
-        The investigator re-enters the password (AuthError if wrong; not yet counted for lockout).
+        The investigator re-enters the password (AuthError if wrong).
         ``judgments`` answers the judgement criteria, keys ``EX24``, ``EX25``, ``EX26``
         (True = the exclusion applies); they are written into the CRF (investigator-ex24…) and
         the patient re-screened before signing, so the signature covers the final verdict.
         ``meaning`` is stored with the signature (see SIGNATURE_MEANINGS; free text allowed,
-        not empty)."""
+        not empty). The meaning “I confirm the patient is eligible” is the sign-off that allows
+        enrolment: it is refused (:class:`ProtocolRefusal`, naming the open criteria) unless
+        the verdict is eligible, or every open criterion is in ``waive`` with a
+        ``waiver_reason`` — each waived criterion is then stored as an eligibility deviation
+        (:func:`trialkit.conduct.check_sign_off`)."""
         require(actor, "sign")
         meaning = (meaning or "").strip()
         if not meaning:
@@ -191,6 +200,15 @@ class ScreeningCases(StudyCore):
                 audit.changed(
                     session, actor, s, before, "update", "investigator judgement", now=now
                 )
+            breaches = check_sign_off(
+                meaning=meaning,
+                status=s.status,
+                blocking=list(s.blocking),
+                unknown=list(s.unknown),
+                judgement=tuple(JUDGEMENT_ITEMS),
+                waive=list(waive),
+                reason=waiver_reason,
+            )
             sig = m.Signature(
                 screening_id=s.id,
                 user_id=actor.user_id,
@@ -199,7 +217,7 @@ class ScreeningCases(StudyCore):
                 meaning=meaning,
                 signed_at=now,
                 status_signed=s.status,
-                verdict_sha256=audit.snapshot(s)["verdict"].removeprefix("sha256:"),
+                verdict_sha256=signed_sha256(s),
                 judgments=judged,
                 invalidated_at=None,
             )
@@ -215,6 +233,18 @@ class ScreeningCases(StudyCore):
                 meaning,
                 now=now,
             )
+            for breach in breaches:
+                record_deviation(
+                    session,
+                    actor,
+                    breach,
+                    waiver_reason,
+                    record_kind="signature",
+                    record_id=sig.id,
+                    occurred_on=now.date(),
+                    now=now,
+                    screening_id=s.id,
+                )
             return screening_view(session, s)
 
     def record_outcome(
@@ -248,8 +278,10 @@ class ScreeningCases(StudyCore):
         weight_kg: float | None = None,
         first_dose: date | None = None,
     ) -> SubjectView:
-        """Enrol a screened patient: only when the verdict is ``eligible`` AND an investigator
-        signed it (InputError otherwise). Sex and age come from the bundle; the first dose from
+        """Enrol a screened patient: only with a valid sign-off of the current data — an
+        investigator's “I confirm the patient is eligible” over an eligible verdict, or with
+        every open criterion waived (:func:`trialkit.conduct.check_enrolment`;
+        :class:`ProtocolRefusal` otherwise). Sex and age come from the bundle; the first dose from
         the argument, else the screening's planned first dose. Subject number defaults to
         ``001``…"""
         require(actor, "enrol")
@@ -257,11 +289,25 @@ class ScreeningCases(StudyCore):
             s = live(session, m.Screening, screening_id, "screening")
             check_version(s, version, "screening")
             self._not_enrolled(s)
-            if s.status != "eligible":
-                raise InputError(f"screening {s.screening_number} is {s.status}, not eligible")
             sig = active_signature(session, s.id)
-            if sig is None:
-                raise InputError("an investigator must sign the eligibility before enrolment")
+            waived = (
+                {
+                    d.criterion
+                    for d in deviations_of(session, record=("signature", sig.id))
+                    if d.category == "eligibility" and d.criterion
+                }
+                if sig is not None
+                else set()
+            )
+            check_enrolment(
+                status=s.status,
+                blocking=list(s.blocking),
+                unknown=list(s.unknown),
+                signed=sig is not None,
+                confirms=sig is not None and confirms_eligibility(sig.meaning),
+                current=sig is not None and sig.verdict_sha256 == signed_sha256(s),
+                waived=waived,
+            )
             done = self._rerun(s, now)
             values = evidence_values(s.verdict)
             number = subject_number or _next_subject(session)

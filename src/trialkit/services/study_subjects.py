@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trialkit.conduct import SubjectState, subject_state
 from trialkit.ctcae import grade
 from trialkit.dosing import DosingParameters, make_plan
 from trialkit.dosing.modification import LABS
@@ -22,6 +23,7 @@ from trialkit.recist import RecistInput, RecistResult, evaluate
 from trialkit.recist.model import Assessment as RecistAssessment
 from trialkit.recist.model import BaselineLesion, LesionReading
 from trialkit.services.study_common import iso
+from trialkit.services.study_deviations import deviation_view, deviations_of
 from trialkit.services.study_views import (
     AEView,
     AssessmentView,
@@ -266,4 +268,21 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
         recist=result.to_json() if result else None,
         adverse_events=[ae_view(a) for a in aes],
         queries=queries,
+        state=conduct_state(s, doses).describe(),
+        deviations=[deviation_view(session, d) for d in subject_deviations(session, s)],
     )
+
+
+def conduct_state(s: m.Subject, doses: Sequence[m.Dose]) -> SubjectState:
+    return subject_state(
+        on_study=s.status == "on_study",
+        given={d.cycle for d in doses},
+        cycles=DosingParameters().cycles,
+    )
+
+
+def subject_deviations(session: Session, s: m.Subject) -> list[m.Deviation]:
+    """The subject's deviations, including those of its screening (waived criteria)."""
+    rows = {d.id: d for d in deviations_of(session, screening_id=s.screening_id)}
+    rows |= {d.id: d for d in deviations_of(session, subject_id=s.id)}
+    return [rows[k] for k in sorted(rows)]

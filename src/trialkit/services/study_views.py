@@ -15,7 +15,9 @@ from typing import Any, Literal
 from trialkit.store.audit import AuditReport as AuditReport
 
 # Record kinds that update_record / delete_record / audit_trail / raise_query accept.
-RecordKind = Literal["screening", "subject", "dose", "lab", "assessment", "adverse_event", "query"]
+RecordKind = Literal[
+    "screening", "subject", "dose", "lab", "assessment", "adverse_event", "query", "deviation"
+]
 RECORD_KINDS: tuple[str, ...] = (
     "screening",
     "subject",
@@ -24,6 +26,7 @@ RECORD_KINDS: tuple[str, ...] = (
     "assessment",
     "adverse_event",
     "query",
+    "deviation",
 )
 # Screening outcome: pending until enrolled or a reason is recorded.
 Outcome = Literal["pending", "enrolled", "screen_failed", "withdrawn", "not_enrolled"]
@@ -64,6 +67,32 @@ class SignatureView(_View):
     signed_at: str  # UTC
     status_signed: str  # the verdict status the signer saw: eligible / ineligible / incomplete
     judgments: dict[str, bool]  # EX24–EX26 as answered by the investigator (True = criterion met)
+    confirms_eligibility: bool = False  # the meaning is the sign-off that allows enrolment
+    waived: list[str] = field(default_factory=list)  # criteria waived at this sign-off
+    current: bool = True  # the signed verdict hash still matches the screening's verdict
+
+
+@dataclass(frozen=True)
+class DeviationView(_View):
+    """A protocol deviation taken on purpose (waiver, override), as the monitor reads it."""
+
+    id: int
+    category: str  # eligibility / dosing_window / dose_activity / assessment
+    category_label: str
+    rule: str  # the rule overridden (machine-readable)
+    criterion: str | None  # eligibility: the criterion waived
+    description: str  # what the protocol said, and what was done instead
+    reason: str  # the investigator's reason
+    screening_id: int | None
+    screening_number: str | None
+    subject_id: int | None
+    subject_number: str | None
+    record_kind: str  # signature / dose / …
+    record_id: int
+    occurred_on: str  # the clinical date (sign-off day, dose date)
+    recorded_by: str
+    role: str
+    recorded_at: str  # UTC
 
 
 @dataclass(frozen=True)
@@ -90,6 +119,7 @@ class ScreeningView(_View):
     created_at: str
     created_by: str
     updated_at: str
+    deviations: list[DeviationView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -252,6 +282,8 @@ class SubjectView(_View):
     recist: dict[str, Any] | None  # recist.evaluate(...).to_json(); None without a baseline
     adverse_events: list[AEView]
     queries: list[QueryView]
+    state: str = ""  # the conduct state: "cycle 2 due", "follow-up", "off study"
+    deviations: list[DeviationView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -284,3 +316,4 @@ class DashboardView(_View):
     waterfall: list[dict[str, Any]]  # [{"subject": ..., "best_change_pct": ..., "response": ...}]
     km: list[dict[str, Any]]  # PFS Kaplan–Meier steps [{"months": t, "survival": s}]
     notes: list[str] = field(default_factory=list)
+    deviations: dict[str, int] = field(default_factory=dict)  # category → number recorded

@@ -204,6 +204,31 @@ class Query(Versioned, Base):
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
+class Deviation(Versioned, Base):
+    """A protocol deviation taken on purpose: the rule overridden, what it said, who, when, why.
+
+    Written only by the service, in the transaction of the action that deviates (a waived
+    criterion at sign-off, a dose the dose check or the window did not allow).
+    """
+
+    __tablename__ = "deviations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), nullable=False)
+    rule: Mapped[str] = mapped_column(String(64), nullable=False)
+    criterion: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"), nullable=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), nullable=True)
+    record_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    occurred_on: Mapped[date] = mapped_column(Date, nullable=False)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
 class AuditEvent(Base):
     """One append-only, hash-chained event (no version, no soft delete: never changed)."""
 
@@ -243,4 +268,5 @@ KINDS: dict[str, type[Base]] = {
     "lesion": LesionMeasurement,
     "adverse_event": AdverseEvent,
     "query": Query,
+    "deviation": Deviation,
 }

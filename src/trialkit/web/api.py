@@ -27,6 +27,7 @@ from trialkit.services.study_views import (
     AuditReport,
     AuditView,
     DashboardView,
+    DeviationView,
     DoseCheckView,
     DoseView,
     LabView,
@@ -41,7 +42,9 @@ from trialkit.web import api_models as models
 from trialkit.web.auth import CurrentActor, Service
 from trialkit.web.auth import api_router as auth_router
 
-Kind = Literal["screening", "subject", "dose", "lab", "assessment", "adverse_event", "query"]
+Kind = Literal[
+    "screening", "subject", "dose", "lab", "assessment", "adverse_event", "query", "deviation"
+]
 EditableKind = Literal["dose", "lab", "assessment", "adverse_event", "subject"]
 
 MAX_BUNDLE = 20 * 1024 * 1024  # bytes; a FHIR Bundle of one patient is far smaller
@@ -53,7 +56,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (403, "The role may not do this, or the CSRF token is missing"),
         (404, "No such record"),
         (409, "Stale version (someone changed the record) or duplicate"),
-        (422, "Request does not match the schema"),
+        (422, "Request does not match the schema, or the protocol refuses it (code: the rule)"),
     )
 }
 
@@ -209,6 +212,8 @@ def sign(
             meaning=body.meaning,
             version=body.version,
             judgments=judgments,
+            waive=body.waive,
+            waiver_reason=body.waiver_reason,
         )
     except AuthError:
         # a wrong signing password counts toward lockout: drop cached Basic successes
@@ -448,6 +453,20 @@ def verify_audit(service: Service, actor: CurrentActor) -> AuditReport:
     """Recompute the hash chain: does the trail still match the data?"""
     require(actor, "read_audit")
     return service.verify_audit()
+
+
+@router.get("/deviations", response_model=list[DeviationView], tags=["deviations"])
+def list_deviations(
+    service: Service,
+    actor: CurrentActor,
+    category: Literal["eligibility", "dosing_window", "dose_activity", "assessment"] | None = None,
+    subject_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    screening_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[DeviationView]:
+    """The deviation log: every waiver and override (rule, what it said, reason, who, when)."""
+    return service.list_deviations(
+        actor, category=category, subject_id=subject_id, screening_id=screening_id
+    )
 
 
 @router.get("/dashboard", response_model=DashboardView, tags=["dashboard"])

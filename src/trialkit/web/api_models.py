@@ -8,7 +8,7 @@ API clients and the schemathesis fuzz test read.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,7 +17,10 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(description="Machine-readable: unauthenticated, forbidden, conflict, …")
+    code: str = Field(
+        description="Machine-readable: unauthenticated, forbidden, conflict, …; a protocol "
+        "refusal (422) names its rule: eligibility_not_established, dose_check_withhold, …"
+    )
     message: str
     field: str | None = Field(default=None, description="The input field at fault, if known.")
 
@@ -65,6 +68,15 @@ class SignRequest(_Body):
     version: int = Field(ge=1)
     judgments: dict[Literal["EX24", "EX25", "EX26"], bool] | None = Field(
         default=None, description="Judgement criteria, True = the exclusion applies."
+    )
+    waive: list[Annotated[str, Field(pattern=NO_NUL, min_length=1, max_length=32)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Criterion ids the investigator waives at an eligible sign-off of a verdict "
+        "that is not eligible (each becomes an eligibility deviation); all open ones needed.",
+    )
+    waiver_reason: str = Field(
+        pattern=NO_NUL, default="", max_length=2000, description="Why the criteria are waived."
     )
 
 

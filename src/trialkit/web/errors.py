@@ -34,6 +34,7 @@ _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (errors.PermissionDenied, 403, "forbidden"),
     (errors.NotFound, 404, "not_found"),
     (errors.Conflict, 409, "conflict"),
+    (errors.ProtocolRefusal, 422, "protocol_rule"),
     (errors.InputError, 400, "invalid_input"),
     (errors.UnitError, 400, "invalid_unit"),
     (errors.TrialkitError, 400, "bad_request"),

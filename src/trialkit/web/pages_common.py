@@ -59,6 +59,7 @@ NAV: tuple[tuple[str, str, str, Action], ...] = (
     ("/screening", "Screening", "screening", "read"),
     ("/subjects", "Subjects", "subjects", "read"),
     ("/dashboard", "Dashboard", "dashboard", "read"),
+    ("/deviations", "Deviations", "deviations", "read"),
     ("/export", "Export", "export", "export"),
     ("/audit", "Audit", "audit", "read_audit"),
 )

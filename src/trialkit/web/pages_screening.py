@@ -229,10 +229,8 @@ def _detail(
         "editable": editable,
         "can_screen": editable and can(actor, "screen"),
         "can_sign": editable and can(actor, "sign"),
-        "can_enrol": editable
-        and can(actor, "enrol")
-        and view.status == "eligible"
-        and view.signature is not None,
+        "can_enrol": editable and can(actor, "enrol") and _signed_off(view),
+        "waivable": [c for c in (*view.blocking, *view.unknown) if c not in JUDGEMENTS],
         "open_form": form,
         "posted": values or {},
         "errors": errors.fields,
@@ -240,6 +238,15 @@ def _detail(
     }
     status = errors.status if errors else 200
     return render(request, "screening_detail.html", context, status=status, section="screening")
+
+
+def _signed_off(view: ScreeningView) -> bool:
+    """A valid sign-off of eligibility that covers every open criterion (the service decides
+    at enrolment; this only hides a form that would be refused)."""
+    sig = view.signature
+    if sig is None or not sig.confirms_eligibility or not sig.current:
+        return False
+    return set(view.blocking) | set(view.unknown) <= set(sig.waived)
 
 
 def _act(
@@ -329,6 +336,11 @@ def sign(
         version = parse_version(posted, errors)
         if errors:
             return None
+        waive = [
+            name.removeprefix("waive_")
+            for name, value in posted.fields.items()
+            if name.startswith("waive_") and value == "true"
+        ]
         view = service.sign_eligibility(
             actor,
             screening_id,
@@ -336,10 +348,14 @@ def sign(
             meaning=meaning,
             version=version,
             judgments=judgments,
+            waive=waive,
+            waiver_reason=posted.get("waiver_reason"),
         )
-        return see_other(f"/screening/{view.id}", f"Signed: {view.status}")
+        waived = view.signature.waived if view.signature else []
+        extra = f" with a waiver of {', '.join(waived)} (deviation recorded)" if waived else ""
+        return see_other(f"/screening/{view.id}", f"Signed: {view.status}{extra}")
 
-    controls = {*JUDGEMENTS, "meaning", "meaning_other", "password"}
+    controls = {*JUDGEMENTS, "meaning", "meaning_other", "password", "waiver_reason"}
     return _act(
         request, actor, service, screening_id, "sign", posted, controls, call, {"judgments": "EX24"}
     )

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from trialkit.conduct.deviations import CATEGORY_LABELS
 from trialkit.errors import NotFound
 from trialkit.services.study_views import RECORD_KINDS
 from trialkit.web.auth import session_actor
@@ -45,8 +46,24 @@ def dashboard(request: Request, service: ServiceDep) -> Response:
         "enrolment_img": enrolment_png(view.enrolment),
         "waterfall_img": waterfall_png(view.waterfall),
         "km_img": km_png(view.km),
+        "deviation_labels": CATEGORY_LABELS,
     }
     return render(request, "dashboard.html", context, section="dashboard")
+
+
+@router.get("/deviations")
+def deviations_page(request: Request, service: ServiceDep) -> Response:
+    """The deviation log: every waiver and override, for the monitor (all roles may read it)."""
+    actor = session_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    rows = service.list_deviations(actor)
+    return render(
+        request,
+        "deviations.html",
+        {"title": "Protocol deviations", "rows": rows, "labels": CATEGORY_LABELS},
+        section="deviations",
+    )
 
 
 @router.get("/export")
