@@ -12,7 +12,7 @@ from rich.table import Table
 
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, steps
-from trialkit.cli.screen import Format, parse_date
+from trialkit.cli.screen import Format, parse_date, say_as_of
 from trialkit.population.options import DEFAULT_MEMORY_LIMIT, Engine
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def cohort(
             memory_limit=memory_limit,
             progress=step,
         )
+    say_as_of(as_of, run.as_of, machine_readable=fmt is Format.json)
     if fmt is Format.json:
         typer.echo(json.dumps(run.to_json(), indent=2))
         return

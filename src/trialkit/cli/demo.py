@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trialkit.cli.main import app
+from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 
 DEMO_AS_OF = date(2026, 11, 24)
 
@@ -26,6 +27,7 @@ def demo(
         Path("out/demo"), "--out", metavar="FOLDER", help="Folder for the demo's outputs."
     ),
     seed: int = typer.Option(2026, "--seed", help="Seed of the simulated study."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
     """Screen the example patients, then simulate, analyse and report a whole study."""
     from trialkit.cli.render_screening import render_patient
@@ -36,7 +38,8 @@ def demo(
     console = Console()
     folder = Path(str(resources.files("trialkit.protocols") / "nct05894486" / "examples"))
     paths = sorted(folder.glob("*.json"))
-    run = screen_paths(paths, as_of=DEMO_AS_OF)
+    with spinner(f"Step 1 of 3: screening {len(paths)} example patients", quiet=quiet):
+        run = screen_paths(paths, as_of=DEMO_AS_OF)
     out.mkdir(parents=True, exist_ok=True)
     target = out / "screening.json"
     target.write_text(json.dumps(run.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
@@ -71,11 +74,11 @@ def demo(
         console.print("\nThe incomplete patient in full:")
         render_patient(incomplete, console)
     console.print(f"\nContract JSON for all patients: [bold]{target}[/]")
-    _simulated_study(console, out, seed)
-    _population(console, out, seed)
+    _simulated_study(console, out, seed, quiet)
+    _population(console, out, seed, quiet)
 
 
-def _simulated_study(console: Console, out: Path, seed: int) -> None:
+def _simulated_study(console: Console, out: Path, seed: int, quiet: bool) -> None:
     """Step 2: a whole simulated study — screening, enrolment, treatment, analysis, report."""
     from trialkit.protocol import load_protocol
     from trialkit.report import build_report
@@ -83,7 +86,9 @@ def _simulated_study(console: Console, out: Path, seed: int) -> None:
     from trialkit.study.write import write_study
 
     console.rule("A simulated study (NETTER-2-shaped outcomes)")
-    with console.status("Screening a simulated population and simulating the study…"):
+    with spinner(
+        "Step 2 of 3: screening a simulated population, simulating the study", quiet=quiet
+    ):
         simulated = simulate_study(load_protocol(), seed=seed)
         folder = write_study(simulated.study, out / "study")
     study = simulated.study
@@ -96,7 +101,7 @@ def _simulated_study(console: Console, out: Path, seed: int) -> None:
         f"{statuses['ineligible']}, incomplete {statuses['incomplete']}); enrolled "
         f"{len(study.subjects)}; study data: [bold]{folder}[/]"
     )
-    with console.status("Analysing and writing the report…"):
+    with spinner("Step 2 of 3: analysing, drawing the figures, writing the report", quiet=quiet):
         report = build_report(study, out / "report" / "report.html")
     console.print(
         f"Report: [bold]{report.html}[/] — open it in a browser "
@@ -107,14 +112,16 @@ def _simulated_study(console: Console, out: Path, seed: int) -> None:
 DEMO_POPULATION = 20_000
 
 
-def _population(console: Console, out: Path, seed: int) -> None:
+def _population(console: Console, out: Path, seed: int, quiet: bool) -> None:
     """Step 3: pre-screen a synthetic warehouse (OMOP CDM) with the same criteria, on DuckDB."""
     from trialkit.population.cohort import run_cohort
     from trialkit.population.synth import write_population
 
     console.rule(f"Population pre-screening: {DEMO_POPULATION:,} synthetic patients (OMOP CDM)")
     source = out / "population" / "omop"
-    with console.status("Writing the synthetic warehouse and screening it on DuckDB…"):
+    with spinner(
+        "Step 3 of 3: writing the synthetic warehouse, screening it on DuckDB", quiet=quiet
+    ):
         made = write_population(DEMO_POPULATION, seed, source, "omop")
         run = run_cohort([source], as_of=DEMO_AS_OF, out=out / "population" / "cohort")
     f = run.funnel

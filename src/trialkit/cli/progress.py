@@ -56,4 +56,19 @@ def steps(
         bar.update(task, completed=len(phases))
 
 
+@contextmanager
+def spinner(title: str, *, quiet: bool = False) -> Iterator[None]:
+    """A spinner with the elapsed time, for one step whose length is not known in advance."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+        transient=True,
+        disable=not enabled(quiet),
+    ) as bar:
+        bar.add_task(title, total=None)
+        yield
+
+
 QUIET_OPTION_HELP = "No progress bar (it is also off when standard error is not a terminal)."

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from trialkit.cli.main import app
+from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 
 
 class ConfType(StrEnum):
@@ -33,19 +34,20 @@ def report(
     conf_type: ConfType = typer.Option(
         ConfType.log_log, "--conf-type", help="Kaplan–Meier interval: log-log, log or plain."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
     """Design, CONSORT, baseline, efficacy, safety, figures, parameters — one document."""
     from trialkit.report import build_report, render_pdf
     from trialkit.study import load_study
 
     console = Console()
-    with console.status("Analysing the study and drawing the figures…"):
+    with spinner("Analysing the study and drawing the figures", quiet=quiet):
         result = build_report(load_study(study), out, conf_type=conf_type.value)
     console.print(
         f"Report: [bold]{result.html}[/] ({len(result.figures)} figure files in "
         f"{result.html.parent / 'figures'})"
     )
     if pdf:
-        with console.status("Printing the PDF…"):
+        with spinner("Printing the PDF (headless Chromium)", quiet=quiet):
             path = render_pdf(result.html, result.html.with_suffix(".pdf"))
         console.print(f"PDF: [bold]{path}[/]")

@@ -28,6 +28,20 @@ def parse_date(value: str | None, option: str) -> date | None:
         raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", field=option) from exc
 
 
+def say_as_of(given: str | None, used: date, *, machine_readable: bool) -> None:
+    """When ``--as-of`` was not given, say first which date decided (today's, which changes).
+
+    Before a table it is the table's first line; before JSON it goes to standard error, so
+    that standard output stays one JSON document (which carries ``as_of`` itself).
+    """
+    if given is not None:
+        return
+    line = (
+        f"As of {used.isoformat()}: today, as --as-of was not given (verdicts can change by date)"
+    )
+    typer.echo(line, err=machine_readable)
+
+
 @app.command("screen")
 def screen(
     paths: list[Path] = typer.Argument(
@@ -60,6 +74,7 @@ def screen(
         first_dose=parse_date(first_dose, "--first-dose"),
         overrides=parse_overrides(param),
     )
+    say_as_of(as_of, run.as_of, machine_readable=fmt is Format.json)
     if fmt is Format.json:
         typer.echo(json.dumps(run.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from trialkit.cli.main import app
+from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 from trialkit.cli.screen import parse_date
 from trialkit.errors import InputError
 from trialkit.population.options import REFERENCE_DATE, SynthFormat
@@ -27,6 +28,7 @@ def synth(
         metavar="YYYY-MM-DD",
         help=f"Date the records lead up to (default {REFERENCE_DATE}).",
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
     """Write a synthetic population (GEP-NET and other oncology patients) to screen."""
     from trialkit.population.synth import write_population
@@ -34,6 +36,6 @@ def synth(
     if patients < 1:
         raise InputError("--patients must be at least 1", field="--patients")
     when = parse_date(reference, "--reference-date") or REFERENCE_DATE
-    with Console(stderr=True).status(f"Generating {patients:,} patients…"):
+    with spinner(f"Generating and writing {patients:,} patients", quiet=quiet):
         summary = write_population(patients, seed, out, fmt.value, reference=when)
     Console().print(summary)

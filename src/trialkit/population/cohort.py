@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trialkit.errors import InputError
+from trialkit.population.archive import unpacked_sources
 from trialkit.population.backend import DEFAULT_MEMORY_LIMIT, ENGINES, connect
 from trialkit.population.engine import (
     PopulationResult,
@@ -105,8 +106,14 @@ def run_cohort(
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (duckdb or spark)", field="--engine")
     proto, params, as_of = prepare(protocol, overrides or {}, as_of, first_dose)
-    kind = source_kind(paths)
-    with tempfile.TemporaryDirectory(prefix="trialkit-staging-") as tmp:
+    source_kind(paths)  # every path exists, before any work
+    with (
+        tempfile.TemporaryDirectory(prefix="trialkit-staging-") as tmp,
+        unpacked_sources(Path(tmp)) as unpacked,
+    ):
+        # a zipped source is read from its unpacked copy; errors still name the archive
+        readable = [unpacked.readable(p) for p in paths]
+        kind = source_kind(readable)
         spark = None
         if engine == "spark":
             from trialkit.population.spark import spark_session
@@ -119,12 +126,12 @@ def run_cohort(
             # embedded: staged by the screening connection, measurements and warnings left
             # as views (docs/population.md "Sources")
             staging = stage_omop(
-                paths[0], Path(tmp) / "staging", con=con.con, views=("measurement", "warning")
+                readable[0], Path(tmp) / "staging", con=con.con, views=("measurement", "warning")
             )
             staged: dict[str, pa.Table] | Path = staging.folder
             views = staging.views
         else:
-            staged = _stage(paths, kind, Path(tmp), proto, params)
+            staged = _stage(readable, kind, Path(tmp), proto, params)
         step(PHASES[1])
         try:
             tables = load_tables(con, staged, views)
