@@ -16,12 +16,11 @@ class Codelist:
     label: str
     terms: tuple[str, ...]
     nci: str | None = None  # NCI code of a CDISC CT codelist; None: sponsor-defined
-    decodes: tuple[str, ...] = ()  # decoded values, parallel to terms (empty: term is its own)
-    type: str = "text"
+    extensible: bool = False  # CDISC CT: an extensible list may carry sponsor terms
 
 
-def _cl(name: str, label: str, nci: str | None, *terms: str) -> Codelist:
-    return Codelist(name, label, terms, nci)
+def _cl(name: str, label: str, nci: str | None, *terms: str, extensible: bool = False) -> Codelist:
+    return Codelist(name, label, terms, nci, extensible)
 
 
 CODELISTS: dict[str, Codelist] = {
@@ -68,9 +67,30 @@ CODELISTS: dict[str, Codelist] = {
             "DISPOSITION EVENT",
             "PROTOCOL MILESTONE",
         ),
-        _cl("TOXGR", "Toxicity Grade (CTCAE)", None, "0", "1", "2", "3", "4", "5"),
+        _cl("TOXGR", "Toxicity Grade (CTCAE v5.0)", None, "0", "1", "2", "3", "4", "5"),
         _cl("AEREL", "Causality (sponsor)", None, "NOT RELATED", "RELATED"),
-        _cl("UNIT", "Unit", "C71620", "GBq", "g/L", "10^9/L", "kg", "cm", "mm"),
+        _cl(
+            "UNIT",
+            "Unit",
+            "C71620",
+            "GBq",
+            "g/L",
+            "10^9/L",
+            "kg",
+            "cm",
+            "mm",
+            "umol/L",
+            "U/L",
+            "mmol/L",
+            "sec",
+            "RATIO",
+            "10^3/uL",
+            "10^12/L",
+            "g/dL",
+            "mg/dL",
+            "%",
+            extensible=True,
+        ),
         _cl("FRM", "Pharmaceutical Dosage Form", "C66726", "INJECTION"),
         _cl(
             "DOMAIN",

@@ -7,6 +7,7 @@ was, never a partial one.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 from trialkit.cdisc.adam_adsl import build_adsl
 from trialkit.cdisc.adam_efficacy import build_adrs, build_adtte
 from trialkit.cdisc.adam_safety import build_adae, build_adlb
+from trialkit.cdisc.check import Report, check_package
 from trialkit.cdisc.context import Context, load_design
 from trialkit.cdisc.datasetjson import write_dataset_json
 from trialkit.cdisc.model import Dataset
@@ -54,6 +56,7 @@ class Package:
     sdtm: tuple[Dataset, ...]
     adam: tuple[Dataset, ...]
     files: tuple[Path, ...]  # relative to ``folder``
+    conformance: Report
 
 
 def build(study: Study, protocol: Protocol) -> tuple[tuple[Dataset, ...], tuple[Dataset, ...]]:
@@ -88,11 +91,16 @@ def write_package(study: Study, protocol: Protocol, out: Path, *, created: str) 
                 write_xpt(d, folder / f"{stem}.xpt")
                 write_dataset_json(d, folder / f"{stem}.json", studyid=studyid, created=created)
                 files += [Path(part) / f"{stem}.xpt", Path(part) / f"{stem}.json"]
+        report = check_package(staging)
+        (staging / "conformance.json").write_text(
+            json.dumps(report.to_json() | {"package": out.name}, indent=1), encoding="utf-8"
+        )
+        files.append(Path("conformance.json"))
         _move_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Package(out, sdtm, adam, tuple(files))
+    return Package(out, sdtm, adam, tuple(files), report)
 
 
 def _move_into_place(staging: Path, out: Path) -> None:

@@ -30,3 +30,37 @@ def cdisc(
     console.print(
         f"CDISC package: [bold]{package.folder}[/] — {len(package.files)} files ({names})"
     )
+    c = package.conformance
+    console.print(
+        f"Conformance: {c.errors} error(s), {c.warnings} warning(s) "
+        f"(conformance.json; trialkit export check {package.folder})"
+    )
+
+
+@export_app.command("check")
+def check(
+    folder: Path = typer.Argument(..., help="A CDISC package folder (sdtm/, adam/)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Conformance rules (required variables, CT, ISO 8601, keys, --SEQ, USUBJID in DM).
+
+    Exit code 1 when any error is found."""
+    import json
+
+    from trialkit.cdisc.check import check_package
+
+    report = check_package(folder)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        console = Console()
+        for finding in report.findings[:200]:
+            console.print(str(finding), markup=False, highlight=False)
+        if len(report.findings) > 200:
+            console.print(f"… {len(report.findings) - 200} more (--json for all)")
+        console.print(
+            f"{len(report.datasets)} datasets checked: {report.errors} error(s), "
+            f"{report.warnings} warning(s)"
+        )
+    if report.errors:
+        raise typer.Exit(1)
