@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 
 from trialkit.cli.main import app
 from trialkit.errors import InputError
+from trialkit.services.study_core import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 
 DEFAULT_DB = "sqlite:///trialkit.db"
 SECRET_ENV = "TRIALKIT_SECRET_KEY"
@@ -56,6 +58,15 @@ def serve(
         DEFAULT_DB, "--db", help="SQLAlchemy database URL (SQLite file or postgresql+psycopg://…)."
     ),
     access_log: bool = typer.Option(True, help="Log every request."),
+    session_idle_minutes: int = typer.Option(
+        SESSION_IDLE_MINUTES, min=1, help="A session ends after this long without a request."
+    ),
+    session_hours: float = typer.Option(
+        SESSION_LIFETIME_HOURS, min=0.1, help="A session ends this long after login, always."
+    ),
+    secure_cookies: bool = typer.Option(
+        False, help="Mark the session cookie Secure (required when served over TLS)."
+    ),
 ) -> None:
     """Serve the web UI and the REST API (/api/v1, spec at /openapi.json)."""
     import uvicorn
@@ -63,5 +74,11 @@ def serve(
     from trialkit.web.app import create_app
 
     # The key (maybe a new key file) only after the database opened: a wrong --db leaves nothing.
-    application = create_app(db, secret_key=lambda: secret_key_for(db))
+    application = create_app(
+        db,
+        secret_key=lambda: secret_key_for(db),
+        session_idle=timedelta(minutes=session_idle_minutes),
+        session_lifetime=timedelta(hours=session_hours),
+        secure_cookies=secure_cookies,
+    )
     uvicorn.run(application, host=host, port=port, access_log=access_log, log_level="info")

@@ -19,13 +19,18 @@ from trialkit.services.study_common import utcnow
 from trialkit.store.db import Store
 from trialkit.store.users import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 
+# Defaults of the two session settings (``trialkit serve --session-idle-minutes/--session-hours``).
+SESSION_IDLE_MINUTES = 30
+SESSION_LIFETIME_HOURS = 8
+
 
 class StudyCore:
     """The store, the clock and the audited transaction every use case runs in.
 
     ``clock`` returns the current UTC time (tests pass a fixed one; lockout
     expiry and audit timestamps use it). ``max_failed_logins`` consecutive
-    failures lock an account for ``lockout``.
+    failures lock an account for ``lockout``. A browser session ends after ``session_idle``
+    without a request and at ``session_lifetime`` after login, whatever happens.
     """
 
     def __init__(
@@ -36,12 +41,16 @@ class StudyCore:
         clock: Callable[[], datetime] | None = None,
         max_failed_logins: int = MAX_FAILED_LOGINS,
         lockout: timedelta = timedelta(minutes=LOCKOUT_MINUTES),
+        session_idle: timedelta = timedelta(minutes=SESSION_IDLE_MINUTES),
+        session_lifetime: timedelta = timedelta(hours=SESSION_LIFETIME_HOURS),
     ) -> None:
         self.store = store
         self.protocol = protocol
         self._clock = clock or utcnow
         self.max_failed_logins = max_failed_logins
         self.lockout = lockout
+        self.session_idle = session_idle
+        self.session_lifetime = session_lifetime
 
     @contextmanager
     def _tx(self) -> Iterator[tuple[Session, datetime]]:

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from trialkit.errors import AuthError
 from trialkit.services.study_core import StudyCore
 from trialkit.services.study_views import UserView
+from trialkit.store import audit, sessions, users
 from trialkit.store import models as m
-from trialkit.store import users
 from trialkit.store.permissions import Actor, check_role, require
 
 
@@ -50,6 +50,40 @@ class UserCases(StudyCore):
         if actor is None:  # the failure is committed (counted, audited) before raising
             raise AuthError(why)
         return actor
+
+    def start_session(self, actor: Actor) -> str:
+        """Open a server-side session for a user who just authenticated; its cookie token."""
+        with self._tx() as (session, now):
+            return sessions.open_session(
+                session, actor.user_id, now=now, lifetime=self.session_lifetime
+            )
+
+    def resume_session(self, token: str) -> Actor:
+        """The actor of a live session token. A revoked, expired or idle session, or one whose
+        user is disabled, raises AuthError; the refusal is an audit event (committed first)."""
+        with self._tx() as (session, now):
+            resumed = sessions.resume(session, token, now=now, idle=self.session_idle)
+            user = session.get(m.User, resumed.user_id) if resumed.user_id is not None else None
+            why = resumed.why
+            if resumed.ok and (user is None or not user.active or user.deleted_at is not None):
+                why = "the session's user no longer exists or is disabled"
+                sessions.revoke(session, token, now=now, reason="user disabled")
+            if resumed.ok and not why:
+                assert user is not None
+                return Actor(user.id, user.username, check_role(user.role))
+            who = Actor(user.id, user.username, check_role(user.role)) if user else None
+            audit.event(session, who, "session_refused", "session", None, {}, why, now=now)
+        raise AuthError(f"{why}; log in again")
+
+    def end_session(self, token: str) -> None:
+        """Logout: the session is revoked for good (a copy of its cookie opens nothing) and
+        the logout is an audit event. An unknown or already ended token does nothing."""
+        with self._tx() as (session, now):
+            user_id = sessions.revoke(session, token, now=now, reason="logout")
+            user = session.get(m.User, user_id) if user_id is not None else None
+            if user is not None:
+                actor = Actor(user.id, user.username, check_role(user.role))
+                audit.event(session, actor, "logout", "user", user.id, {}, "", now=now)
 
     def actor_for(self, user_id: int) -> Actor:
         """The Actor of a session's user id (AuthError if the user is gone or disabled)."""

@@ -229,6 +229,22 @@ class Deviation(Versioned, Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
 
 
+class LoginSession(Base):
+    """A browser's server-side session: the cookie holds only a random token, this row says
+    whether it still stands (revoked at logout, password change or disable; idle and absolute
+    expiry). Only the token's sha256 is stored, so a copy of the database opens no session."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
 class AuditEvent(Base):
     """One append-only, hash-chained event (no version, no soft delete: never changed)."""
 

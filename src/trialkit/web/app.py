@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from trialkit import __version__
 from trialkit.services.study import StudyService
+from trialkit.services.study_core import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.store.db import open_store
 from trialkit.web import api, auth, pages
 from trialkit.web.errors import install_error_handlers
@@ -30,6 +32,10 @@ def create_app(
     *,
     secret_key: str | Callable[[], str] | None = None,
     protocol: str = "nct05894486",
+    session_idle: timedelta = timedelta(minutes=SESSION_IDLE_MINUTES),
+    session_lifetime: timedelta = timedelta(hours=SESSION_LIFETIME_HOURS),
+    secure_cookies: bool = False,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The application over the store at ``store_url`` (migrated to head on open).
 
@@ -37,6 +43,10 @@ def create_app(
     sessions last only as long as this process (``trialkit serve`` keeps one).
     A callable is asked for the key only once the store has opened, so a key
     file it creates is never left behind for an unusable database.
+
+    Sessions are server-side: one ends after ``session_idle`` without a request and
+    at ``session_lifetime`` after login. ``secure_cookies`` marks the cookie Secure
+    (set it whenever the site is reached over TLS). ``clock`` is for tests.
     """
     store = open_store(store_url)
     if callable(secret_key):
@@ -62,15 +72,22 @@ def create_app(
     )
     app.state.store = store
     app.state.protocol = protocol
-    app.state.service = StudyService(store, protocol)
+    app.state.service = StudyService(
+        store,
+        protocol,
+        clock=clock,
+        session_idle=session_idle,
+        session_lifetime=session_lifetime,
+    )
     app.state.basic_cache = auth.BasicCache()
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key or secrets.token_urlsafe(32),
         session_cookie=auth.SESSION_COOKIE,
-        max_age=auth.SESSION_MAX_AGE,
+        # the browser may drop the cookie at the lifetime; the store ends the session anyway
+        max_age=int(session_lifetime.total_seconds()),
         same_site="lax",
-        https_only=False,  # loopback HTTP by default; a TLS proxy in front sets Secure itself
+        https_only=secure_cookies,
     )
     install_error_handlers(app, html=getattr(pages, "render_error", None))
     app.include_router(auth.router)

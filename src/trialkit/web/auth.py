@@ -1,9 +1,13 @@
-"""Who is calling: session login for browsers (with CSRF), HTTP Basic for scripts.
+"""Who is calling: server-side sessions for browsers (with CSRF), HTTP Basic for scripts.
 
 Browsers log in once (form or JSON) and carry a signed, HttpOnly, SameSite=Lax
-session cookie holding the user and a CSRF token. Because a cookie is sent by
+cookie holding a random session token and a CSRF token. The token only names a
+row of the ``sessions`` table (:mod:`trialkit.store.sessions`), which decides on
+every request whether it still stands: logout, idle timeout, the absolute
+lifetime, a password change or disabling the user end it for good, so a copy of
+the cookie taken earlier opens nothing afterwards. Because a cookie is sent by
 the browser on its own, every unsafe request authenticated by it must also
-carry the token (form field ``csrf_token`` or header ``X-CSRF-Token``). API
+carry the CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``). API
 clients send HTTP Basic credentials on each request instead; nothing is sent
 implicitly then, so no CSRF token is needed (and the server never challenges
 a client that did not send Basic itself, so a browser never prompts for, nor
@@ -22,7 +26,7 @@ import hmac
 import secrets
 import threading
 import time
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -32,14 +36,13 @@ from starlette.concurrency import run_in_threadpool
 
 from trialkit.errors import AuthError
 from trialkit.services.study import Actor, StudyService
-from trialkit.store.permissions import check_role
 from trialkit.web.errors import CsrfError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SESSION_COOKIE = "trialkit_session"
-SESSION_MAX_AGE = 8 * 60 * 60  # a working day; a stolen cookie stops working by the next one
+SESSION_TOKEN = "sid"  # the cookie's key holding the server-side session's token
 
 
 def get_service(request: Request) -> StudyService:
@@ -138,13 +141,26 @@ class BasicCache:
             self._entries[key] = (user_id, time.monotonic() + self._ttl)
 
 
+_UNRESOLVED = object()
+
+
 def session_actor(request: Request) -> Actor | None:
-    """The actor stored in the session cookie, if someone is logged in."""
-    data: dict[str, Any] = request.session
-    user_id, username, role = data.get("user_id"), data.get("username"), data.get("role")
-    if not isinstance(user_id, int) or not isinstance(username, str) or not isinstance(role, str):
-        return None
-    return Actor(user_id=user_id, username=username, role=check_role(role))
+    """The actor of the request's server-side session, if it still stands (sync: pages call
+    it from their worker thread). Asked of the store once per request; a refused token
+    (logged out, expired, revoked) is dropped from the cookie and the refusal remembered."""
+    cached = getattr(request.state, "actor", _UNRESOLVED)
+    if cached is not _UNRESOLVED:
+        return cached if isinstance(cached, Actor) else None
+    actor: Actor | None = None
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str) and token:
+        try:
+            actor = get_service(request).resume_session(token)
+        except AuthError as exc:
+            request.session.clear()
+            request.state.session_refusal = str(exc)
+    request.state.actor = actor
+    return actor
 
 
 async def current_actor(request: Request, service: Service) -> Actor:
@@ -155,17 +171,11 @@ async def current_actor(request: Request, service: Service) -> Actor:
     credentials = _basic_credentials(request)
     if credentials is not None:
         return await _basic_actor(request, service, *credentials)
-    actor = session_actor(request)
+    actor = await run_in_threadpool(session_actor, request)
     if actor is None:
-        raise AuthError("not logged in")
+        raise AuthError(getattr(request.state, "session_refusal", None) or "not logged in")
     await check_csrf(request)
-    # The cookie says who logged in; the store says whether that user may still act
-    # (disabled accounts and changed roles take effect at once, not at cookie expiry).
-    current = await run_in_threadpool(service.actor_for, actor.user_id)
-    if current.username != actor.username:
-        request.session.clear()
-        raise AuthError("session no longer valid; log in again")
-    return current
+    return actor
 
 
 async def _basic_actor(request: Request, service: StudyService, user: str, pw: str) -> Actor:
@@ -184,7 +194,7 @@ async def _basic_actor(request: Request, service: StudyService, user: str, pw: s
 
 async def optional_actor(request: Request) -> Actor | None:
     """The session's actor or None — for pages that render for anonymous visitors too."""
-    return session_actor(request)
+    return await run_in_threadpool(session_actor, request)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -203,13 +213,22 @@ async def _authenticate(request: Request, service: StudyService, user: str, pw: 
         raise
 
 
-def start_session(request: Request, actor: Actor) -> str:
-    """Log ``actor`` in: a fresh session with a fresh CSRF token (nothing carried over)."""
+async def start_session(request: Request, service: StudyService, actor: Actor) -> str:
+    """Log ``actor`` in: a fresh server-side session and CSRF token (nothing carried over)."""
+    token = await run_in_threadpool(service.start_session, actor)
     request.session.clear()
-    request.session.update(
-        {"user_id": actor.user_id, "username": actor.username, "role": actor.role}
-    )
+    request.session[SESSION_TOKEN] = token
+    request.state.actor = actor
     return csrf_token(request)
+
+
+async def end_session(request: Request, service: StudyService) -> None:
+    """Revoke the request's session in the store (audited) and drop the cookie's contents."""
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str) and token:
+        await run_in_threadpool(service.end_session, token)
+    request.session.clear()
+    request.state.actor = None
 
 
 def safe_next(target: str | None) -> str:
@@ -258,15 +277,15 @@ async def login_form(
     """
     await check_csrf(request)
     actor = await _authenticate(request, service, username, password)
-    start_session(request, actor)
+    await start_session(request, service, actor)
     return RedirectResponse(safe_next(next_page), status_code=303)
 
 
 @router.post("/logout", response_class=RedirectResponse, status_code=303)
-async def logout_form(request: Request) -> RedirectResponse:
+async def logout_form(request: Request, service: Service) -> RedirectResponse:
     """End the session (form post from any page, with its CSRF token)."""
     await check_csrf(request)
-    request.session.clear()
+    await end_session(request, service)
     return RedirectResponse("/", status_code=303)
 
 
@@ -281,18 +300,18 @@ async def login_json(request: Request, service: Service, body: LoginRequest) -> 
     server never grants, so this endpoint needs no CSRF token itself.
     """
     actor = await _authenticate(request, service, body.username, body.password)
-    token = start_session(request, actor)
+    token = await start_session(request, service, actor)
     return SessionInfo(
         user_id=actor.user_id, username=actor.username, role=actor.role, csrf_token=token
     )
 
 
 @api_router.post("/logout", status_code=204)
-async def logout_json(request: Request) -> None:
+async def logout_json(request: Request, service: Service) -> None:
     """End the session (CSRF-checked when a session exists)."""
-    if session_actor(request) is not None:
+    if request.session.get(SESSION_TOKEN):
         await check_csrf(request)
-    request.session.clear()
+    await end_session(request, service)
 
 
 @api_router.get("/me", response_model=SessionInfo)
