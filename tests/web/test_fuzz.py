@@ -29,16 +29,18 @@ EXAMPLES_PER_OPERATION = int(os.environ.get("TRIALKIT_FUZZ_EXAMPLES", "12"))
 
 
 def fuzz(
-    app: Any, headers: dict[str, str], cookies: dict[str, str]
+    app: Any, headers: dict[str, str], cookies: dict[str, str], skip: frozenset[str] = frozenset()
 ) -> tuple[list[str], Counter[int]]:
-    """Failures (operation, mode, what) and how many responses of each status were seen."""
+    """Failures (operation, mode, what) and how many responses of each status were seen;
+    operations labelled in ``skip`` are not called."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures: list[str] = []
     statuses: Counter[int] = Counter()
     operations = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), f"invalid operation in /openapi.json: {result.err()}"
-        operations.append(result.ok())
+        if result.ok().label not in skip:
+            operations.append(result.ok())
     assert len(operations) > 25
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -93,7 +95,9 @@ def test_no_5xx_as_coordinator_with_a_session(store_url: str) -> None:
         login = client.post("/api/v1/auth/login", json={"username": "carol", "password": PASSWORD})
         token = login.json()["csrf_token"]
         cookie = client.cookies[SESSION_COOKIE]
-    failures, statuses = fuzz(app, {CSRF_HEADER: token}, {SESSION_COOKIE: cookie})
+    # logging out ends the session server-side for good: the rest would all be 401
+    no_logout = frozenset({"POST /api/v1/auth/logout"})
+    failures, statuses = fuzz(app, {CSRF_HEADER: token}, {SESSION_COOKIE: cookie}, no_logout)
     assert not failures, "\n\n".join(failures)
     assert statuses[201] > 0, statuses  # some generated writes went through
     assert sum(n for s, n in statuses.items() if 200 <= s < 300) > 20, statuses
