@@ -95,7 +95,8 @@ def test_a_cookie_captured_before_logout_neither_reads_nor_writes_after_it(app: 
     logouts = actions(app, "logout")
     assert [(e.username, e.kind) for e in logouts] == [("carol", "user")]
     refused = actions(app, "session_refused")
-    assert refused and all(e.username == "carol" for e in refused)
+    assert refused
+    assert all(e.username == "carol" for e in refused)
     assert all("logout" in e.reason for e in refused)
 
 

@@ -11,7 +11,7 @@ import typer
 
 from trialkit.cli.main import app
 from trialkit.errors import InputError
-from trialkit.services.study_core import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
+from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 
 DEFAULT_DB = "sqlite:///trialkit.db"
 SECRET_ENV = "TRIALKIT_SECRET_KEY"

@@ -15,13 +15,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from trialkit.errors import Conflict
+from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study_common import utcnow
 from trialkit.store.db import Store
 from trialkit.store.users import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
-
-# Defaults of the two session settings (``trialkit serve --session-idle-minutes/--session-hours``).
-SESSION_IDLE_MINUTES = 30
-SESSION_LIFETIME_HOURS = 8
 
 
 class StudyCore:

@@ -20,8 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from trialkit import __version__
+from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study import StudyService
-from trialkit.services.study_core import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.store.db import open_store
 from trialkit.web import api, auth, pages
 from trialkit.web.errors import install_error_handlers
