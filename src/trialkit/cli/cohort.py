@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, steps
 from trialkit.cli.screen import Format, parse_date, say_as_of
 from trialkit.population.options import DEFAULT_MEMORY_LIMIT, Engine
+from trialkit.safe_io import staged_output
 
 if TYPE_CHECKING:
     from trialkit.population.cohort import CohortRun
@@ -62,18 +65,23 @@ def cohort(
     from trialkit.population.cohort import PHASES, run_cohort
     from trialkit.services.screening import parse_overrides
 
-    with steps(f"Screening on {engine.value}", PHASES, quiet=quiet) as step:
+    with ExitStack() as stack:
+        # checked before screening starts; written to a temporary folder, moved in at the end
+        staging = stack.enter_context(staged_output(out, "--out")) if out else None
+        step = stack.enter_context(steps(f"Screening on {engine.value}", PHASES, quiet=quiet))
         run = run_cohort(
             sources,
             engine=engine.value,
             as_of=parse_date(as_of, "--as-of"),
             first_dose=parse_date(first_dose, "--first-dose"),
             overrides=parse_overrides(param),
-            out=out,
+            out=staging.path if staging else None,
             spark_master=spark_master,
             memory_limit=memory_limit,
             progress=step,
         )
+    if staging is not None:
+        run = replace(run, written=tuple(staging.final(p) for p in run.written))
     say_as_of(as_of, run.as_of, machine_readable=fmt is Format.json)
     if fmt is Format.json:
         typer.echo(json.dumps(run.to_json(), indent=2))

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
+from trialkit.safe_io import check_output_folder
 
 DEMO_AS_OF = date(2026, 11, 24)
 
@@ -38,6 +39,7 @@ def demo(
     console = Console()
     folder = Path(str(resources.files("trialkit.protocols") / "nct05894486" / "examples"))
     paths = sorted(folder.glob("*.json"))
+    check_output_folder(out, "--out")
     with spinner(f"Step 1 of 3: screening {len(paths)} example patients", quiet=quiet):
         run = screen_paths(paths, as_of=DEMO_AS_OF)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,8 @@ from rich.console import Console
 
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
+from trialkit.errors import InputError
+from trialkit.safe_io import staged_output
 
 
 class ConfType(StrEnum):
@@ -41,13 +43,18 @@ def report(
     from trialkit.study import load_study
 
     console = Console()
-    with spinner("Analysing the study and drawing the figures", quiet=quiet):
-        result = build_report(load_study(study), out, conf_type=conf_type.value)
+    if out.is_dir():
+        raise InputError("is a folder; give the HTML file to write", source=str(out), field="--out")
+    data = load_study(study)
+    # the HTML, its figures/ and the PDF appear together or not at all
+    with staged_output(out.parent, "--out") as staging:
+        with spinner("Analysing the study and drawing the figures", quiet=quiet):
+            result = build_report(data, staging.path / out.name, conf_type=conf_type.value)
+        if pdf:
+            with spinner("Printing the PDF (headless Chromium)", quiet=quiet):
+                render_pdf(result.html, result.html.with_suffix(".pdf"))
     console.print(
-        f"Report: [bold]{result.html}[/] ({len(result.figures)} figure files in "
-        f"{result.html.parent / 'figures'})"
+        f"Report: [bold]{out}[/] ({len(result.figures)} figure files in {out.parent / 'figures'})"
     )
     if pdf:
-        with spinner("Printing the PDF (headless Chromium)", quiet=quiet):
-            path = render_pdf(result.html, result.html.with_suffix(".pdf"))
-        console.print(f"PDF: [bold]{path}[/]")
+        console.print(f"PDF: [bold]{out.with_suffix('.pdf')}[/]")

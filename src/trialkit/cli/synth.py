@@ -12,6 +12,10 @@ from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 from trialkit.cli.screen import parse_date
 from trialkit.errors import InputError
 from trialkit.population.options import REFERENCE_DATE, SynthFormat
+from trialkit.safe_io import staged_output
+
+MAX_SEED = 2**64
+"""numpy's generators take any non-negative integer; 64 bits is ample and fits every store."""
 
 
 @app.command("synth")
@@ -35,7 +39,16 @@ def synth(
 
     if patients < 1:
         raise InputError("--patients must be at least 1", field="--patients")
+    if not 0 <= seed < MAX_SEED:
+        raise InputError(
+            f"the seed must be a whole number from 0 to {MAX_SEED - 1}", field="--seed"
+        )
     when = parse_date(reference, "--reference-date") or REFERENCE_DATE
-    with spinner(f"Generating and writing {patients:,} patients", quiet=quiet):
-        summary = write_population(patients, seed, out, fmt.value, reference=when)
+    with (
+        staged_output(out, "--out") as staging,
+        spinner(f"Generating and writing {patients:,} patients", quiet=quiet),
+    ):
+        summary = write_population(
+            patients, seed, staging.path, fmt.value, reference=when, shown=out
+        )
     Console().print(summary)

@@ -19,7 +19,6 @@ toxicity for which this cycle is being withheld.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 from trialkit.dosing.modification import LABS, UNTIL, CheckInput, Lab
 from trialkit.errors import InputError
 from trialkit.quality import implausible
+from trialkit.safe_io import read_json
 
 
 def _date(value: Any, source: str, where: str) -> date:
@@ -132,12 +132,4 @@ def parse_check(data: Any, *, source: str) -> CheckInput:
 
 
 def load_check(path: Path) -> CheckInput:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror or exc})", source=str(path)) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON (line {exc.lineno}: {exc.msg})", source=str(path)
-        ) from exc
-    return parse_check(data, source=str(path))
+    return parse_check(read_json(path), source=str(path))

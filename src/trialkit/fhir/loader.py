@@ -7,8 +7,6 @@ two. Problems inside a usable record are warnings on that record.
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from trialkit.errors import InputError
 from trialkit.fhir.record import DEFAULT_QUESTIONNAIRE, RELEVANT_TYPES, assemble
 from trialkit.fhir.references import normalise_reference, resource_key, subject_reference
 from trialkit.model.record import DataWarning, PatientRecord
+from trialkit.safe_io import parse_json, read_json, read_text
 
 
 def load_records(
@@ -58,25 +57,11 @@ def load_records(
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.name.endswith(".gz"):
-            return gzip.decompress(path.read_bytes()).decode("utf-8")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError("file not found", source=str(path)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read ({exc.__class__.__name__}: {exc})", source=str(path)
-        ) from exc
+    return read_text(path)
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", source=str(path)
-        ) from exc
+    return read_json(path)
 
 
 def load_bundle(
@@ -168,12 +153,7 @@ def load_ndjson(
         for number, line in enumerate(_read_text(path).splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                resource = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"line {number} is not valid JSON ({exc.msg})", source=str(path)
-                ) from exc
+            resource = parse_json(line, source=str(path), line=number)
             if not isinstance(resource, Mapping) or not isinstance(
                 resource.get("resourceType"), str
             ):

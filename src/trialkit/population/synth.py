@@ -344,7 +344,8 @@ def _qualitative(
 
 
 def _rows(parts: list[dict[str, Any]]) -> pa.Table:
-    tables = [_table(p) for p in parts if len(p["person"])]
+    # a small population may draw no row at all: the empty table still has the columns
+    tables = [_table(p) for p in parts if len(p["person"])] or [_table(parts[0])]
     return pa.concat_tables([t.cast(tables[0].schema) for t in tables]).combine_chunks()
 
 
@@ -543,9 +544,15 @@ def _allergies(d: _Draw, person: np.ndarray) -> pa.Table:
 
 
 def write_population(
-    patients: int, seed: int, out: Path, fmt: str, *, reference: date = REFERENCE_DATE
+    patients: int,
+    seed: int,
+    out: Path,
+    fmt: str,
+    *,
+    reference: date = REFERENCE_DATE,
+    shown: Path | None = None,
 ) -> str:
-    """Generate and write; returns a one-line summary."""
+    """Generate and write; returns a one-line summary (naming ``shown``, default ``out``)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (omop or fhir-ndjson)", field="--format")
     population = generate(patients, seed, reference=reference)
@@ -559,5 +566,5 @@ def write_population(
         files = write_fhir(population, out)
     return (
         f"{population.persons:,} patients, {population.fact_rows():,} facts "
-        f"(seed {seed}, up to {reference}) → {len(files)} {fmt} files in {out}"
+        f"(seed {seed}, up to {reference}) → {len(files)} {fmt} files in {shown or out}"
     )

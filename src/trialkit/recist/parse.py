@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from datetime import date
@@ -20,6 +19,7 @@ from trialkit.recist.model import (
     LesionReading,
     RecistInput,
 )
+from trialkit.safe_io import read_json
 
 
 class _Reader:
@@ -149,14 +149,4 @@ def parse_recist(data: Any, *, source: str) -> RecistInput:
 
 
 def load_recist(path: Path) -> RecistInput:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror or exc})", source=str(path)) from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON (line {exc.lineno}: {exc.msg})", source=str(path)
-        ) from exc
-    return parse_recist(data, source=str(path))
+    return parse_recist(read_json(path), source=str(path))

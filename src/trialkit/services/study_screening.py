@@ -8,7 +8,6 @@ from what the store holds and turns its output into what the store keeps.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from trialkit.errors import InputError
 from trialkit.fhir.loader import load_bundle
 from trialkit.model.record import PatientRecord
+from trialkit.safe_io import parse_json
 from trialkit.services.screening import ScreeningRun, prepare, screen_records
 from trialkit.services.study_common import iso
 from trialkit.services.study_crf import questionnaire_response
@@ -53,9 +53,10 @@ class Screened:
 
 def parse_bundle(bundle: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(bundle.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"not JSON: {exc}", source="bundle") from None
+        text = bundle.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", source="bundle") from None
+    data = parse_json(text, source="bundle")
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise InputError("expected a FHIR Bundle of one patient", source="bundle")
     return data

@@ -8,6 +8,7 @@ nothing crashes). See docs/analysis.md for the tables and their columns.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 from trialkit.dosing.parameters import DosingParameters, activity_problem
 from trialkit.errors import InputError
 from trialkit.recist.model import MAX_DIAMETER_MM
+from trialkit.safe_io import read_text
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
@@ -77,10 +79,11 @@ class _Rows:
             if required:
                 problems.append(Problem(self.name, 0, "(file)", "missing"))
             return
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            header = reader.fieldnames or []
+        # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name
+        text = read_text(path, encoding="utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = list(reader)
+        header = reader.fieldnames or []
         # A missing column is not an empty one: without delay_days every dose would read as
         # on time, without death_date every subject as alive. Every documented column must be
         # there (its cells may be empty where the column is optional).

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from trialkit.errors import AuthError, InputError, NotFound
 from trialkit.protocol import load_protocol
+from trialkit.safe_io import parse_json
 from trialkit.services.study_views import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
@@ -479,10 +480,7 @@ def dashboard(service: Service, actor: CurrentActor) -> DashboardView:
 
 
 def _json_object(text: str, field: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg} at {exc.pos}", field=field) from exc
+    value = parse_json(text, source=field)
     if not isinstance(value, dict):
         raise InputError("expected a JSON object", field=field)
     return value
