@@ -52,22 +52,25 @@ def _parse_int(text: str) -> int:
     return int(text)
 
 
-def parse_json(text: str, *, source: str, line: int | None = None) -> Any:
+def parse_json(
+    text: str, *, source: str | None = None, field: str | None = None, line: int | None = None
+) -> Any:
     """``json.loads`` with bounded depth and integer size; errors name the source and field.
 
+    ``field`` names ``text`` itself when it is one field of a request (the API's form fields);
     ``line`` is the line of ``text`` in its file (NDJSON), shown in the messages.
     """
     try:
         data = json.loads(text, parse_int=_parse_int)
     except _TooManyDigitsError:
-        raise _located(text, source, line, "an integer with more than {} digits") from None
+        raise _located(text, source, field, line, "an integer with more than {} digits") from None
     except RecursionError:
-        raise _located(text, source, line, "nested more than {} levels deep") from None
+        raise _located(text, source, field, line, "nested more than {} levels deep") from None
     except json.JSONDecodeError as exc:
         at = f"line {line}" if line is not None else f"line {exc.lineno}, column {exc.colno}"
-        raise InputError(f"not valid JSON ({at}: {exc.msg})", source=source) from exc
+        raise InputError(f"not valid JSON ({at}: {exc.msg})", source=source, field=field) from exc
     if _depth(data) > MAX_JSON_DEPTH:
-        raise _located(text, source, line, "nested more than {} levels deep")
+        raise _located(text, source, field, line, "nested more than {} levels deep")
     return data
 
 
@@ -90,7 +93,9 @@ def _depth(data: Any) -> int:
     return deepest
 
 
-def _located(text: str, source: str, line: int | None, what: str) -> InputError:
+def _located(
+    text: str, source: str | None, base: str | None, line: int | None, what: str
+) -> InputError:
     """The first place in ``text`` that breaks a limit, as an error naming its JSON path."""
     limit = MAX_INT_DIGITS if "digits" in what else MAX_JSON_DEPTH
     message = what.format(limit)
@@ -117,11 +122,11 @@ def _located(text: str, source: str, line: int | None, what: str) -> InputError:
         elif "digits" in what and _INTEGER.fullmatch(token) and len(token) > limit:
             break
     else:
-        return InputError(message, source=source)
+        return InputError(message, source=source, field=base)
     parts = [f"[{f[1]}]" if f[0] == "[" else f".{f[1]}" for f in frames if f[1] is not None]
     if len(parts) > 8:
         parts = [*parts[:6], "…", *parts[-1:]]
-    field = "".join(parts).lstrip(".") or "(top level)"
+    field = ".".join(p for p in (base, "".join(parts).lstrip(".")) if p) or "(top level)"
     row = line if line is not None else text.count("\n", 0, match.start()) + 1
     return InputError(f"{message} (line {row})", source=source, field=field)
 

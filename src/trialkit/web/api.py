@@ -480,7 +480,7 @@ def dashboard(service: Service, actor: CurrentActor) -> DashboardView:
 
 
 def _json_object(text: str, field: str) -> dict[str, Any]:
-    value = parse_json(text, source=field)
+    value = parse_json(text, field=field)
     if not isinstance(value, dict):
         raise InputError("expected a JSON object", field=field)
     return value
