@@ -20,7 +20,9 @@ from trialkit.cdisc.adam_safety import build_adae, build_adlb
 from trialkit.cdisc.check import Report, check_package
 from trialkit.cdisc.context import Context, load_design
 from trialkit.cdisc.datasetjson import write_dataset_json
+from trialkit.cdisc.define import write_define
 from trialkit.cdisc.model import Dataset
+from trialkit.cdisc.odm import write_odm
 from trialkit.cdisc.sdtm_design import build_ta, build_te, build_ti, build_ts
 from trialkit.cdisc.sdtm_disposition import build_ds, build_ie
 from trialkit.cdisc.sdtm_dm import build_dm
@@ -91,6 +93,18 @@ def write_package(study: Study, protocol: Protocol, out: Path, *, created: str) 
                 write_xpt(d, folder / f"{stem}.xpt")
                 write_dataset_json(d, folder / f"{stem}.json", studyid=studyid, created=created)
                 files += [Path(part) / f"{stem}.xpt", Path(part) / f"{stem}.json"]
+            write_define(
+                datasets,
+                folder / "define.xml",
+                studyid=studyid,
+                title=protocol.title,
+                created=created,
+                adam=part == "adam",
+            )
+            files.append(Path(part) / "define.xml")
+        (staging / "crf").mkdir()
+        write_odm(protocol, staging / "crf" / "screening-odm.xml", created=created)
+        files.append(Path("crf") / "screening-odm.xml")
         report = check_package(staging)
         (staging / "conformance.json").write_text(
             json.dumps(report.to_json() | {"package": out.name}, indent=1), encoding="utf-8"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -102,3 +103,28 @@ def questionnaire(protocol: str = _PROTOCOL) -> None:
     from trialkit.protocol import load_protocol
 
     typer.echo(json.dumps(load_protocol(protocol).questionnaire, indent=2, ensure_ascii=False))
+
+
+@protocol_app.command("odm")
+def odm(
+    protocol: str = _PROTOCOL,
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: print it)."),
+) -> None:
+    """The screening CRF as CDISC ODM 1.3.2 XML (for REDCap, OpenClinica), from the same
+    Questionnaire; schema-validated before it is written."""
+    import tempfile
+
+    from trialkit.cdisc.odm import write_odm
+    from trialkit.protocol import load_protocol
+    from trialkit.services.cdisc import now_iso
+
+    p = load_protocol(protocol)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+            staged = write_odm(p, Path(tmp) / out.name, created=now_iso())
+            staged.replace(out)
+        typer.echo(f"ODM 1.3.2: {out}")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        typer.echo(write_odm(p, Path(tmp) / "odm.xml", created=now_iso()).read_text("utf-8"))
