@@ -29,6 +29,7 @@ single-stage designs that enter only through rounding).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -216,3 +217,43 @@ def _reject(
     # Σ over x1 = r1+1..n1: a reversed cumulative sum, shifted by one
     tail = np.cumsum(joint[:, ::-1, :], axis=1)[:, ::-1, :]
     return np.asarray(tail[:, 1:, :], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class SimonDecision:
+    """Where a study stands against a Simon two-stage design (Simon 1989)."""
+
+    design: SimonDesign
+    enrolled: int
+    evaluable: int
+    stage1_responses: int | None  # among the first n1 evaluable; None: stage 1 not complete
+    stage1_continue: bool | None  # responses > r1
+    total_responses: int | None  # among the first n evaluable; None: fewer than n evaluable
+    active: bool | None  # responses > r: H0 rejected
+    beyond_design: int  # subjects enrolled beyond n
+
+
+def simon_decision(
+    design: SimonDesign, enrolled: int, responders_in_order: Sequence[bool]
+) -> SimonDecision:
+    """The design's decisions from the evaluable subjects in enrolment order.
+
+    Stage 1 stops for futility when at most ``r1`` of the first ``n1`` respond; the drug is
+    declared active when more than ``r`` of the first ``n`` respond. Subjects beyond ``n``
+    are outside the design's test (their responses enter only the descriptive estimates).
+    """
+    outcomes = list(responders_in_order)
+    first = sum(outcomes[: design.n1]) if len(outcomes) >= design.n1 else None
+    total = sum(outcomes[: design.n]) if len(outcomes) >= design.n else None
+    return SimonDecision(
+        design=design,
+        enrolled=enrolled,
+        evaluable=len(outcomes),
+        stage1_responses=first,
+        stage1_continue=None if first is None else first > design.r1,
+        total_responses=total,
+        active=None
+        if total is None or (first is not None and first <= design.r1)
+        else total > design.r,
+        beyond_design=max(0, enrolled - design.n),
+    )

@@ -130,6 +130,7 @@ def _build(
             rule=parse_rule(
                 _req(c, "rule", source), source=source, path=f"criteria.{c['id']}.rule"
             ),
+            summary=" ".join(str(c.get("summary") or "").split()),
         )
         for c in _req(raw, "criteria", source)
     )

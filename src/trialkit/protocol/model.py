@@ -45,6 +45,8 @@ class Criterion:
     kind: str  # inclusion / exclusion
     text: str
     rule: Node
+    # what failing it means, in a few words ("age outside 18–75 years"): CONSORT's reasons
+    summary: str = ""
 
 
 @dataclass(frozen=True)

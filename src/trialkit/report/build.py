@@ -27,8 +27,9 @@ from trialkit.analysis.figures import (
     waterfall_figure,
 )
 from trialkit.analysis.figures.consort import consort_counts
+from trialkit.analysis.rates import RESPONSES
 from trialkit.analysis.safety import analyse_safety
-from trialkit.analysis.simon import simon_designs
+from trialkit.analysis.simon import SimonDecision, simon_decision, simon_designs
 from trialkit.dosing import DosingParameters
 from trialkit.errors import InputError
 from trialkit.protocol import load_protocol
@@ -66,6 +67,20 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
         len(study.subjects),
         len(treated),
         efficacy.evaluable,
+        {c.id: c.summary for c in protocol.criteria},
+    )
+    # the optimal design is the one in force (docs/analysis.md "Design in the report")
+    by_subject = {r.subject_id: r for r in efficacy.responses}
+    in_order = sorted(study.subjects, key=lambda s: (s.enrolled, s.subject_id))
+    decision = simon_decision(
+        optimal,
+        len(study.subjects),
+        [
+            by_subject[s.subject_id].recist.best_overall_response in RESPONSES
+            and by_subject[s.subject_id].recist.confirmed
+            for s in in_order
+            if s.subject_id in by_subject
+        ],
     )
     images: dict[str, str] = {}
     written: list[Path] = []
@@ -79,6 +94,7 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "study": study,
         "design": {"optimal": optimal, "minimax": minimax, **DESIGN},
+        "reconciliation": design_reconciliation(decision),
         "counts": counts,
         "baseline": _baseline(study),
         "efficacy": efficacy,
@@ -95,6 +111,47 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
     env.filters["num"] = lambda x, d=1: "NR" if x is None else f"{x:.{d}f}"
     out.write_text(env.from_string(template).render(**context), encoding="utf-8")
     return Report(out, tuple(written))
+
+
+def design_reconciliation(d: SimonDecision) -> list[str]:
+    """Enrolment read against the design in force, in sentences for the report."""
+    x = d.design
+    out = [
+        f"Enrolled {d.enrolled}, of whom {d.evaluable} are evaluable for response. The design "
+        f"in force (Simon {x.kind}) treats n1 = {x.n1} subjects in stage 1 and n = {x.n} in "
+        f"total."
+    ]
+    if d.stage1_responses is None:
+        out.append(f"Stage 1 is not complete: {d.evaluable} of {x.n1} evaluable so far.")
+    else:
+        verdict = "continue to stage 2" if d.stage1_continue else "stop for futility"
+        out.append(
+            f"Stage 1: {d.stage1_responses} of the first {x.n1} evaluable subjects (in order of "
+            f"enrolment) had a confirmed response; the design stops if {x.r1} or fewer respond: "
+            f"{verdict}."
+        )
+    if d.stage1_continue and d.total_responses is None:
+        out.append(f"Stage 2 is not complete: {d.evaluable} of {x.n} evaluable so far.")
+    elif d.total_responses is not None and d.stage1_continue:
+        verdict = (
+            "the drug is declared active (H0 rejected)"
+            if d.active
+            else "the drug is not declared active"
+        )
+        out.append(
+            f"Final analysis: {d.total_responses} of the first {x.n} evaluable subjects had a "
+            f"confirmed response; activity needs more than {x.r}: {verdict}."
+        )
+    if d.beyond_design:
+        out.append(
+            f"{d.beyond_design} subjects were enrolled beyond the design's n = {x.n}: enrolment "
+            "was not stopped at the design's sample size (in the simulated study every eligible "
+            "referral is enrolled). They are outside the design's test, which uses the first "
+            f"{x.n} evaluable subjects; the estimates below (response rates with their "
+            f"intervals, Kaplan–Meier) use all {d.evaluable} evaluable subjects and are "
+            "descriptive."
+        )
+    return out
 
 
 def _figures(
@@ -122,6 +179,7 @@ def _figures(
                 "progression_month": (
                     months(start, r.recist.progression_date) if r.recist.progression_date else None
                 ),
+                "death_month": months(start, s.death_date) if s.death_date else None,
                 "ongoing": s.death_date is None
                 and not (pfs.get(r.subject_id) and pfs[r.subject_id].event),
             }

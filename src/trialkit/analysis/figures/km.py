@@ -9,6 +9,22 @@ from trialkit.analysis.figures.style import OKABE_ITO, new_axes
 from trialkit.analysis.survival import KMResult
 
 
+def median_label(result: KMResult, unit: str = "months") -> str:
+    """``Median 24.8 months (95% CI 16.6–NR)``: the estimate and its Brookmeyer–Crowley
+    interval as the report's table gives them; NR where a bound is not reached."""
+
+    def shown(x: float | None) -> str:
+        return "NR" if x is None else f"{x:.1f}"
+
+    level = f"{round(result.confidence * 100)}% CI"
+    if result.median is None:
+        return f"Median not reached ({level} {shown(result.median_lower)}–NR)"
+    return (
+        f"Median {result.median:.1f} {unit} "
+        f"({level} {shown(result.median_lower)}–{shown(result.median_upper)})"
+    )
+
+
 def km_figure(
     result: KMResult,
     durations: Sequence[float],
@@ -17,6 +33,8 @@ def km_figure(
     ax: Any = None,
     xlabel: str = "Months since first dose",
 ) -> Any:
+    """``title`` names the endpoint; it labels the y-axis too (a statistician reads the
+    axis, not the caption)."""
     ax = new_axes(ax, (7.0, 4.6))
     times = [0.0] + [r.time for r in result.table]
     surv = [1.0] + [r.survival for r in result.table]
@@ -32,21 +50,40 @@ def km_figure(
         step="post",
         color=colour,
         alpha=0.18,
-        label=f"{int(result.confidence * 100)}% CI ({result.conf_type})",
+        label=f"{int(result.confidence * 100)}% CI ({result.conf_type}, pointwise)",
     )
+    # One mark per time with censoring, at S(t) after that time's drop (R's convention). A
+    # "+" in black over the curve: its horizontal stroke stays visible where the censoring
+    # coincides with an event and the vertical stroke would vanish into the drop.
     censored = [(r.time, r.survival) for r in result.table if r.n_censored]
     if censored:
-        ax.plot(*zip(*censored, strict=True), "|", color=colour, markersize=9, label="censored")
-    median = "not reached" if result.median is None else f"{result.median:.1f} months"
+        ax.plot(
+            *zip(*censored, strict=True),
+            linestyle="none",
+            marker="+",
+            color=OKABE_ITO["black"],
+            markersize=9,
+            markeredgewidth=1.4,
+            zorder=4,
+            label="Censored",
+        )
     ax.axhline(0.5, color="#888888", linewidth=0.6, linestyle=":")
+    if result.median is not None:
+        ax.plot(
+            [result.median, result.median],
+            [0.0, 0.5],
+            color=OKABE_ITO["vermillion"],
+            linewidth=1.0,
+            linestyle="--",
+            label=median_label(result),
+        )
+    else:
+        # no drop line to draw: the legend still states the median (not reached) and its CI
+        ax.plot([], [], linestyle="none", label=median_label(result))
     ax.set_ylim(0, 1.02)
-    ax.set_ylabel("Probability")
+    ax.set_ylabel(title)
     ax.set_xlabel(xlabel)
-    ax.set_title(
-        f"{title} — median {median} (n = {result.n}, events = {result.events})",
-        loc="left",
-        fontsize=10,
-    )
+    ax.set_title(f"{title} (n = {result.n}, events = {result.events})", loc="left", fontsize=10)
     ax.legend(frameon=False, loc="lower left", fontsize=8)
     horizon = max(durations) if durations else 1.0
     ticks = [t for t in range(0, int(horizon) + 7, 6) if t <= horizon + 6]
