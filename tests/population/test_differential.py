@@ -11,6 +11,7 @@ import dataclasses
 import random
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,40 @@ def test_population_evidence_is_evidence_the_evaluator_cites(
                 strangers.append((record.patient_id, c.id, source, sorted(cited)))
     assert compared > 10_000
     assert strangers[:10] == []
+
+
+_HOSTILE_VALUES = ("NaN", "Infinity", "-Infinity", "1e308", "-5", "0", "1e6", "1e-300")
+
+
+def _hostile(record: PatientRecord, rng: random.Random) -> PatientRecord:
+    """Issue 12: NaN, ±Infinity, huge, negative and out-of-range values, and same-day ties
+    (a second result of the same day with another value, before or after the first)."""
+    out = []
+    for m in record.measurements:
+        if m.value is not None and rng.random() < 0.25:
+            m = dataclasses.replace(m, value=Decimal(rng.choice(_HOSTILE_VALUES)))
+        out.append(m)
+        if m.value is not None and m.time is not None and rng.random() < 0.2:
+            twin = dataclasses.replace(
+                m,
+                source=f"{m.source}-twin",
+                value=m.value * Decimal(rng.choice(["1", "0.5", "2", "-1"]))
+                if m.value.is_finite()
+                else Decimal(rng.choice(_HOSTILE_VALUES)),
+            )
+            out.insert(len(out) - rng.randrange(2), twin)
+    return dataclasses.replace(record, measurements=tuple(out))
+
+
+def test_hostile_values_and_same_day_ties_agree(generated: list[PatientRecord]) -> None:
+    rng = random.Random(12)
+    records = [_hostile(r, rng) for r in generated[:1500]]
+    assert _differences(records, AS_OF)[:10] == []
+    assert _differences(records[:500], AS_OF, first_dose=FIRST_DOSE)[:10] == []
+
+
+@pytest.mark.slow
+def test_hostile_values_agree_on_spark(generated: list[PatientRecord], spark: Any) -> None:
+    rng = random.Random(12)
+    records = [_hostile(r, rng) for r in generated[:400]]
+    assert _differences(records, AS_OF, con=connect("spark", spark))[:10] == []

@@ -3,13 +3,16 @@
 Data dictionary §1 (Lab recency, Units, ULN) and §4 (Lookbacks, Units without
 a dimension). Results that are entered-in-error, cancelled, preliminary or
 carry a dataAbsentReason never decide; neither does a value whose unit cannot
-be converted to the element's canonical unit: when the most recent result is
+be converted to the element's canonical unit, nor an impossible one (NaN,
+±Infinity, negative, outside the element's physiologically possible range:
+quality.plausible, a data-quality warning): when the most recent result is
 such a value the rule is ``unknown`` — an older result must not decide in its
 place.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -20,7 +23,7 @@ from trialkit.errors import UnitError
 from trialkit.model.codes import Code
 from trialkit.model.record import Measurement
 from trialkit.protocol.model import Element
-from trialkit.quality import conflict_reason, latest_day
+from trialkit.quality import conflict_reason, implausible, latest_day, no_value
 from trialkit.units import convert
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
@@ -127,7 +130,7 @@ def read(ctx: EvalContext, element: Element, m: Measurement) -> Reading:
     score = _score(element, m.value_codes)
     if score is not None:
         return Reading(m, float(score), replace(base, value=score, unit=element.unit))
-    if m.value is None:
+    if m.value is None or no_value(m.value):  # NaN, ±Infinity too (quality.plausible)
         problem = "no numeric value"
         return Reading(m, None, replace(base, role="excluded", note=problem), problem)
     iu_factor = ctx.number(n.Param(element.iu_factor_param)) if element.iu_factor_param else None
@@ -142,6 +145,13 @@ def read(ctx: EvalContext, element: Element, m: Measurement) -> Reading:
                 f"{element.label} value {m.value} has no unit; it decides nothing",
             )
         problem = f"unit not convertible to {target}: {exc}"
+        return Reading(m, None, replace(base, role="excluded", note=problem), problem)
+    why = implausible(m.value) or implausible(value, element.plausible)
+    if why is not None:
+        if math.isinf(value) and implausible(m.value) is None:  # finite as recorded, not as g/L
+            why = f"{m.value} {m.unit or ''} is beyond any possible {element.label} value".strip()
+        ctx.warn(m.source, "valueQuantity.value", f"{element.label}: {why}; it decides nothing")
+        problem = f"impossible value: {why}"
         return Reading(m, None, replace(base, role="excluded", note=problem), problem)
     ref = None
     if m.ref_low is not None or m.ref_high is not None:

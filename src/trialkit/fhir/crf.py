@@ -17,6 +17,7 @@ from typing import Any
 from trialkit.model.codes import Code
 from trialkit.model.record import Crf, CrfAnswer, CrfValue, DataWarning
 from trialkit.model.time import DateSpan, parse_fhir_time
+from trialkit.quality import no_value
 
 IGNORED_STATUSES = frozenset({"entered-in-error", "stopped"})
 _VALUE_FIELDS = (
@@ -135,7 +136,10 @@ class _Reader:
                 number = raw.get("value") if isinstance(raw, Mapping) else raw
                 if isinstance(number, bool):
                     raise ValueError(number)
-                return Decimal(str(number))
+                decimal = Decimal(str(number))
+                if no_value(decimal):  # NaN / ±Infinity are no value (issue 12)
+                    raise ValueError(f"{number!r} is no value")
+                return decimal
             if field in ("valueDate", "valueDateTime") and isinstance(raw, str):
                 span = parse_fhir_time(raw, self.tz)
                 if not span.exact:

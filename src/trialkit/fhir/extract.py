@@ -17,7 +17,9 @@ from trialkit.model.record import (
     ProcedureFact,
 )
 from trialkit.model.time import DateSpan, parse_fhir_time
+from trialkit.quality import no_value
 
+NO_VALUE = "NaN or Infinity is no value; ignored"  # one wording: FHIR and the NDJSON staging
 _PERIOD_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
 
 
@@ -49,10 +51,14 @@ class Extractor:
         if value is None or isinstance(value, bool):
             return None
         try:
-            return Decimal(str(value))
+            number = Decimal(str(value))
         except InvalidOperation:
             self.warnings.append(DataWarning(where, field, f"{value!r} is not a number; ignored"))
             return None
+        if no_value(number):  # NaN / ±Infinity: a float artefact, never a result (issue 12)
+            self.warnings.append(DataWarning(where, field, NO_VALUE))
+            return None
+        return number
 
     def first_time(self, r: Mapping[str, Any], where: str, *fields: str) -> DateSpan | None:
         for field in fields:

@@ -267,9 +267,13 @@ class LabFeatures:
         rows = branches[0] if len(branches) == 1 else branches[0].union(branches[1])
         raw = rows.value * rows.factor
         ref = rows.ref_high * rows.ref_factor
+        value = ibis.cases(
+            (rows.score.notnull(), rows.score), (rows.rounds, raw.round(9)), else_=raw
+        )
         rows = rows.mutate(
-            v=ibis.cases(
-                (rows.score.notnull(), rows.score), (rows.rounds, raw.round(9)), else_=raw
+            # negative as recorded is impossible, even where the conversion rounds it to -0
+            v=self._plausible_only(
+                rows.eid, ibis.cases((rows.value < 0, ibis.null("float64")), else_=value)
             ),
             uln=ibis.cases(
                 (rows.ref_high.notnull(), ibis.cases((rows.ref_rounds, ref.round(9)), else_=ref)),
@@ -277,6 +281,23 @@ class LabFeatures:
             ),
         )
         return self.agg.tables(rows, split=split_plan(con))
+
+    def _plausible_only(self, eid: Any, value: Any) -> Any:
+        """``value`` where it lies in its element's physiologically possible range, else NULL:
+        cannot be read (labs.read with quality.plausible). NaN compares above every number
+        and ±Infinity beyond either bound on DuckDB, Spark and PostgreSQL, so the range test
+        also drops them; negative values lie below every range (low >= 0)."""
+        ranges = [
+            (eid == i, self.p.elements[name].plausible)
+            for name, i in self.elements.items()
+            if self.p.elements[name].plausible is not None
+        ]
+        if not ranges:
+            return value
+        low = ibis.cases(*((hit, r.low) for hit, r in ranges if r is not None))
+        high = ibis.cases(*((hit, r.high) for hit, r in ranges if r is not None))
+        inside = (value >= low) & (value <= high)
+        return ibis.cases((low.isnull() | inside, value), else_=ibis.null("float64"))
 
     def _usable(self, m: ir.Table, *extra: Any) -> ir.Table:
         """Usable results (labs.usable): final / amended / corrected, a value not absent, dated

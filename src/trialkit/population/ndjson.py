@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from trialkit.eligibility.history import medication_form
 from trialkit.errors import InputError
 from trialkit.fhir.crf import merge_responses
-from trialkit.fhir.extract import dosing_rhythm
+from trialkit.fhir.extract import NO_VALUE, dosing_rhythm
 from trialkit.model.codes import Code
 from trialkit.model.record import MedicationFact
 from trialkit.population import ndjson_sql as q
@@ -211,6 +211,10 @@ class _Loader:
                 f"SELECT pid, source, '{field}', 'not a number; ignored' FROM obs "
                 f"WHERE pid IS NOT NULL AND {column} IS NOT NULL AND json_type({column}) = 'VARCHAR' "
                 f"AND TRY_CAST({column} ->> '$' AS DOUBLE) IS NULL"
+            )
+            self.problems.append(  # extract.decimal: NaN / ±Infinity are no value
+                f"SELECT pid, source, '{field}', '{NO_VALUE}' FROM obs "
+                f"WHERE pid IS NOT NULL AND NOT isfinite({_double(column)})"
             )
         measurement = f"""SELECT pid, source, c.system, {q.code_key("c.system", "c.code")} AS code_key,
             t.low AS t_low, t.high AS t_high, status, {_number("raw")} AS value, unit,
@@ -429,11 +433,16 @@ def _unit(q_expr: str) -> str:
         THEN {q_expr}.code ELSE coalesce(nullif({q_expr}.unit, ''), {q_expr}.code) END"""
 
 
-def _number(raw: str) -> str:
-    """extract.decimal: a JSON number (or numeric string); booleans and non-numbers are NULL."""
+def _double(raw: str) -> str:
     return f"""CASE WHEN json_type({raw}) IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')
         THEN CAST({raw} AS DOUBLE)
         WHEN json_type({raw}) = 'VARCHAR' THEN TRY_CAST({raw} ->> '$' AS DOUBLE) END"""
+
+
+def _number(raw: str) -> str:
+    """extract.decimal: a JSON number (or numeric string); booleans, non-numbers, NaN and
+    ±Infinity (DuckDB reads the NaN / Infinity literals) are NULL."""
+    return f"""CASE WHEN isfinite({_double(raw)}) THEN {_double(raw)} END"""
 
 
 def _kept(expr: str) -> str:

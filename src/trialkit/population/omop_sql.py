@@ -7,6 +7,7 @@ would be a nested-loop join on tens of millions of rows.
 
 from __future__ import annotations
 
+from trialkit.fhir.extract import NO_VALUE
 from trialkit.model.codes import ATC, ICD10, ICD10CM, ICDO3, LOINC, RXNORM, SNOMED, UCUM
 
 SYSTEMS = {
@@ -63,15 +64,21 @@ def _two_concepts(table: str, standard: str, source: str, select: str, alias: st
 _MEASUREMENT = """m.person_id AS pid,
     'Measurement/' || CAST(m.measurement_id AS VARCHAR) AS source, c.system, c.code_key,
     m.measurement_date AS t_low, m.measurement_date AS t_high, 'final' AS status,
-    m.value_as_number AS value, coalesce(u.code, m.unit_source_value) AS unit,
-    m.range_high AS ref_high, NULL AS ref_unit, false AS data_absent"""
+    CASE WHEN isfinite(TRY_CAST(m.value_as_number AS DOUBLE))
+        THEN TRY_CAST(m.value_as_number AS DOUBLE) END AS value,
+    coalesce(u.code, m.unit_source_value) AS unit,
+    CASE WHEN isfinite(TRY_CAST(m.range_high AS DOUBLE)) THEN TRY_CAST(m.range_high AS DOUBLE)
+    END AS ref_high, NULL AS ref_unit,
+    false AS data_absent"""
 _UNIT = "LEFT JOIN code u ON u.concept_id = m.unit_concept_id AND u.vocabulary_id = 'UCUM'"
 
 _CRF_ANSWERS = f"""SELECT person_id AS pid,
         'Observation/' || CAST(observation_id AS VARCHAR) AS source,
         substr(observation_source_value, {len(CRF_PREFIX) + 1}) AS link,
         TRY_CAST(qualifier_source_value AS INTEGER) AS lesion,
-        value_as_number AS num, CAST(value_as_string AS VARCHAR) AS str
+        CASE WHEN isfinite(TRY_CAST(value_as_number AS DOUBLE))
+            THEN TRY_CAST(value_as_number AS DOUBLE) END AS num,
+        CAST(value_as_string AS VARCHAR) AS str
     FROM observation WHERE observation_source_value LIKE '{CRF_PREFIX}%'
     QUALIFY row_number() OVER (
         PARTITION BY person_id, observation_source_value, qualifier_source_value
@@ -178,9 +185,20 @@ STAGING: dict[str, str] = {
                  ELSE 'unit concept not a UCUM concept of the vocabulary: unit_source_value used'
             END AS message
         FROM measurement m {_UNIT}
-        WHERE m.value_as_number IS NOT NULL AND u.code IS NULL
+        WHERE isfinite(TRY_CAST(m.value_as_number AS DOUBLE)) AND u.code IS NULL
+        UNION ALL SELECT person_id, 'Measurement/' || CAST(measurement_id AS VARCHAR),
+            'measurement.value_as_number', '{NO_VALUE}'
+        FROM measurement WHERE NOT isfinite(TRY_CAST(value_as_number AS DOUBLE))
+        UNION ALL SELECT person_id, 'Measurement/' || CAST(measurement_id AS VARCHAR),
+            'measurement.range_high', '{NO_VALUE}'
+        FROM measurement WHERE NOT isfinite(TRY_CAST(range_high AS DOUBLE))
+        UNION ALL SELECT person_id, 'Observation/' || CAST(observation_id AS VARCHAR),
+            'observation.value_as_number', '{NO_VALUE}'
+        FROM observation WHERE observation_source_value LIKE '{CRF_PREFIX}%'
+            AND NOT isfinite(TRY_CAST(value_as_number AS DOUBLE))
         UNION ALL SELECT person_id, 'Observation/' || CAST(observation_id AS VARCHAR),
             'observation.value_as_number/value_as_string', 'CRF answer without a value'
         FROM observation WHERE observation_source_value LIKE '{CRF_PREFIX}%'
-            AND value_as_number IS NULL AND value_as_string IS NULL""",
+            AND NOT coalesce(isfinite(TRY_CAST(value_as_number AS DOUBLE)), false)
+            AND value_as_string IS NULL""",
 }

@@ -29,6 +29,7 @@ import pyarrow as pa
 from trialkit.eligibility.history import medication_form
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue, PatientRecord
+from trialkit.quality import no_value
 
 LESION_MARKER = "lesion"  # the repeating group's linkId (data dictionary IN5)
 
@@ -126,7 +127,8 @@ def _codes(codes: Iterable[Code]) -> list[tuple[str, str]]:
 
 
 def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+    """NaN and ±Infinity are no value (quality.plausible), as the evaluator reads them."""
+    return None if value is None or no_value(value) else float(value)
 
 
 def crf_row(pid: str, answer: CrfAnswer, lesion: int | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ protocol fails before it screens anyone.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache
@@ -32,6 +33,7 @@ from trialkit.protocol.model import (
 )
 from trialkit.protocol.rules import parse_rule
 from trialkit.protocol.valuesets import CodeRule, ValueSet, make_rule, resolve_systems
+from trialkit.quality import PlausibleRange
 
 _BUNDLED = "trialkit.protocols"
 _PARAM_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
@@ -117,6 +119,7 @@ def _build(
             uln_param=body.get("uln_param"),
             iu_factor_param=body.get("iu_factor_param"),
             scores=scores.get(score_name, {}) if score_name else {},
+            plausible=_plausible(body, f"elements.{name}", source),
         )
     value_sets = {
         name: _value_set(name, body) for name, body in (raw.get("value_sets") or {}).items()
@@ -181,6 +184,35 @@ def _parameter(name: str, body: Mapping[str, Any], source: str) -> Parameter:
     )
 
 
+def _plausible(body: Mapping[str, Any], where: str, source: str) -> PlausibleRange | None:
+    """``plausible: {low, high, source}``: the physiologically possible values in the element's
+    canonical unit (quality.plausible). Every element with a unit declares one; never below 0."""
+    raw, unit = body.get("plausible"), body.get("unit")
+    if raw is None:
+        if unit is not None:
+            raise ProtocolError(
+                "a laboratory element declares its physiologically possible range "
+                "(plausible: {low, high, source})",
+                source=source,
+                field=where,
+            )
+        return None
+    if unit is None or not isinstance(raw, Mapping):
+        raise ProtocolError(
+            "plausible needs a unit and {low, high, source}", source=source, field=where
+        )
+    low, high, cited = raw.get("low"), raw.get("high"), str(raw.get("source") or "").strip()
+    bounds = [float(x) for x in (low, high) if isinstance(x, int | float) and x is not True]
+    sound = len(bounds) == 2 and all(math.isfinite(x) for x in bounds) and bool(cited)
+    if not sound or not 0 <= bounds[0] < bounds[1]:
+        raise ProtocolError(
+            f"plausible range {low!r}–{high!r} must be finite, 0 <= low < high, with a source",
+            source=source,
+            field=f"{where}.plausible",
+        )
+    return PlausibleRange(bounds[0], bounds[1], str(unit), cited)
+
+
 def _value_set(name: str, body: Mapping[str, Any]) -> ValueSet:
     def rules(entries: list[Mapping[str, Any]]) -> tuple[CodeRule, ...]:
         return tuple(
@@ -219,7 +251,10 @@ def coerce_parameter(type_name: str, value: Any, name: str) -> ParamValue:
                 raise ValueError(value)
             return int(str(value))
         if type_name == "float":
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):  # NaN / ±Infinity are no value (issue 12)
+                raise ValueError(value)
+            return number
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ProtocolError(

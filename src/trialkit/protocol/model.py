@@ -8,6 +8,7 @@ from typing import Any
 from trialkit.eligibility.nodes import Node
 from trialkit.model.codes import Code
 from trialkit.protocol.valuesets import ValueSet
+from trialkit.quality import PlausibleRange
 
 ParamValue = bool | int | float | str
 
@@ -37,6 +38,8 @@ class Element:
     uln_param: str | None = None
     iu_factor_param: str | None = None
     scores: dict[Code, int] = field(default_factory=dict)
+    # physiologically possible values in ``unit`` (quality.plausible); outside never decides
+    plausible: PlausibleRange | None = None
 
 
 @dataclass(frozen=True)
