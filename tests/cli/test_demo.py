@@ -21,3 +21,8 @@ def test_demo_writes_the_three_outcomes(tmp_path: Path, capsys: pytest.CaptureFi
         "incomplete.json": "incomplete",
         "low-haemoglobin.json": "ineligible",
     }
+    # the CDISC package of the simulated study, beside its report, with no conformance error
+    assert (tmp_path / "report" / "report.html").is_file()
+    assert (tmp_path / "cdisc" / "sdtm" / "dm.xpt").is_file()
+    assert (tmp_path / "cdisc" / "adam" / "define.xml").is_file()
+    assert json.loads((tmp_path / "cdisc" / "conformance.json").read_text())["errors"] == 0

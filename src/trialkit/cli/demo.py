@@ -109,6 +109,17 @@ def _simulated_study(console: Console, out: Path, seed: int, quiet: bool) -> Non
         f"Report: [bold]{report.html}[/] — open it in a browser "
         f"(or: trialkit report {folder} --pdf)"
     )
+    from trialkit.services.cdisc import export_study
+
+    with spinner("Step 2 of 3: writing the CDISC package (SDTM, ADaM, define.xml)", quiet=quiet):
+        package = export_study(study, out / "cdisc")
+    c = package.conformance
+    console.print(
+        f"CDISC package: [bold]{package.folder}[/] — {len(package.sdtm)} SDTM and "
+        f"{len(package.adam)} ADaM datasets (.xpt, Dataset-JSON), define.xml, the CRF as ODM; "
+        f"conformance {c.errors} error(s), {c.warnings} warning(s) "
+        f"(trialkit export check {package.folder})"
+    )
 
 
 DEMO_POPULATION = 20_000
