@@ -190,6 +190,8 @@ CONSENT = ConsentFact(
     (Code("http://terminology.hl7.org/CodeSystem/consentscope", "research"),),
     (),
     day(4),
+    # consent to this study (consent-ResearchStudyContext; issue 12: any other is not)
+    (Code("https://clinicaltrials.gov", "NCT05894486"),),
 )
 
 ELIGIBLE_OTHER = ("birth_date", "sex", "gep_net", "liver_mets", "consent", "lesions")

@@ -104,6 +104,20 @@ def _ask(node: n.Ask, ctx: EvalContext) -> Verdict:
     )
 
 
+def _guard(node: n.Guard, ctx: EvalContext) -> Verdict:
+    verdict = evaluate(node.rule, ctx)
+    conflict = evaluate(node.conflict, ctx)
+    if conflict.status is not Status.MET:
+        return verdict
+    shown = tuple(replace(e, role="conflict") for e in conflict.evidence)
+    return Verdict(
+        Status.UNKNOWN,
+        f"Data-quality conflict: {node.fact} ({conflict.reason}).",
+        merged(shown, _as_context(verdict)),
+        (f"resolution of the data conflict: {node.fact}",),
+    )
+
+
 _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {
     n.Lab: labs.evaluate_lab,
     n.Qualitative: labs.evaluate_qualitative,
@@ -125,4 +139,5 @@ _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {
     n.Not: _not,
     n.Reconcile: _reconcile,
     n.Ask: _ask,
+    n.Guard: _guard,
 }

@@ -304,21 +304,33 @@ def evaluate_allergy(node: n.AllergyRecorded, ctx: EvalContext) -> Verdict:
 
 def evaluate_consent(node: n.ConsentSigned, ctx: EvalContext) -> Verdict:
     scope = ctx.protocol.value_sets[node.scope_value_set]
+    study = ctx.protocol.value_sets[node.study_value_set] if node.study_value_set else None
     context: list[Evidence] = []
     for c in ctx.record.consents:
         ev = Evidence(c.source, "consent", c.status, time=str(c.time) if c.time else None)
-        if scope.matches_any(c.scope_codes + c.category_codes) is None:
+        if study is None and scope.matches_any(c.scope_codes + c.category_codes) is None:
             context.append(replace(ev, role="context", note="not a research consent"))
+            continue
+        # With a study to match, the reference to it decides (the consent-ResearchStudyContext
+        # extension exists only on research consents); any other consent is context.
+        if study is not None and study.matches_any(c.study_codes) is None:
+            # A biobank or another trial's consent is not consent to this protocol.
+            named = ", ".join(x.code for x in c.study_codes)
+            note = f"a consent to {named}, not to this study" if named else "names no study"
+            context.append(replace(ev, role="context", note=note))
             continue
         if c.status != "active" or c.time is None or c.time.high > ctx.as_of:
             context.append(
                 replace(ev, role="context", note="not active, undated or dated after as-of")
             )
             continue
-        return Verdict(Status.MET, f"Research consent signed {c.time} (EHR).", (ev,))
+        what = "Consent to this study" if study is not None else "Research consent"
+        return Verdict(Status.MET, f"{what} signed {c.time} (EHR).", (ev,))
     return Verdict(
         Status.UNKNOWN,
-        "No active research consent dated on or before as-of in the EHR.",
+        "No active consent to this study dated on or before as-of in the EHR."
+        if study is not None
+        else "No active research consent dated on or before as-of in the EHR.",
         tuple(context),
         ("signed informed consent (Consent resource or CRF consent-date)",),
     )

@@ -148,6 +148,9 @@ class AllergyRecorded:
 @dataclass(frozen=True)
 class ConsentSigned:
     scope_value_set: str
+    # When set, only a consent to one of these studies counts (identifiers of the study);
+    # any other research consent is context, never evidence of consent to this protocol.
+    study_value_set: str | None = None
 
 
 # --- leaves over the screening CRF ------------------------------------------------------------
@@ -228,6 +231,18 @@ class Ask:
     relevant_if: Node
 
 
+@dataclass(frozen=True)
+class Guard:
+    """``rule``, unless ``conflict`` is met: then the data contradict each other about
+    ``fact`` and the node is unknown with both sides' evidence (a data-quality conflict that
+    no single source can resolve, e.g. a positive pregnancy test on a patient recorded as
+    male). ``conflict`` unknown or not met leaves ``rule``'s verdict as it is."""
+
+    fact: str
+    rule: Node
+    conflict: Node
+
+
 Node = (
     Lab
     | Qualitative
@@ -248,6 +263,7 @@ Node = (
     | AnyOf
     | Not
     | Reconcile
+    | Guard
     | Ask
 )
 

@@ -204,7 +204,31 @@ class Extractor:
             scope_codes=codings(r.get("scope")),
             category_codes=tuple(c for cc in r.get("category", []) for c in codings(cc)),
             time=self.first_time(r, where, "dateTime"),
+            study_codes=consent_studies(r),
         )
+
+
+RESEARCH_STUDY_CONTEXT = "http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext"
+
+
+def consent_studies(r: Mapping[str, Any]) -> tuple[Code, ...]:
+    """The studies a Consent is to: the consent-ResearchStudyContext extension (FHIR
+    extensions pack; on ``Consent.provision``, also read on the Consent itself) with a
+    logical reference, ``valueReference.identifier`` (system + value). A literal reference
+    to a ResearchStudy resource is not resolved: it names no identifier."""
+    places = [r, r.get("provision")]
+    out = []
+    for place in places:
+        if not isinstance(place, Mapping):
+            continue
+        for ext in place.get("extension") or []:
+            if not isinstance(ext, Mapping) or ext.get("url") != RESEARCH_STUDY_CONTEXT:
+                continue
+            ref = ext.get("valueReference")
+            ident = ref.get("identifier") if isinstance(ref, Mapping) else None
+            if isinstance(ident, Mapping) and isinstance(ident.get("value"), str):
+                out.append(Code(str(ident.get("system", "")), ident["value"]))
+    return tuple(out)
 
 
 def codings(concept: Any) -> tuple[Code, ...]:

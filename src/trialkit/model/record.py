@@ -102,6 +102,9 @@ class ConsentFact:
     scope_codes: tuple[Code, ...]
     category_codes: tuple[Code, ...]
     time: DateSpan | None
+    # Identifiers of the research studies the consent is to (FHIR extension
+    # consent-ResearchStudyContext, a logical reference: identifier system + value).
+    study_codes: tuple[Code, ...] = ()
 
 
 CrfValue = bool | int | Decimal | date | str | Code

@@ -180,6 +180,18 @@ class Compiler:
 
         return self._combine([self.compile(node.ehr), self.compile(node.crf)], reconcile)
 
+    def visit_Guard(self, node: n.Guard) -> Ref:
+        def guard(parts: list[Rel]) -> Rel:
+            verdict, conflict = parts
+            both = rel(
+                NULL_BOOL,
+                joined(conflict.source, " vs ", verdict.source),
+                joined("data conflict: ", conflict.value),
+            )
+            return _pick([(conflict.status == True, both)], verdict)
+
+        return self._combine([self.compile(node.rule), self.compile(node.conflict)], guard)
+
     def visit_Ask(self, node: n.Ask) -> Ref:
         def ask(parts: list[Rel]) -> Rel:
             answer, relevant = parts

@@ -204,8 +204,10 @@ class HistoryFeatures:
         )
 
     def consent(self, node: n.ConsentSigned) -> Rule:
-        """An active research consent dated on or before as-of; else unknown (never absent)."""
-        vs = node.scope_value_set
+        """An active research consent (to the protocol's study, when it names one) dated on
+        or before as-of; else unknown (never absent)."""
+        # with a study, the study reference decides (eligibility.history.evaluate_consent)
+        vs = node.study_value_set or node.scope_value_set
         self.value_sets["consent"].add(vs)
         as_of = self.as_of
         found = self.aggs["consent"].add(

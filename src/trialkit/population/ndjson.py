@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from trialkit.eligibility.history import medication_form
 from trialkit.errors import InputError
 from trialkit.fhir.crf import merge_responses
-from trialkit.fhir.extract import NO_VALUE, dosing_rhythm
+from trialkit.fhir.extract import NO_VALUE, RESEARCH_STUDY_CONTEXT, dosing_rhythm
 from trialkit.model.codes import Code
 from trialkit.model.record import MedicationFact
 from trialkit.population import ndjson_sql as q
@@ -294,9 +294,20 @@ class _Loader:
             FROM alg WHERE pid IS NOT NULL)"""
 
     def _consents(self) -> str:
-        self._facts("Consent", "cons", "r.status, r.scope, r.category", {"t": "r.dateTime"})
+        self._facts(
+            "Consent",
+            "cons",
+            "r.status, r.scope, r.category, r.extension, r.provision",
+            {"t": "r.dateTime"},
+        )
         cats = f"flatten(list_transform(coalesce(category, []), lambda cc: {_kept('cc')}))"
-        codes = f"list_concat({_kept('scope')}, {cats})"
+        # the studies consented to, as codes of the consent (fhir.extract.consent_studies)
+        exts = "list_concat(coalesce(extension, []), coalesce(provision.extension, []))"
+        studies = f"""list_transform(list_filter({exts}, lambda e: e.url = '{RESEARCH_STUDY_CONTEXT}'
+            AND e.valueReference.identifier.value IS NOT NULL), lambda e: {{'system':
+            coalesce(e.valueReference.identifier.system, ''), 'code': e.valueReference.identifier.value,
+            'display': CAST(NULL AS VARCHAR)}})"""
+        codes = f"list_concat(list_concat({_kept('scope')}, {cats}), {studies})"
         return f"""SELECT pid, source, status, c.system, {q.code_key("c.system", "c.code")} AS code_key,
             t.low AS t_low, t.high AS t_high
             FROM (SELECT *, unnest(CASE WHEN len({codes}) = 0

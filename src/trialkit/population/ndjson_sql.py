@@ -16,6 +16,10 @@ _CC = f"STRUCT(coding {_CODING}[], text VARCHAR)"
 _QUANTITY = "STRUCT(value JSON, unit VARCHAR, system VARCHAR, code VARCHAR)"
 _REF = "STRUCT(reference VARCHAR)"
 _PERIOD = 'STRUCT(start VARCHAR, "end" VARCHAR)'
+# consent-ResearchStudyContext extensions (fhir.extract.consent_studies)
+_STUDY_EXT = (
+    "STRUCT(url VARCHAR, valueReference STRUCT(identifier STRUCT(system VARCHAR, value VARCHAR)))"
+)
 _REPEAT = f"STRUCT(frequency JSON, period JSON, periodUnit VARCHAR, boundsPeriod {_PERIOD})"
 _DOSAGE = f"STRUCT(text VARCHAR, route {_CC}, timing STRUCT(repeat {_REPEAT}))"
 _COMMON = {"resourceType": "VARCHAR", "id": "VARCHAR", "subject": _REF, "patient": _REF}
@@ -74,6 +78,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "scope": _CC,
         "category": f"{_CC}[]",
         "dateTime": "VARCHAR",
+        "extension": f"{_STUDY_EXT}[]",
+        "provision": f"STRUCT(extension {_STUDY_EXT}[])",
     },
     "QuestionnaireResponse": _COMMON
     | {

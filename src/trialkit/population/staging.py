@@ -239,6 +239,9 @@ def records_to_tables(records: Iterable[PatientRecord]) -> dict[str, pa.Table]:
             fields |= {"t_low": t_low, "t_high": t_high}
             for system, key in _codes(cs.scope_codes + cs.category_codes):
                 rows["consent"].append({**fields, "system": system, "code_key": key})
+            # the studies consented to, as code rows of the same consent (history.consent)
+            for system, key in _codes(cs.study_codes):
+                rows["consent"].append({**fields, "system": system, "code_key": key})
         rows["crf"] += [crf_row(pid, a, None) for a in r.crf.answers.values()]
         for i, group in enumerate(r.crf.lesions):
             source = next((a.source for a in group.values()), None)

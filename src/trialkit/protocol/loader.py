@@ -359,6 +359,8 @@ def _references(node: object) -> Iterator[tuple[str, str]]:
         yield "value set", node.value_set
     if isinstance(node, n.ConsentSigned):
         yield "value set", node.scope_value_set
+        if node.study_value_set is not None:
+            yield "value set", node.study_value_set
     if isinstance(node, n.CrfAnswer | n.Attestation):
         yield "CRF linkId", node.link
     if isinstance(node, n.CrfHistory):

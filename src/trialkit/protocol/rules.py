@@ -169,7 +169,9 @@ def _allergy(body: Any, ctx: _Ctx) -> n.Node:
 
 
 def _consent(body: Any, ctx: _Ctx) -> n.Node:
-    return n.ConsentSigned(str(_mapping(body, ctx, {"scope"})["scope"]))
+    b = _mapping(body, ctx, {"scope", "study"})
+    study = b.get("study")
+    return n.ConsentSigned(str(b["scope"]), None if study is None else str(study))
 
 
 def _crf(body: Any, ctx: _Ctx) -> n.Node:
@@ -240,6 +242,13 @@ def _ask(body: Any, ctx: _Ctx) -> n.Node:
     return n.Ask(_node(b["crf"], ctx.at("crf")), _node(b["relevant_if"], ctx.at("relevant_if")))
 
 
+def _guard(body: Any, ctx: _Ctx) -> n.Node:
+    b = _mapping(body, ctx, {"fact", "rule", "conflict"})
+    return n.Guard(
+        str(b["fact"]), _node(b["rule"], ctx.at("rule")), _node(b["conflict"], ctx.at("conflict"))
+    )
+
+
 _PARSERS: dict[str, Callable[[Any, _Ctx], n.Node]] = {
     "lab": _lab,
     "qualitative": _qualitative,
@@ -261,4 +270,5 @@ _PARSERS: dict[str, Callable[[Any, _Ctx], n.Node]] = {
     "not": _not,
     "reconcile": _reconcile,
     "ask": _ask,
+    "guard": _guard,
 }
