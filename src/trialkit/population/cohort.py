@@ -239,5 +239,6 @@ def write_outputs(out: Path, run: CohortRun) -> list[Path]:
     )
     summary = out / "funnel.json"
     summary.write_text(json.dumps(run.to_json(), indent=2), encoding="utf-8")
-    figures = save(attrition_figure(run.funnel), out / "funnel")
+    words = {c.id: c.summary for c in run.protocol.criteria}
+    figures = save(attrition_figure(run.funnel, summaries=words), out / "funnel")
     return [patients, verdicts, near, summary, *figures]

@@ -9,6 +9,7 @@ from the colour-blind-safe Okabe–Ito palette and every number is also written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from trialkit.analysis.figures.style import OKABE_ITO, new_axes
@@ -17,17 +18,27 @@ from trialkit.population.funnel import Funnel
 _ROW = 0.42  # inches per row
 
 
-def attrition_figure(f: Funnel, ax: Any = None) -> Any:
+def attrition_figure(f: Funnel, ax: Any = None, summaries: Mapping[str, str] | None = None) -> Any:
+    """``summaries``: criterion id → the protocol's short wording of what removes a patient
+    there ("age outside 18–75 years"), written beside the id."""
     from matplotlib.patches import FancyBboxPatch
 
     removing = [s for s in f.steps if s.removed]
     rows = len(removing) + 3
-    ax = new_axes(ax, (8.2, max(3.5, rows * _ROW + 1.0)))
+    ax = new_axes(ax, (10.5, max(3.5, rows * _ROW + 1.0)))
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.6, rows)
     ax.axis("off")
 
-    def box(x: float, y: float, text: str, colour: str, width: float, bold: bool = False) -> None:
+    def box(
+        x: float,
+        y: float,
+        text: str,
+        colour: str,
+        width: float,
+        bold: bool = False,
+        size: float = 8,
+    ) -> None:
         ax.add_patch(
             FancyBboxPatch(
                 (x - width / 2, y - 0.3),
@@ -40,7 +51,7 @@ def attrition_figure(f: Funnel, ax: Any = None) -> Any:
             )
         )
         weight = "bold" if bold else "normal"
-        ax.text(x, y, text, ha="center", va="center", fontsize=8, fontweight=weight)
+        ax.text(x, y, text, ha="center", va="center", fontsize=size, fontweight=weight)
 
     def arrow(x1: float, y1: float, x2: float, y2: float) -> None:
         style = {"arrowstyle": "->", "color": "#444444", "linewidth": 0.9}
@@ -52,9 +63,10 @@ def attrition_figure(f: Funnel, ax: Any = None) -> Any:
         arrow(2.2, y - 0.32, 2.2, y - 1 + 0.32)
         arrow(2.2, y - 0.5, 4.55, y - 0.5)
         verb = "not met" if step.kind == "inclusion" else "met"
+        why = (summaries or {}).get(step.criterion) or verb
         unknown = f";  {step.unknown:,} unknown" if step.unknown else ""
-        side = f"{step.criterion} {verb}: −{step.removed:,}{unknown}"
-        box(7.2, y - 0.5, side, OKABE_ITO["vermillion"], 5.2)
+        side = f"{step.criterion} {why}: −{step.removed:,}{unknown}"
+        box(7.25, y - 0.5, side, OKABE_ITO["vermillion"], 5.4, size=7.5)
         y -= 1
         box(2.2, y, f"Remaining  n = {step.remaining_after:,}", OKABE_ITO["sky"], 3.6)
     arrow(2.2, y - 0.32, 2.2, y - 1 + 0.32)
