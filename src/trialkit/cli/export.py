@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from trialkit.cli.main import app
+from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 
 export_app = typer.Typer(
     help="Export a study as CDISC SDTM/ADaM (XPT, Dataset-JSON, define.xml) and check it.",
@@ -20,12 +21,14 @@ app.add_typer(export_app, name="export")
 def cdisc(
     study: Path = typer.Argument(..., help="Study folder (docs/analysis.md)."),
     out: Path = typer.Option(..., "--out", help="Folder of the package (replaced whole)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
     """SDTM and ADaM datasets as SAS transport v5 and Dataset-JSON 1.1, with define.xml."""
     from trialkit.services.cdisc import export_folder
 
     console = Console()
-    package = export_folder(study, out)
+    with spinner("Deriving SDTM and ADaM, writing and checking the package", quiet=quiet):
+        package = export_folder(study, out)
     names = ", ".join(d.name for d in (*package.sdtm, *package.adam))
     console.print(
         f"CDISC package: [bold]{package.folder}[/] — {len(package.files)} files ({names})"

@@ -115,6 +115,7 @@ def odm(
     import tempfile
 
     from trialkit.cdisc.odm import write_odm
+    from trialkit.cli.progress import spinner
     from trialkit.protocol import load_protocol
     from trialkit.services.cdisc import now_iso
 
@@ -122,9 +123,12 @@ def odm(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-            staged = write_odm(p, Path(tmp) / out.name, created=now_iso())
+            with spinner("Writing and schema-validating the ODM"):
+                staged = write_odm(p, Path(tmp) / out.name, created=now_iso())
             staged.replace(out)
         typer.echo(f"ODM 1.3.2: {out}")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        typer.echo(write_odm(p, Path(tmp) / "odm.xml", created=now_iso()).read_text("utf-8"))
+        with spinner("Writing and schema-validating the ODM"):
+            written = write_odm(p, Path(tmp) / "odm.xml", created=now_iso())
+        typer.echo(written.read_text("utf-8"))
