@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -196,3 +196,15 @@ def test_hostile_values_agree_on_spark(generated: list[PatientRecord], spark: An
     rng = random.Random(12)
     records = [_hostile(r, rng) for r in generated[:400]]
     assert _differences(records, AS_OF, con=connect("spark", spark))[:10] == []
+
+
+def test_lab_window_from_a_first_dose_far_ahead_agrees(generated: list[PatientRecord]) -> None:
+    # issue 12 rep. 9: labs must also lie within lab_before_first_dose_days of the first dose
+    far = AS_OF + timedelta(days=20)
+    assert _differences(generated[:800], AS_OF, first_dose=far)[:10] == []
+    assert (
+        _differences(
+            generated[:400], AS_OF, first_dose=far, overrides={"lab_before_first_dose_days": "35"}
+        )[:10]
+        == []
+    )

@@ -13,6 +13,7 @@ place.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -185,6 +186,42 @@ def uln_for(ctx: EvalContext, element: Element, m: Measurement) -> tuple[float |
     return None, "no reference range and no site default"
 
 
+# The pre-treatment labs are due before the first administration too (clinical-facts §3: the
+# label wants them before each dose; EU SmPC: at least once within 2 to 4 weeks before). So
+# a lab read with the lab lookback must also lie within this many days before the planned
+# first dose, when that date is known (an unknown date: the cycle-1 dose check guards it).
+FIRST_DOSE_WINDOW = "lab_before_first_dose_days"
+LAB_LOOKBACK = n.Param("lab_lookback_days")
+
+
+def first_dose_window(params: Mapping[str, object], lookback: n.Number | None) -> float | None:
+    """Days before the planned first dose a lab read with ``lookback`` may be (None: none)."""
+    days = params.get(FIRST_DOSE_WINDOW)
+    if lookback != LAB_LOOKBACK or isinstance(days, bool) or not isinstance(days, int | float):
+        return None
+    return float(days)
+
+
+def too_early_for_first_dose(
+    ctx: EvalContext, lookback: n.Number | None, day: date, label: str
+) -> str | None:
+    """Why the latest result of ``day`` is too old for the planned first dose (None: it is not)."""
+    days = first_dose_window(ctx.params, lookback)
+    if days is None or ctx.first_dose is None:
+        return None
+    if day >= ctx.first_dose - timedelta(days=days):
+        return None
+    return (
+        f"The latest {label} result ({day}) is more than {int(days)} days before the planned "
+        f"first dose {ctx.first_dose} (parameter {FIRST_DOSE_WINDOW})"
+    )
+
+
+def stale_need(ctx: EvalContext, label: str) -> str:
+    days = int(ctx.number(n.Param(FIRST_DOSE_WINDOW)))
+    return f"a {label} result within {days} days before the first dose {ctx.first_dose}"
+
+
 def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
     element = ctx.protocol.elements[node.element]
     lookback = ctx.number(node.lookback) if node.lookback is not None else None
@@ -196,6 +233,22 @@ def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
             f"No usable {label} result {window}.",
             tuple(context),
             (f"a {label} result {window}",),
+        )
+    stale = too_early_for_first_dose(ctx, node.lookback, _day(chosen[0]), label)
+    if stale is not None:
+        shown = tuple(
+            Evidence(
+                m.source,
+                element.name,
+                time=str(m.time),
+                original=_original(m),
+                role="context",
+                note="too long before the planned first dose",
+            )
+            for m in chosen
+        )
+        return Verdict(
+            Status.UNKNOWN, f"{stale}.", shown + tuple(context), (stale_need(ctx, label),)
         )
     verdicts = [_judge(node, ctx, element, ctx_m) for ctx_m in chosen]
     statuses = {v.status for v in verdicts}
@@ -330,7 +383,7 @@ def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdic
 
     creat_el = ctx.protocol.elements["creatinine"]
     weight_el = ctx.protocol.elements["weight"]
-    lookback = ctx.number(n.Param("lab_lookback_days"))
+    lookback = ctx.number(LAB_LOOKBACK)
     missing: list[str] = []
     evidence: list[Evidence] = []
     values: dict[str, float] = {}
@@ -339,7 +392,14 @@ def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdic
         readings = [read(ctx, element, m) for m in chosen]
         numbers = {r.value for r in readings if r.value is not None}
         evidence.extend(r.evidence for r in readings)
-        if len(numbers) > 1:
+        stale = (
+            too_early_for_first_dose(ctx, LAB_LOOKBACK, _day(chosen[0]), element.label)
+            if chosen
+            else None
+        )
+        if stale is not None:
+            missing.append(stale_need(ctx, element.label))
+        elif len(numbers) > 1:
             missing.append(
                 f"{conflict_reason(len(chosen), element.label, _day(chosen[0]))}: "
                 f"one confirmed {element.label} result"

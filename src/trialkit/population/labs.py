@@ -28,6 +28,7 @@ import ibis
 import ibis.expr.types as ir
 
 from trialkit.eligibility import nodes as n
+from trialkit.eligibility.labs import LAB_LOOKBACK, first_dose_window
 from trialkit.population.relational import (
     NULL_BOOL,
     USABLE_STATUSES,
@@ -146,9 +147,11 @@ class LabFeatures:
         start = self._start(lookback)
         self._reads_from(eid, start)
         unit = "" if element.unit in (None, "1") else f" {element.unit}"
+        dose_window = first_dose_window(self.params, node.lookback)
 
         def rule(w: ir.Table) -> Rel:
             decided, top = self._decided(w, hi, lo, start)
+            decided = decided & _near_first_dose(w, w[hi] // 4, dose_window)
             shown = w[evidence]
             return rel(
                 ibis.cases((decided, top == 1), else_=NULL_BOOL),
@@ -187,7 +190,7 @@ class LabFeatures:
     def cockcroft_gault(self, node: n.CockcroftGault) -> Rule:
         """(140 − age) × weight / (72 × SCr mg/dL) × 0.85 if female (clinical-facts §7),
         from the one usable creatinine and weight of the latest day in the lab lookback."""
-        start = self._start(self._number(n.Param("lab_lookback_days")))
+        start = self._start(self._number(LAB_LOOKBACK))
         values: dict[str, tuple[str, str, str]] = {}
         for key in ("creatinine", "weight"):
             eid = self._eid(key)
@@ -199,12 +202,14 @@ class LabFeatures:
         assert node.comparison.value is not None
         op, threshold = node.comparison.op, self._number(node.comparison.value)
         as_of = self.as_of
+        dose_window = first_dose_window(self.params, LAB_LOOKBACK)
 
         def one(w: ir.Table, key: str) -> tuple[Any, Any]:
             unread, top, bottom = values[key]
             day = w[unread] // 2
             ok = w[unread].notnull() & (w[unread] - day * 2 == 0) & (day >= start)
             ok = ok & (w[top]["v"] == -w[bottom]["v"])
+            ok = ok & _near_first_dose(w, day, dose_window)
             return ok, w[top]["v"]
 
         def rule(w: ir.Table) -> Rel:
@@ -344,6 +349,14 @@ class LabFeatures:
             *[rows[c] for c in rows.columns], s.score
         )
         return out.left_join(pol, ["pid", "source"]).select(*[out[c] for c in out.columns], pol.pol)
+
+
+def _near_first_dose(w: ir.Table, day: Any, days: float | None) -> Any:
+    """labs.too_early_for_first_dose: the latest day lies within ``days`` before the planned
+    first dose ``fd`` (the compiler's anchor column), or that date is unknown."""
+    if days is None:
+        return ibis.literal(True)
+    return w.fd.isnull() | (day >= day_number(w.fd) - int(days))
 
 
 def rounded_compare(raw: Any, digits: int, op: str, threshold: float) -> ir.BooleanValue:
