@@ -111,6 +111,30 @@ def test_impossible_value_names_file_row_and_field(
     assert f"{table} row {row} {field}:" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("lab", "value", "unit", "message"),
+    [
+        ("anemia", "5", "g/L", "outside the physiologically possible range 10–250"),
+        ("anemia", "300", "g/dL", "outside the physiologically possible range"),  # 3000 g/L
+        ("platelet_count_decreased", "6000", "10*9/L", "outside the physiologically possible"),
+        ("platelet_count_decreased", "40", "furlong", "cannot be read"),
+    ],
+)
+def test_lab_value_outside_the_protocols_possible_range_is_a_problem(
+    copy: Path, lab: str, value: str, unit: str, message: str
+) -> None:
+    """The protocol's plausibility ranges (elements.<name>.plausible) guard the loader too."""
+    rows = _rows(copy / "labs.csv")
+    index = next(i for i, r in enumerate(rows) if r["lab"] == lab)
+    rows[index]["value"], rows[index]["unit"] = value, unit
+    _write(copy / "labs.csv", rows)
+    with pytest.raises(StudyValidationError) as info:
+        load_study(copy)
+    hits = [p for p in info.value.problems if (p.file, p.row) == ("labs.csv", index + 1)]
+    assert [p.field for p in hits] == ["value"]
+    assert message in hits[0].message
+
+
 def test_dates_that_cannot_all_be_true(copy: Path) -> None:
     subjects = _rows(copy / "subjects.csv")
     treated = [i for i, s in enumerate(subjects) if s["first_dose"]]

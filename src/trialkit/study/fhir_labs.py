@@ -17,6 +17,8 @@ from trialkit.ctcae import TERMS
 from trialkit.errors import UnitError
 from trialkit.fhir import load_records
 from trialkit.model.codes import LOINC
+from trialkit.protocol.model import Protocol
+from trialkit.study.lab_checks import lab_value_problem
 from trialkit.study.model import LabRow
 from trialkit.units import convert
 
@@ -24,7 +26,7 @@ USABLE = frozenset({"final", "amended", "corrected"})
 
 
 def fhir_labs(
-    folder: Path, subject_ids: set[str]
+    folder: Path, subject_ids: set[str], protocol: Protocol
 ) -> tuple[list[LabRow], list[tuple[str, str, str]]]:
     """(lab rows, problems as (resource, field, message)) from every FHIR file under ``folder``."""
     paths = sorted(folder.glob("*.json")) or [folder]  # Bundles, else a Bulk NDJSON folder
@@ -47,9 +49,9 @@ def fhir_labs(
                     (m.source, "status/value/effective", "not a usable final result with a date")
                 )
                 continue
-            if not math.isfinite(float(m.value)) or float(m.value) < 0:
-                # NaN/Infinity (a float export artefact) or a negative count is no result
-                problems.append((m.source, "valueQuantity.value", f"{m.value} is not a result"))
+            why = lab_value_problem(protocol, term.name, float(m.value), m.unit)
+            if why:  # NaN/Infinity, negative, or outside the protocol's possible range
+                problems.append((m.source, "valueQuantity.value", why))
                 continue
             try:
                 convert(m.value, m.unit, term.unit, analyte=term.analyte)

@@ -19,8 +19,10 @@ from typing import Any
 
 from trialkit.dosing.parameters import DosingParameters, activity_problem
 from trialkit.errors import InputError
+from trialkit.protocol.model import Protocol
 from trialkit.recist.model import MAX_DIAMETER_MM
 from trialkit.safe_io import read_text
+from trialkit.study.lab_checks import lab_value_problem
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
@@ -190,13 +192,16 @@ def load_study(folder: Path, protocol_id: str = "nct05894486") -> Study:
     lesions: list[LesionMeasurement] = table("lesions", LesionMeasurement, _lesion)
     assessments: list[AssessmentRow] = table("assessments", AssessmentRow, _assessment)
     aes: list[AdverseEvent] = table("adverse_events", AdverseEvent, _ae)
-    labs: list[LabRow] = table("labs", LabRow, _lab)
+    from trialkit.protocol import load_protocol
+
+    protocol = load_protocol(protocol_id)
+    labs: list[LabRow] = table("labs", LabRow, lambda c: _lab(c, protocol))
     therapies: list[Therapy] = table("therapies", Therapy, _therapy)
     screening: list[ScreeningRow] = table("screening", ScreeningRow, _screening)
     if (folder / "fhir").is_dir():
         from trialkit.study.fhir_labs import fhir_labs
 
-        more, fhir_problems = fhir_labs(folder / "fhir", {s.subject_id for s in subjects})
+        more, fhir_problems = fhir_labs(folder / "fhir", {s.subject_id for s in subjects}, protocol)
         labs += more
         problems += [
             Problem(f"fhir/{resource}", 0, field, message)
@@ -322,18 +327,24 @@ def _ae(c: _Cell) -> AdverseEvent:
     return ae
 
 
-def _lab(c: _Cell) -> LabRow:
+def _lab(c: _Cell, protocol: Protocol) -> LabRow:
     from trialkit.ctcae import TERMS
 
     lab = c.text("lab")
     if lab and lab not in TERMS:
         c.fail("lab", f"unknown CTCAE term {lab!r}")
+    value, unit = c.number("value"), c.text("unit")
+    if value is not None and value >= 0 and lab in TERMS:
+        # outside the protocol's physiologically possible range: no result (study.lab_checks)
+        why = lab_value_problem(protocol, lab, value, unit or None)
+        if why:
+            c.fail("value", why)
     row = LabRow(
         c.text("subject_id"),
         c.date("date") or date.min,
         lab,
-        c.number("value") or 0.0,
-        c.text("unit"),
+        value or 0.0,
+        unit,
         c.number("uln", required=False),
         c.number("lln", required=False),
     )
