@@ -100,3 +100,19 @@ def test_not_a_package_is_an_input_error(
 ) -> None:
     assert main(["export", "check", str(tmp_path)]) == 2
     assert "no .xpt or Dataset-JSON file" in capsys.readouterr().err
+
+
+def test_an_uncoded_adverse_event_term_is_reported_not_guessed(exported: Exported) -> None:
+    from trialkit.cdisc.context import Context, load_design
+    from trialkit.cdisc.sdtm_events import build_ae
+    from trialkit.protocol import load_protocol
+    from trialkit.study.model import AdverseEvent
+
+    study = exported.study
+    odd = AdverseEvent(study.subjects[0].subject_id, "Hiccups", 1, study.subjects[0].enrolled)
+    changed = type(study)(**{**study.__dict__, "adverse_events": (*study.adverse_events, odd)})
+    protocol = load_protocol()
+    ae = build_ae(Context(changed, protocol, load_design(protocol)))
+    row = next(r for r in ae.rows if r["AETERM"] == "Hiccups")
+    assert row["AEDECOD"] is None
+    assert row["AELLTCD"] is None

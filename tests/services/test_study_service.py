@@ -202,6 +202,20 @@ def test_full_flow_screen_sign_enrol_dose_scan_ae_export(store_url: str) -> None
     bundle = json.loads(svc.export(study["monitor"], "fhir"))
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert {"Patient", "MedicationAdministration", "Observation", "AdverseEvent"} <= kinds
+    assert {"ResearchStudy", "ResearchSubject"} <= kinds
+    labs = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation" and "valueQuantity" in e["resource"]
+    ]
+    assert labs
+    assert all(o["valueQuantity"]["system"] == "http://unitsofmeasure.org" for o in labs)
+    cdisc = svc.export(study["statistician"], "cdisc")
+    with zipfile.ZipFile(io.BytesIO(cdisc)) as zf:
+        names = set(zf.namelist())
+        conformance = json.loads(zf.read("cdisc/conformance.json"))
+    assert {"cdisc/sdtm/dm.xpt", "cdisc/adam/adsl.xpt", "cdisc/sdtm/define.xml"} <= names
+    assert conformance["errors"] == 0, conformance["findings"][:5]
     dash = svc.dashboard(study["monitor"])
     assert dash.funnel["enrolled"] == 1
     assert dash.waterfall[0]["best_change_pct"] == -50.0

@@ -434,8 +434,14 @@ def test_dashboard_export_and_audit(client: TestClient) -> None:
     fhir = client.get("/export/fhir")
     assert fhir.status_code == 200
     assert b'"resourceType"' in fhir.content
+    assert "Download CDISC package" in client.get("/export").text
+    cdisc = client.get("/export/cdisc")
+    assert cdisc.status_code == 200
+    assert cdisc.content[:2] == b"PK"
+    assert b"cdisc/sdtm/dm.xpt" in cdisc.content  # the zip's central directory names it
     login(client, "carol")
     assert client.get("/export/csv").status_code == 403
+    assert client.get("/export/cdisc").status_code == 403
     login(client, "mona")
     audit = client.get(f"/audit/subject/{subject_id}").text
     assert "carol" in audit

@@ -21,6 +21,7 @@ from trialkit.cdisc.adam_common import EFFFL, SAFFL, STUDY, SUBJECT, TRACE, TRT0
 from trialkit.cdisc.context import Context, iso
 from trialkit.cdisc.model import Cell, Dataset, Spec, Var, make
 from trialkit.dosing import DosingParameters
+from trialkit.errors import InputError
 
 # ordinal codes of the responses, best first (AVAL of ADRS)
 RESPONSE_N = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6}
@@ -187,7 +188,16 @@ def _source(sdtm: dict[str, Dataset], usubjid: str, when: date, kind: str) -> di
     for r in sdtm["EX"].rows:
         if r["USUBJID"] == usubjid and r["EXSTDTC"] == day:
             return {"SRCDOM": "EX", "SRCVAR": "EXSTDTC", "SRCSEQ": r["EXSEQ"]}
-    raise LookupError(f"{usubjid}: no SDTM record dated {day} ({kind})")
+    if dm["RFSTDTC"] == day:  # censored at the first dose as the subject record gives it
+        return {"SRCDOM": "DM", "SRCVAR": "RFSTDTC", "SRCSEQ": None}
+    # the analysis dated an event or censoring on a day no tabulation record carries: the
+    # study data disagree with themselves; say so rather than write an untraceable record
+    raise InputError(
+        f"{kind} date {day} of {usubjid} is on no SDTM record (DM, EX, RS); check the "
+        "subject's first dose, last contact and assessments",
+        source="study",
+        field=usubjid,
+    )
 
 
 def _describe(t: TimeToEvent, end: date, start: date) -> tuple[int, str, str | None]:

@@ -44,5 +44,5 @@ SYNONYMS = {"diarrhoea": "diarrhea", "anaemia": "anemia"}
 
 
 def code(verbatim: str) -> Coding | None:
-    key = verbatim.strip().lower()
+    key = " ".join(verbatim.replace("_", " ").lower().split())  # trialkit's CTCAE keys too
     return TERMS.get(SYNONYMS.get(key, key))

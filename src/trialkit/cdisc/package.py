@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from trialkit.cdisc.adam_adsl import build_adsl
@@ -31,6 +32,7 @@ from trialkit.cdisc.sdtm_findings import build_lb
 from trialkit.cdisc.sdtm_tumour import build_tumour
 from trialkit.cdisc.sdtm_visits import build_sv
 from trialkit.cdisc.xpt import write_xpt
+from trialkit.fhir.export import study_bundle
 from trialkit.protocol import Protocol
 from trialkit.study.model import Study
 
@@ -105,6 +107,11 @@ def write_package(study: Study, protocol: Protocol, out: Path, *, created: str) 
         (staging / "crf").mkdir()
         write_odm(protocol, staging / "crf" / "screening-odm.xml", created=created)
         files.append(Path("crf") / "screening-odm.xml")
+        (staging / "fhir").mkdir()
+        stamp = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        bundle = study_bundle(study, protocol, timestamp=stamp)
+        (staging / "fhir" / "study-bundle.json").write_text(json.dumps(bundle, indent=1), "utf-8")
+        files.append(Path("fhir") / "study-bundle.json")
         report = check_package(staging)
         (staging / "conformance.json").write_text(
             json.dumps(report.to_json() | {"package": out.name}, indent=1), encoding="utf-8"

@@ -188,9 +188,9 @@ def toxicity_grade(lab: LabRow, baseline: LabRow | None) -> int | None:
 
 
 def _std(value: float | None, lab: LabRow) -> float | None:
-    if value is None:
+    t = TERMS.get(lab.lab)
+    if value is None or t is None:
         return None
-    t = TERMS[lab.lab]
     return round(convert(value, lab.unit, t.unit, analyte=t.analyte), 6)
 
 
@@ -198,10 +198,14 @@ def build_lb(ctx: Context) -> Dataset:
     base = baselines(ctx)
     rows: list[dict[str, Cell]] = []
     for lab in ctx.study.labs:
-        code, name, cat = TESTS[lab.lab]
-        t = TERMS[lab.lab]
+        # a result of no CTCAE term (possible in study-application data) keeps its own name and
+        # no standard value or grade: nothing is converted or graded by guess
+        code, name, cat = TESTS.get(
+            lab.lab, (lab.lab.upper().replace("_", "")[:8], lab.lab, "OTHER")
+        )
+        t = TERMS.get(lab.lab)
         std = _std(lab.value, lab)
-        g = toxicity_grade(lab, base.get((lab.subject_id, lab.lab)))
+        g = toxicity_grade(lab, base.get((lab.subject_id, lab.lab))) if t else None
         rows.append(
             {
                 "STUDYID": ctx.design.studyid,
@@ -210,17 +214,17 @@ def build_lb(ctx: Context) -> Dataset:
                 "LBTESTCD": code,
                 "LBTEST": name,
                 "LBCAT": cat,
-                "LBLOINC": t.loinc[0],
+                "LBLOINC": t.loinc[0] if t else None,
                 "LBORRES": f"{lab.value:g}",
                 "LBORRESU": cdisc_unit(lab.unit),
                 "LBORNRLO": None if lab.lln is None else f"{lab.lln:g}",
                 "LBORNRHI": None if lab.uln is None else f"{lab.uln:g}",
                 "LBSTRESC": None if std is None else f"{std:g}",
                 "LBSTRESN": std,
-                "LBSTRESU": cdisc_unit(t.unit),
+                "LBSTRESU": cdisc_unit(t.unit) if t else None,
                 "LBSTNRLO": _std(lab.lln, lab),
                 "LBSTNRHI": _std(lab.uln, lab),
-                "LBTOX": f"{t.label} (CTCAE v{CTCAE_VERSION})",
+                "LBTOX": f"{t.label} (CTCAE v{CTCAE_VERSION})" if t else None,
                 "LBTOXGR": None if g is None else str(g),
                 "LBBLFL": "Y" if base.get((lab.subject_id, lab.lab)) is lab else None,
                 "LBDTC": iso(lab.date),

@@ -137,69 +137,35 @@ def export_csv(session: Session) -> bytes:
 
 
 def export_fhir(session: Session, now: datetime) -> bytes:
-    """A FHIR R4 collection Bundle: Patients, MedicationAdministrations, Observations, AEs."""
-    entries: list[dict[str, Any]] = []
-    subjects = {s.id: s for s in _live(session, m.Subject)}
+    """A FHIR R4 collection Bundle to standard (:func:`trialkit.fhir.export.study_bundle`):
+    ResearchStudy/ResearchSubject, Patients, administrations, LOINC/UCUM laboratory
+    Observations, RECIST tumour-response Observations, AdverseEvents; validated R4."""
+    from trialkit.fhir.export import study_bundle
+    from trialkit.protocol import load_protocol
 
-    def ref(subject_id: int) -> dict[str, str]:
-        return {"reference": f"Patient/{subjects[subject_id].subject_number}"}
-
-    for s in subjects.values():
-        patient: dict[str, Any] = {"resourceType": "Patient", "id": s.subject_number}
-        if s.sex:
-            patient["gender"] = s.sex
-        entries.append(patient)
-    for d in _live(session, m.Dose):
-        if d.subject_id in subjects:
-            entries.append(
-                {
-                    "resourceType": "MedicationAdministration",
-                    "id": f"dose-{d.id}",
-                    "status": "completed",
-                    "medicationCodeableConcept": {"text": "177Lu-Dotatate"},
-                    "subject": ref(d.subject_id),
-                    "effectiveDateTime": d.given_on.isoformat(),
-                    "dosage": {"dose": {"value": d.activity_gbq, "unit": "GBq"}},
-                    "note": [{"text": f"cycle {d.cycle}"}],
-                }
-            )
-    for x in _live(session, m.Lab):
-        if x.subject_id in subjects:
-            entries.append(
-                {
-                    "resourceType": "Observation",
-                    "id": f"lab-{x.id}",
-                    "status": "final",
-                    "code": {"text": x.key},
-                    "subject": ref(x.subject_id),
-                    "effectiveDateTime": x.on.isoformat(),
-                    "valueQuantity": {"value": x.value, "unit": x.unit},
-                }
-            )
-    for a in _live(session, m.AdverseEvent):
-        if a.subject_id in subjects:
-            entries.append(
-                {
-                    "resourceType": "AdverseEvent",
-                    "id": f"ae-{a.id}",
-                    "actuality": "actual",
-                    "event": {"text": a.term},
-                    "subject": ref(a.subject_id),
-                    "date": a.onset.isoformat(),
-                    "seriousness": {"text": "serious" if a.serious else "non-serious"},
-                    "severity": {"text": f"CTCAE grade {a.grade}" if a.grade else "ungraded"},
-                }
-            )
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "entry": [
-            {"fullUrl": f"urn:trialkit:{r['resourceType']}/{r['id']}", "resource": r}
-            for r in entries
-        ],
-    }
+    study = to_study(session)
+    bundle = study_bundle(study, load_protocol(study.protocol_id), timestamp=now)
     return json.dumps(bundle, indent=1).encode("utf-8")
+
+
+def export_cdisc(session: Session, now: datetime) -> bytes:
+    """A zip of the CDISC package (docs/cdisc.md) of the stored study."""
+    from trialkit.cdisc.package import write_package
+    from trialkit.protocol import load_protocol
+
+    study = to_study(session)
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        package = write_package(
+            study,
+            load_protocol(study.protocol_id),
+            Path(tmp) / "cdisc",
+            created=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in package.files:
+                zf.write(package.folder / name, f"cdisc/{name.as_posix()}")
+    return buffer.getvalue()
 
 
 def dashboard(session: Session) -> DashboardView:

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from trialkit.errors import InputError
 from trialkit.services.study_common import check_version, live, live_kind
 from trialkit.services.study_core import StudyCore
-from trialkit.services.study_export import dashboard, export_csv, export_fhir
+from trialkit.services.study_export import dashboard, export_cdisc, export_csv, export_fhir
 from trialkit.services.study_subjects import query_view
 from trialkit.services.study_views import AuditReport, AuditView, DashboardView, QueryView
 from trialkit.store import audit
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor, require
 
-ExportFormat = Literal["csv", "fhir"]
+ExportFormat = Literal["csv", "fhir", "cdisc"]
 
 
 class MonitoringCases(StudyCore):
@@ -81,12 +81,18 @@ class MonitoringCases(StudyCore):
     def export(self, actor: Actor, fmt: ExportFormat) -> bytes:
         """``csv``: a zip of the study CSV folder (docs/analysis.md format, readable by
         ``trialkit report``) plus screening_log.csv; ``fhir``: a FHIR R4 collection Bundle
-        (JSON). Roles: statistician, monitor, admin."""
+        (JSON); ``cdisc``: a zip of the CDISC package (SDTM, ADaM, define.xml, ODM CRF,
+        conformance report; docs/cdisc.md). Roles: statistician, monitor, admin."""
         require(actor, "export")
-        if fmt not in ("csv", "fhir"):
-            raise InputError("format: csv or fhir", field="fmt")
+        if fmt not in ("csv", "fhir", "cdisc"):
+            raise InputError("format: csv, fhir or cdisc", field="fmt")
         with self._tx() as (session, now):
-            data = export_csv(session) if fmt == "csv" else export_fhir(session, now)
+            if fmt == "csv":
+                data = export_csv(session)
+            elif fmt == "cdisc":
+                data = export_cdisc(session, now)
+            else:
+                data = export_fhir(session, now)
             audit.event(session, actor, "export", "study", None, {"format": [None, fmt]}, now=now)
             return data
 

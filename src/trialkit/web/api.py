@@ -414,22 +414,25 @@ def close_query(
     responses={
         200: {
             "content": {"application/zip": {}, "application/fhir+json": {}},
-            "description": "csv: a zip of the study CSV folder; fhir: a FHIR R4 Bundle",
+            "description": "csv: a zip of the study CSV folder; fhir: a FHIR R4 Bundle; "
+            "cdisc: a zip of the CDISC package",
         }
     },
 )
 def export(
     service: Service,
     actor: CurrentActor,
-    format: Literal["csv", "fhir"] = "csv",
+    format: Literal["csv", "fhir", "cdisc"] = "csv",
 ) -> Response:
-    """The study data: ``csv`` (zip of CSV files) or ``fhir`` (FHIR R4 collection Bundle)."""
+    """The study data: ``csv`` (zip of CSV files), ``fhir`` (FHIR R4 collection Bundle) or
+    ``cdisc`` (zip of the CDISC package: SDTM, ADaM, define.xml, ODM CRF)."""
     data = service.export(actor, format)
-    if format == "csv":
+    if format in ("csv", "cdisc"):
+        name = "trialkit-export.zip" if format == "csv" else "trialkit-cdisc.zip"
         return Response(
             data,
             media_type="application/zip",
-            headers={"Content-Disposition": 'attachment; filename="trialkit-export.zip"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return Response(
         data,

@@ -30,6 +30,11 @@ FUNNEL = (
 EXPORTS = {
     "csv": ("application/zip", "trialkit-study-csv.zip", "Study CSV folder (zip)"),
     "fhir": ("application/fhir+json", "trialkit-study.fhir.json", "FHIR R4 Bundle (JSON)"),
+    "cdisc": (
+        "application/zip",
+        "trialkit-study-cdisc.zip",
+        "CDISC package: SDTM, ADaM, define.xml (zip)",
+    ),
 }
 
 
@@ -89,7 +94,7 @@ def export_download(request: Request, fmt: str, service: ServiceDep) -> Response
     if fmt not in EXPORTS:
         raise NotFound(f"no export format {fmt!r}; formats: {', '.join(EXPORTS)}")
     media, filename, _ = EXPORTS[fmt]
-    data = service.export(actor, "csv" if fmt == "csv" else "fhir")
+    data = service.export(actor, "csv" if fmt == "csv" else "cdisc" if fmt == "cdisc" else "fhir")
     return Response(
         data,
         media_type=media,
