@@ -154,4 +154,8 @@ def run() -> None:
 
 
 if __name__ == "__main__":
-    run()
+    # ``python -m trialkit.cli.main``: the commands register on the app of the imported
+    # module, not on this __main__ copy's
+    from trialkit.cli.main import run as run_imported
+
+    run_imported()
