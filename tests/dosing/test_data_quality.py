@@ -102,3 +102,18 @@ def test_a_later_cycle_is_never_checked_before_the_first_dose() -> None:
     data = payload(check_date=FIRST - timedelta(days=1))
     with pytest.raises(InputError):
         parse_check(data, source="t")
+
+
+def test_an_impossible_lab_withholds_pending_data_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # point 10: the protocol's ranges guard the dose check (platelets 0-5000 ×10⁹/L)
+    out = _run(tmp_path, _with_platelets(9000), capsys)
+    assert out["decision"] == "withhold_pending_data"
+    assert any("physiologically possible" in n for n in out["notes"])
+
+
+def test_a_non_finite_calibration_activity_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("nan", "inf"):
+        args = ["--calibration-time", "2026-01-01T08:00", "--injection-time", "2026-01-02T08:00"]
+        assert main(["dosing", "activity", "--calibration-gbq", bad, *args]) == 2

@@ -15,6 +15,7 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.screen import Format
 from trialkit.errors import InputError
+from trialkit.quality import implausible
 
 if TYPE_CHECKING:
     from trialkit.ctcae import GradedResult, RecordGrading
@@ -34,6 +35,11 @@ def grade_one(
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Grade one value; --uln, --lln and --baseline are in the value's unit."""
+    given = (("--value", value), ("--uln", uln), ("--lln", lln), ("--baseline", baseline))
+    for option, number in given:
+        why = None if number is None else implausible(number)
+        if why is not None:  # NaN / ±Infinity / negative: no value to grade (issue 12)
+            raise InputError(why, field=option)
     from trialkit.ctcae import TERMS, grade
 
     g = grade(term_name, value, unit, uln=uln, lln=lln, baseline=baseline)
@@ -72,6 +78,9 @@ def parse_limits(pairs: list[str], option: str) -> dict[str, float]:
             number = None
         if not sep or number is None:
             raise InputError(f"expected TERM=NUMBER, got {pair!r}", field=option)
+        why = implausible(number)
+        if why is not None:
+            raise InputError(f"{pair!r}: {why}", field=option)
         out[term(name.strip()).name] = number
     return out
 
@@ -94,9 +103,20 @@ def grade_record_command(
     """Grade every lab in a record; worst grade per term over time."""
     from trialkit.ctcae import grade_record
     from trialkit.fhir import load_records
+    from trialkit.protocol import load_protocol
 
     site_uln, site_lln = parse_limits(uln, "--uln"), parse_limits(lln, "--lln")
-    graded = [grade_record(r, site_uln=site_uln, site_lln=site_lln) for r in load_records([path])]
+    # the protocol's physiologically possible ranges: an impossible value is never graded
+    ranges = load_protocol()
+    graded = [
+        grade_record(
+            r,
+            site_uln=site_uln,
+            site_lln=site_lln,
+            plausible=lambda m: ranges.plausible_for(m.codes),
+        )
+        for r in load_records([path])
+    ]
     if fmt is Format.json:
         document = {"ctcae_version": "5.0", "patients": [_as_json(g) for g in graded]}
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))

@@ -14,6 +14,7 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.screen import Format, parse_date
 from trialkit.errors import InputError
+from trialkit.protocol import load_protocol
 from trialkit.quality import reader_unit
 
 if TYPE_CHECKING:
@@ -97,7 +98,8 @@ def check(
 
     console = Console() if fmt != "json" else None
     params = _params(param, console)
-    decision = check_dose(load_check(path), params)
+    # the protocol's physiologically possible ranges guard the dose check too (issue 12)
+    decision = check_dose(load_check(path), params, load_protocol().plausible_ranges())
     if console is None:
         typer.echo(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -142,7 +143,10 @@ def _grade_one(
     ref_unit = m.ref_unit or m.unit
     try:
         if rng is not None:
-            why = implausible(convert(m.value, m.unit, rng.unit, analyte=t.analyte), rng)
+            in_range_unit = convert(m.value, m.unit, rng.unit, analyte=t.analyte)
+            why = implausible(in_range_unit, rng)
+            if why is not None and math.isinf(in_range_unit):  # finite only as recorded
+                why = f"{m.value} {m.unit or ''} is beyond any possible value".strip()
             if why is not None:
                 return problem(f"not graded: {why}")
         value = convert(m.value, m.unit, t.unit, analyte=t.analyte)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,8 +33,8 @@ def decay_corrected_activity(
 ) -> Activity:
     """Activity at injection from the calibrated activity. An injection before the calibration
     time is allowed (the vial is then hotter than labelled) and said in ``note``."""
-    if a0_gbq <= 0:
-        raise ValueError("calibration activity must be positive")
+    if not math.isfinite(a0_gbq) or a0_gbq <= 0:  # NaN / ±Infinity are no value (issue 12)
+        raise ValueError("calibration activity must be a positive finite number")
     if (calibration_time.tzinfo is None) != (injection_time.tzinfo is None):
         raise ValueError("give both times with a time zone, or neither")
     elapsed = (injection_time - calibration_time).total_seconds() / 86400

@@ -4,7 +4,9 @@ Rules: Lutathera label dose-modification table (AJR 2022 Table 1, PMC10133840) a
 summarised in clinical-facts §3; UNVERIFIED thresholds are :class:`DosingParameters`.
 Safe readings where the table is silent: a required pre-dose lab that is missing
 or cannot be graded never yields "proceed" — it yields ``withhold_pending_data``;
-once reduced, the activity stays reduced; grade 3–4 lymphopenia alone changes
+a reduced dose that did not bring the toxicity back is followed by the full
+activity (label; parameter ``reescalate_after_reduced_dose``, clinical-facts §3);
+grade 3–4 lymphopenia alone changes
 nothing (label) and is reported.
 """
 
@@ -218,7 +220,10 @@ def check_dose(
     else:
         findings = []
     labs = tuple(shown)
-    reduced = bool(c.prior_reductions) or c.on_hold is not None
+    # label: a reduced dose that did not bring the toxicity back is followed by the full dose
+    # (parameter reescalate_after_reduced_dose); while withheld the resumed dose is reduced
+    reescalate = bool(c.prior_reductions) and params.reescalate_after_reduced_dose
+    reduced = (bool(c.prior_reductions) and not reescalate) or c.on_hold is not None
     current = params.reduced_activity_gbq if reduced else params.activity_gbq
 
     def decide(kind: str, activity: float | None, until: str | None) -> Decision:
@@ -244,10 +249,21 @@ def check_dose(
         notes.append(f"then resume at {params.reduced_activity_gbq} GBq")
         return decide("withhold", None, until)
     if c.on_hold is not None:
-        notes.append(f"{c.on_hold} resolved: resume at the reduced activity (label); stays reduced")
+        notes.append(f"{c.on_hold} resolved: resume at the reduced activity (label)")
         return decide("resume_reduced", params.reduced_activity_gbq, None)
     if delay > params.window_days:
         notes.append(f"dose {delay} days after the due date (window ±{params.window_days} days)")
+    if reescalate:
+        notes.append(
+            f"no recurrence of {', '.join(c.prior_reductions)} after the reduced dose: "
+            f"re-escalate to {params.activity_gbq:g} GBq (label; parameter "
+            "reescalate_after_reduced_dose)"
+        )
+    elif c.prior_reductions:
+        notes.append(
+            f"stays at the reduced {params.reduced_activity_gbq:g} GBq "
+            "(parameter reescalate_after_reduced_dose = false)"
+        )
     return decide("proceed", current, None)
 
 

@@ -20,6 +20,10 @@ SOURCES: dict[str, str] = {
     "interval_days": "label: every 8 weeks (§3)",
     "window_days": "label: ±1 week (§3)",
     "reduced_activity_gbq": "UNVERIFIED: reduced activity 3.7 GBq (§3)",
+    "reescalate_after_reduced_dose": (
+        "US label dose-modification table (clinical-facts §3, UNVERIFIED wording): when the "
+        "reduced dose does not bring the toxicity back, the next dose is the full activity"
+    ),
     "max_delay_days": "label: discontinue if delay ≥ 16 weeks (§3)",
     "half_life_days": "177Lu half-life 6.647 d (§3)",
     "lab_lookback_days": "trialkit default: pre-dose labs within 14 days before the dose",
@@ -48,6 +52,7 @@ class DosingParameters:
     interval_days: int = 56
     window_days: int = 7
     reduced_activity_gbq: float = 3.7
+    reescalate_after_reduced_dose: bool = True
     max_delay_days: int = 112
     half_life_days: float = 6.647
     lab_lookback_days: int = 14
@@ -93,6 +98,11 @@ def with_overrides(pairs: Mapping[str, str]) -> DosingParameters:
             )
         current = getattr(params, name)
         try:
+            if isinstance(current, bool):
+                if text.strip().lower() not in ("true", "false"):
+                    raise ValueError(text)
+                changes[name] = text.strip().lower() == "true"
+                continue
             if isinstance(current, tuple):
                 changes[name] = tuple(int(x) for x in text.split(","))
             else:
@@ -101,6 +111,8 @@ def with_overrides(pairs: Mapping[str, str]) -> DosingParameters:
             raise InputError(
                 f"{text!r} is not a valid {type(current).__name__}", field=f"parameter {name}"
             ) from None
+        if isinstance(changes[name], float) and not math.isfinite(changes[name]):
+            raise InputError(f"{text!r} is not a finite number", field=f"parameter {name}")
         if isinstance(changes[name], int | float) and changes[name] <= 0:
             raise InputError("must be positive", field=f"parameter {name}")
     return replace(params, **changes)

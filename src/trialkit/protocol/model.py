@@ -89,6 +89,17 @@ class Protocol:
     def defaults(self) -> dict[str, ParamValue]:
         return {name: p.default for name, p in self.parameters.items()}
 
+    def plausible_ranges(self) -> dict[str, PlausibleRange]:
+        """Element name → its physiologically possible range (quality.plausible)."""
+        return {n: e.plausible for n, e in self.elements.items() if e.plausible is not None}
+
+    def plausible_for(self, codes: tuple[Code, ...]) -> PlausibleRange | None:
+        """The range of the element whose value set holds one of ``codes`` (None: no element)."""
+        for e in self.elements.values():
+            if e.plausible is not None and self.value_sets[e.value_set].matches_any(codes):
+                return e.plausible
+        return None
+
     def criterion(self, criterion_id: str) -> Criterion:
         for c in self.criteria:
             if c.id == criterion_id:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from trialkit.dosing import CheckInput, DosingParameters, check_dose
 from trialkit.dosing import Lab as DosingLab
 from trialkit.errors import InputError
+from trialkit.protocol import load_protocol
 from trialkit.services.study_common import check_version, live, live_kind, need_date, need_reason
 from trialkit.services.study_core import StudyCore
 from trialkit.services.study_data import (
@@ -105,6 +106,7 @@ class SubjectCases(StudyCore):
                 prior_reductions=(),
             ),
             params,
+            load_protocol().plausible_ranges(),
         )
         return DoseCheckView(s.id, cycle, when.isoformat(), decision.to_json())
 
