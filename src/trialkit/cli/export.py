@@ -9,6 +9,7 @@ from rich.console import Console
 
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
+from trialkit.safe_io import check_output_folder
 
 export_app = typer.Typer(
     help="Export a study as CDISC SDTM/ADaM (XPT, Dataset-JSON, define.xml) and check it.",
@@ -27,6 +28,7 @@ def cdisc(
     from trialkit.services.cdisc import export_folder
 
     console = Console()
+    check_output_folder(out, "--out")
     with spinner("Deriving SDTM and ADaM, writing and checking the package", quiet=quiet):
         package = export_folder(study, out)
     names = ", ".join(d.name for d in (*package.sdtm, *package.adam))

@@ -10,6 +10,7 @@ import typer
 
 from trialkit.cli.main import app
 from trialkit.cli.serve import DEFAULT_DB
+from trialkit.errors import InputError
 
 if TYPE_CHECKING:
     from trialkit.services.study import StudyService
@@ -46,7 +47,10 @@ def user_add(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        except typer.Abort:  # stdin closed or interrupted: no password, nothing stored
+            raise InputError("no password entered", field="password") from None
     view = _service(db).add_user(None, username, password, role)
     typer.echo(f"added user {view.username} ({view.role})")
 

@@ -38,7 +38,10 @@ def decay_corrected_activity(
     if (calibration_time.tzinfo is None) != (injection_time.tzinfo is None):
         raise ValueError("give both times with a time zone, or neither")
     elapsed = (injection_time - calibration_time).total_seconds() / 86400
-    gbq = decayed(a0_gbq, elapsed, half_life_days)
+    try:
+        gbq = decayed(a0_gbq, elapsed, half_life_days)
+    except OverflowError:  # decades before the calibration: no vial was ever that hot
+        raise ValueError(f"{-elapsed:.0f} days before the calibration time") from None
     note = (
         "injection before the calibration time: activity above the calibrated value"
         if elapsed < 0
