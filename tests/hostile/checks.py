@@ -4,7 +4,6 @@ decision resting on a value the plausibility rules reject (trialkit.quality)."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import traceback
 from collections import Counter, defaultdict
@@ -46,8 +45,6 @@ def run_cli(argv: list[str], *, command: str) -> tuple[int, str, str]:
     finally:
         sys.stdin = stdin
     TRIED[command][code] += 1
-    if os.environ.get("HOSTILE_DEBUG"):
-        sys.__stderr__.write(f"{command} {code} {argv[1:]} {err.getvalue().strip()[-300:]}\n")
     return code, out.getvalue(), err.getvalue()
 
 

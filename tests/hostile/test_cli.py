@@ -88,7 +88,9 @@ GOOD = {
     "--seed": ["3", "2026"],
 }
 # Commands whose documented contract has another exit code (a checker's verdict).
-ALSO_ALLOWED = {("export", "check"): {1}}  # "Exit code 1 when any error is found" (its help)
+ALSO_ALLOWED: dict[tuple[str, ...], set[int]] = {
+    ("export", "check"): {1}
+}  # "Exit code 1 when any error is found" (its help)
 
 
 def _file_kind(command: tuple[str, ...], name: str) -> str:
