@@ -185,6 +185,13 @@ def check_output_folder(folder: Path, option: str) -> None:
         raise InputError(f"is not writable{shown}", source=str(folder), field=option)
 
 
+def check_output_file(path: Path, option: str) -> None:
+    """A file we may write (a name, not an existing folder, in a folder we may write)."""
+    if not path.name or path.is_dir():
+        raise InputError("is a folder; give the file to write", source=str(path), field=option)
+    check_output_folder(path.parent, option)
+
+
 @dataclass(frozen=True)
 class Staging:
     """Where a command writes (``path``), and where that ends up once it all succeeded."""

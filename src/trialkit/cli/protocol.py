@@ -11,6 +11,7 @@ from rich.table import Table
 
 from trialkit.cli.main import app
 from trialkit.cli.screen import Format
+from trialkit.safe_io import check_output_file
 
 protocol_app = typer.Typer(
     help="Inspect a protocol: criteria, parameters, value sets, CRF.", no_args_is_help=True
@@ -121,6 +122,7 @@ def odm(
 
     p = load_protocol(protocol)
     if out is not None:
+        check_output_file(out, "--out")
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
             with spinner("Writing and schema-validating the ODM"):

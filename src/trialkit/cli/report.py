@@ -10,8 +10,7 @@ from rich.console import Console
 
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
-from trialkit.errors import InputError
-from trialkit.safe_io import staged_output
+from trialkit.safe_io import check_output_file, staged_output
 
 
 class ConfType(StrEnum):
@@ -43,8 +42,7 @@ def report(
     from trialkit.study import load_study
 
     console = Console()
-    if out.is_dir():
-        raise InputError("is a folder; give the HTML file to write", source=str(out), field="--out")
+    check_output_file(out, "--out")
     data = load_study(study)
     # the HTML, its figures/ and the PDF appear together or not at all
     with staged_output(out.parent, "--out") as staging:
