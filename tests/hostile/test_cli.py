@@ -10,6 +10,7 @@ strict JSON when JSON was asked for, and no decision on an implausible value.
 from __future__ import annotations
 
 import tempfile
+from contextlib import chdir
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +259,8 @@ def test_command_survives_hostile_input(
     @settings(settings.get_profile("hostile"), max_examples=examples)
     @given(invocation(command))
     def check(argv: list[Any]) -> None:
-        with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="hostile-") as tmp, chdir(tmp):
+            # in the temporary folder: a relative --out (any text) lands there, not in the repo
             args = materialise(argv, Path(tmp), fixtures)
             code, out, err = run_cli(args, command=" ".join(command))
         assert_clean_exit(args, code, out, err, also=ALSO_ALLOWED.get(command, set()))
