@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -17,7 +18,7 @@ from tests.eligibility.test_issue12_readings import (
     _interferon,
     _with_consents,
 )
-from tests.population.test_differential import _differences
+from tests.population.test_differential import _differences, spark  # noqa: F401 (fixture)
 from trialkit.fhir.extract import RESEARCH_STUDY_CONTEXT
 from trialkit.model.record import PatientRecord
 from trialkit.population.backend import connect
@@ -75,6 +76,10 @@ def _variants() -> list[PatientRecord]:
 
 def test_readings_agree_on_duckdb() -> None:
     assert _differences(_variants(), AS_OF) == []
+
+
+def test_readings_agree_on_spark(spark: Any) -> None:  # noqa: F811 (the fixture)
+    assert _differences(_variants(), AS_OF, con=connect("spark", spark)) == []
 
 
 def test_future_birth_dates_are_counted_as_data_quality_warnings() -> None:
