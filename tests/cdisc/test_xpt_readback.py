@@ -99,3 +99,18 @@ def test_bad_study_data_name_file_row_and_field_and_write_nothing(
     assert "doses.csv row 3 date" in err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [folder]  # no staging folder left behind
+
+
+def test_a_failed_export_leaves_the_previous_package_whole(
+    exported: Exported, tmp_path: Path
+) -> None:
+    import shutil
+
+    out = Path(shutil.copytree(exported.package, tmp_path / "package"))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    folder = Path(shutil.copytree(exported.folder, tmp_path / "study"))
+    (folder / "subjects.csv").write_text("subject_id,sex\nS001,female\n", encoding="utf-8")
+    assert main(["export", "cdisc", str(folder), "--out", str(out)]) == 2
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package", "study"]
