@@ -15,6 +15,11 @@ Clinical rules are never computed here: screening is
 grades are :func:`trialkit.ctcae.grade`.
 """
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 from trialkit.errors import (
     AuthError,
     Conflict,
@@ -86,3 +91,26 @@ class StudyService(UserCases, ScreeningCases, SubjectCases, MonitoringCases, Dev
     (:mod:`study_users`, :mod:`study_screening_log`, :mod:`study_subject_data`,
     :mod:`study_monitoring`) over the shared :class:`StudyCore` (transaction, clock).
     """
+
+
+def _refusal_audited(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: StudyService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except PermissionDenied as exc:
+            if not getattr(exc, "audited", False):  # once, also through nested use cases
+                exc.audited = True  # type: ignore[attr-defined]
+                actor = args[0] if args else kwargs.get("actor")
+                who = actor if isinstance(actor, Actor) else None
+                self.record_refusal(who, "access_denied", f"{method.__name__}: {exc}")
+            raise
+
+    return wrapper
+
+
+# Every role refusal of every use case — whichever face (page, API, CLI) asked — is an audit
+# event (21 CFR 11.10(d)/(e): attempts to act beyond one's authority are traced too).
+for _name, _method in inspect.getmembers(StudyService, inspect.isfunction):
+    if not _name.startswith("_") and _name != "record_refusal":
+        setattr(StudyService, _name, _refusal_audited(_method))

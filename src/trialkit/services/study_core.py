@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from trialkit.errors import Conflict
+from trialkit.errors import AuthError, Conflict
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study_common import utcnow
+from trialkit.store import audit, users
 from trialkit.store.db import Store
+from trialkit.store.permissions import Actor
 from trialkit.store.users import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 
 
@@ -59,3 +61,49 @@ class StudyCore:
             raise Conflict("the record was changed by someone else; reload and try again") from exc
         except IntegrityError as exc:
             raise Conflict(f"duplicate or inconsistent record: {exc.orig}") from exc
+
+    def verify_signer(self, actor: Actor, password: str) -> None:
+        """Re-authentication for an electronic signature (21 CFR 11.200): AuthError if wrong.
+
+        A wrong password counts towards the same lockout as a failed login and is an audit
+        event, committed before the refusal, so signature passwords cannot be guessed freely."""
+        with self.store.session() as session:
+            candidate = users.find_id(session, actor.user_id)
+        if candidate is None:
+            raise AuthError("the signing user no longer exists")
+        self._settle_password(candidate, actor.username, password, "signature")
+
+    def _settle_password(
+        self,
+        candidate: users.Candidate | None,
+        username: str,
+        password: str,
+        purpose: users.Purpose,
+    ) -> Actor:
+        if candidate is not None and candidate.active and users.is_locked(candidate, self._clock()):
+            with self._tx() as (session, now):
+                _, why = users.refuse_locked(
+                    session, candidate.actor, purpose, now=now, max_failed=self.max_failed_logins
+                )
+            raise AuthError(why)
+        # argon2 (~0.4 s by design) outside any transaction: guesses queue only for the write
+        matched = users.password_matches(users.hash_to_check(candidate), password)
+        with self._tx() as (session, now):
+            actor, why = users.settle(
+                session,
+                candidate,
+                username,
+                matched,
+                purpose=purpose,
+                now=now,
+                max_failed=self.max_failed_logins,
+                lockout=self.lockout,
+            )
+        if actor is None:  # the failure is committed (counted, audited) before raising
+            raise AuthError(why)
+        return actor
+
+    def record_refusal(self, actor: Actor | None, action: str, reason: str) -> None:
+        """Write a refused request (role, CSRF) to the audit trail, in its own transaction."""
+        with self._tx() as (session, now):
+            audit.event(session, actor, action, "request", None, {}, reason[:1000], now=now)

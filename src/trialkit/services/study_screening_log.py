@@ -45,7 +45,7 @@ from trialkit.services.study_views import (
     ScreeningView,
     SubjectView,
 )
-from trialkit.store import audit, users
+from trialkit.store import audit
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor, require
 
@@ -167,7 +167,8 @@ class ScreeningCases(StudyCore):
     ) -> ScreeningView:
         """Electronic signature of the eligibility checklist (investigator only).
 
-        The investigator re-enters the password (AuthError if wrong).
+        The investigator re-enters the password (AuthError if wrong: counted towards the
+        lockout and audited).
         ``judgments`` answers the judgement criteria, keys ``EX24``, ``EX25``, ``EX26``
         (True = the exclusion applies); they are written into the CRF (investigator-ex24…) and
         the patient re-screened before signing, so the signature covers the final verdict.
@@ -188,8 +189,8 @@ class ScreeningCases(StudyCore):
                     "judgments are EX24, EX25, EX26 → true/false", field=f"judgments.{key}"
                 )
             judged[key.upper()] = value
+        self.verify_signer(actor, password)  # counted and audited, committed if wrong
         with self._tx() as (session, now):
-            users.check_password(session, actor, password, now=now)
             s = live(session, m.Screening, screening_id, "screening")
             check_version(s, version, "screening")
             self._not_enrolled(s)

@@ -37,19 +37,11 @@ class UserCases(StudyCore):
         """Check a password (argon2). Wrong password, unknown user, disabled or locked account →
         AuthError with the same message for unknown user and wrong password. After
         ``max_failed_logins`` consecutive failures the account is locked for ``lockout``; while
-        locked even the right password fails. Success and failure are audited."""
-        with self._tx() as (session, now):
-            actor, why = users.login(
-                session,
-                username,
-                password,
-                now=now,
-                max_failed=self.max_failed_logins,
-                lockout=self.lockout,
-            )
-        if actor is None:  # the failure is committed (counted, audited) before raising
-            raise AuthError(why)
-        return actor
+        locked even the right password fails. Success and failure are audited; failures are
+        counted atomically (concurrent guesses each count)."""
+        with self.store.session() as session:
+            candidate = users.find(session, username)
+        return self._settle_password(candidate, username, password, "login")
 
     def start_session(self, actor: Actor) -> str:
         """Open a server-side session for a user who just authenticated; its cookie token."""

@@ -53,6 +53,11 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
+def plain_value(value: Any) -> Any:
+    """A column value as the audit trail writes it (dates as ISO text)."""
+    return _plain("", value)
+
+
 def snapshot(row: Base) -> dict[str, Any]:
     """The audited state of a row: every column but the primary key, as JSON values."""
     mapper = inspect(type(row))

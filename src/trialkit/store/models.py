@@ -51,6 +51,8 @@ class User(Versioned, Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # the name in words shown with the user's signatures (21 CFR 11.50: printed name of the signer)
+    full_name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -93,6 +95,8 @@ class Signature(Versioned, Base):
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     username: Mapped[str] = mapped_column(String(64), nullable=False)
+    # the signer's full name as it was when signing (a later rename does not rewrite history)
+    signer_name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     meaning: Mapped[str] = mapped_column(Text, nullable=False)
     signed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

@@ -73,6 +73,9 @@ async def check_csrf(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(sent, expected):
+        actor = await run_in_threadpool(session_actor, request)
+        reason = f"{request.method} {request.url.path}: missing or wrong CSRF token"
+        await run_in_threadpool(get_service(request).record_refusal, actor, "csrf_refused", reason)
         raise CsrfError(
             f"missing or wrong CSRF token (send the {CSRF_HEADER} header or the "
             f"{CSRF_FIELD} form field of this session)"
