@@ -104,11 +104,12 @@ def test_a_burst_of_guesses_locks_the_account_even_with_the_right_password_in_it
 
 
 def sign(client: TestClient, view: dict[str, Any], password: str, token: str) -> httpx.Response:
-    return client.post(
+    response: httpx.Response = client.post(
         f"/api/v1/screenings/{view['id']}/sign",
         json={"password": password, "meaning": MEANING, "version": view["version"]},
         headers={CSRF_HEADER: token},
     )
+    return response
 
 
 def test_wrong_signature_passwords_are_counted_audited_and_lock(app: FastAPI) -> None:
