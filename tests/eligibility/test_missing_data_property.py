@@ -23,6 +23,9 @@ ALTERNATIVES = [
     ("ecog_obs", "ecog"),  # IN7
     ("childbearing-potential", "contraception-agreed"),  # IN8: either answer decides
     ("hcg", "pregnant"),  # EX7
+    # EX7 (issue 12): without a test, "not pregnant" decides only when childbearing
+    # potential is ruled out (label: pregnancy verified by a test before dosing)
+    ("hcg", "childbearing-potential"),
 ]
 # Items no criterion needs in this record: HIV negative decides nothing (EX21 is the CRF's);
 # HBV DNA by site criteria only matters when HBsAg is positive; the advanced-disease date only
