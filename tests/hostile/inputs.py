@@ -191,7 +191,8 @@ def json_document(base: Callable[[], Any] | list[Any]) -> st.SearchStrategy[tupl
     count = len(base) if isinstance(base, list) else 1
     return st.tuples(
         st.integers(min_value=0, max_value=count - 1),
-        st.lists(mutation, min_size=0, max_size=3),
+        # one in three unchanged (so runs reach a decision), else one to three changes
+        st.one_of(st.just([]), st.lists(mutation, min_size=1, max_size=3), st.just([])),
         encoding,
     )
 

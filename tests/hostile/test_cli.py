@@ -169,7 +169,7 @@ def invocation(draw: st.DrawFn, command: tuple[str, ...]) -> list[Any]:
             continue
         if not p.required and draw(st.integers(0, 2)) != 0:
             continue  # the default, two times in three
-        if opt in GOOD and draw(st.integers(0, 2)) != 0:
+        if opt in GOOD and draw(st.integers(0, 3)) != 0:
             value: str = draw(st.sampled_from(GOOD[opt]))
         elif opt == "--format":
             value = draw(st.sampled_from(FORMATS))

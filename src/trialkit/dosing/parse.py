@@ -72,6 +72,8 @@ def parse_check(data: Any, *, source: str) -> CheckInput:
             )
         value = _number(raw.get("value"), source, f"{where}.value")
         assert value is not None
+        if raw.get("unit") is not None and not isinstance(raw.get("unit"), str):
+            raise InputError("expected a UCUM unit (text)", source=source, field=f"{where}.unit")
         labs.append(
             Lab(
                 str(key),

@@ -235,11 +235,12 @@ def codings(concept: Any) -> tuple[Code, ...]:
     """The codings of a CodeableConcept (or of a list of them)."""
     if isinstance(concept, list):
         return tuple(c for item in concept for c in codings(item))
-    if not isinstance(concept, Mapping):
+    coding = concept.get("coding", []) if isinstance(concept, Mapping) else None
+    if not isinstance(coding, list):  # absent, null or not a list: no codes
         return ()
     return tuple(
         Code(str(c.get("system", "")), str(c["code"]), c.get("display"))
-        for c in concept.get("coding", [])
+        for c in coding
         if isinstance(c, Mapping) and c.get("code") is not None
     )
 

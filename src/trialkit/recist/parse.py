@@ -75,7 +75,7 @@ def parse_recist(data: Any, *, source: str) -> RecistInput:
     base = r.mapping(top.get("baseline"), "baseline")
     baseline_date = r.date(base.get("date"), "baseline.date")
     lesions: list[BaselineLesion] = []
-    for i, raw in enumerate(base.get("lesions") or []):
+    for i, raw in enumerate(_list(r, base.get("lesions"), "baseline.lesions")):
         where = f"baseline.lesions[{i}]"
         lesion = r.mapping(raw, where)
         lid = lesion.get("id")
@@ -102,7 +102,7 @@ def parse_recist(data: Any, *, source: str) -> RecistInput:
         raise r.fail("baseline.lesions", "no baseline lesions")
     known = {lesion.id: lesion for lesion in lesions}
     assessments: list[Assessment] = []
-    for i, raw in enumerate(top.get("assessments") or []):
+    for i, raw in enumerate(_list(r, top.get("assessments"), "assessments")):
         where = f"assessments[{i}]"
         a = r.mapping(raw, where)
         when = r.date(a.get("date"), f"{where}.date")
@@ -111,7 +111,7 @@ def parse_recist(data: Any, *, source: str) -> RecistInput:
         if any(existing.date == when for existing in assessments):
             raise r.fail(f"{where}.date", f"duplicate assessment on {when}")
         readings: list[LesionReading] = []
-        for j, raw_reading in enumerate(a.get("lesions") or []):
+        for j, raw_reading in enumerate(_list(r, a.get("lesions"), f"assessments[{i}].lesions")):
             at = f"{where}.lesions[{j}]"
             reading = r.mapping(raw_reading, at)
             lid = reading.get("id")
@@ -146,6 +146,14 @@ def parse_recist(data: Any, *, source: str) -> RecistInput:
         ),
         sd_min_days=r.integer(top.get("sd_min_days"), "sd_min_days", 42),
     )
+
+
+def _list(r: _Reader, value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise r.fail(where, "expected a list")
+    return value
 
 
 def load_recist(path: Path) -> RecistInput:
