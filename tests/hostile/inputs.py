@@ -344,7 +344,10 @@ def write_ndjson_copy(
         if how == "duplicate-line":
             lines.insert(i, lines[i])
             continue
-        doc = mutate(json.loads(lines[i]), muts)
+        try:
+            doc = mutate(json.loads(lines[i]), muts)
+        except ValueError:  # a line an earlier change already broke: leave it broken
+            continue
         lines[i] = serialise(doc, how).replace(b"\n", b" ")
     for name, lines in contents.items():
         (target / name).write_bytes(b"\n".join(lines) + b"\n")
