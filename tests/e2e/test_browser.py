@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.web.api_support import AS_OF, EXAMPLES, PASSWORD, live_server, make_app
+from tests.web.api_support import AS_OF, EXAMPLES, LATER, PASSWORD, live_server, make_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -44,7 +44,7 @@ def base_url(
     else:
         server = request.getfixturevalue("postgres_server")
         store = server.url(server.create_database())
-    with live_server(make_app(store)) as url:
+    with live_server(make_app(store, now=LATER)) as url:
         yield url
 
 

@@ -11,22 +11,46 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.web.api_support import AS_OF, EXAMPLES, PASSWORD, live_server, make_app
+from tests.web.api_support import (
+    AS_OF,
+    EXAMPLES,
+    PASSWORD,
+    basic,
+    enrolled_subject,
+    live_server,
+    make_app,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e-conduct"
+# "today" for the study: cycle 2 of a first dose on 2026-12-01 is due 2027-01-26 (± 7 days)
+TODAY = datetime(2027, 2, 1, 9, 0)
+# a full pre-dose panel (clinical-facts §3) on 2027-01-20, normal but for platelets 60 ×10⁹/L:
+# CTCAE v5 grade 2 (clinical-facts §5) → the label withholds the dose
+PANEL = [
+    ("hemoglobin", 130, "g/L", None, 120),
+    ("wbc", 6.0, "10*9/L", None, 4.0),
+    ("platelets", 60, "10*9/L", None, 150),
+    ("creatinine", 80, "umol/L", 100, None),
+    ("alt", 20, "U/L", 40, None),
+    ("ast", 22, "U/L", 40, None),
+    ("albumin", 40, "g/L", None, 35),
+    ("bilirubin", 10, "umol/L", 21, None),
+]
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = f"sqlite:///{tmp_path_factory.mktemp('e2e-conduct') / 'study.db'}"
-    with live_server(make_app(store)) as url:
+    with live_server(make_app(store, now=TODAY)) as url:
         yield url
 
 
@@ -137,3 +161,81 @@ def test_incomplete_sign_off_refused_then_waived_and_shown_everywhere(
     expect(log).to_contain_text("ivan")
     expect(log).to_contain_text("HBV serology pending; PI accepts the risk")
     shot(page, shots, "05-deviation-log")
+
+
+def subject_due_cycle_2_with_low_platelets(base_url: str) -> int:
+    """Through the API: the eligible example enrolled, cycle 1 given, the cycle-2 labs in."""
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        subject = enrolled_subject(client)
+        dose = client.post(
+            f"/api/v1/subjects/{subject['id']}/doses",
+            json={"cycle": 1, "given_on": "2026-12-01", "activity_gbq": 7.4},
+            headers=basic("carol"),
+        )
+        assert dose.status_code == 201, dose.text
+        for key, value, unit, uln, lln in PANEL:
+            lab = client.post(
+                f"/api/v1/subjects/{subject['id']}/labs",
+                json={"key": key, "value": value, "unit": unit, "on": "2027-01-20"}
+                | ({"uln": uln} if uln else {})
+                | ({"lln": lln} if lln else {}),
+                headers=basic("carol"),
+            )
+            assert lab.status_code == 201, lab.text
+        return int(subject["id"])
+
+
+def test_dose_against_withhold_refused_then_an_investigators_deviation(
+    page: Page, base_url: str, shots: Path
+) -> None:
+    subject_id = subject_due_cycle_2_with_low_platelets(base_url)
+    log_in(page, "carol")
+    page.goto(f"/subjects/{subject_id}")
+    expect(page.locator("#decision")).to_contain_text("WITHHOLD")
+    expect(page.locator("#check-basis")).to_contain_text("after the previous dose of 2026-12-01")
+    expect(page.locator("#labs-used")).to_contain_text("2027-01-20")
+    expect(page.locator("#f-check_date")).to_have_value("2027-02-01")
+
+    # a future-dated lab is refused with the message at its field
+    page.locator("#f-lab_key").select_option("platelets")
+    page.locator("#f-lab_value").fill("210")
+    page.locator("#f-lab_on").fill("2027-02-02")
+    submit(page, "Record lab")
+    expect(page.locator("#err-lab_on")).to_contain_text("in the future")
+    page.locator("#f-lab_on").scroll_into_view_if_needed()
+    shot(page, shots, "06-future-lab-refused")
+
+    # the coordinator tries to give cycle 2 anyway: refused, naming the rule and the labs
+    page.get_by_label("Given on").fill("2027-02-01")
+    page.get_by_label("Activity (GBq)").fill("7.4")
+    submit(page, "Record dose")
+    error = page.locator("#err-dose_given_on")
+    expect(error).to_contain_text("WITHHOLD")
+    expect(error).to_contain_text("platelets 60 ×10⁹/L on 2027-01-20")
+    expect(error).to_contain_text("Only an investigator")
+    expect(page.locator("#calendar")).not_to_contain_text("2027-02-01 · 7.4 GBq")
+    page.locator("#dose-check").scroll_into_view_if_needed()
+    shot(page, shots, "07-dose-refused")
+
+    # the investigator records it as a deviation with a reason
+    log_in(page, "ivan")
+    page.goto(f"/subjects/{subject_id}")
+    page.get_by_label("Given on").fill("2027-02-01")
+    page.get_by_label("Activity (GBq)").fill("7.4")
+    page.get_by_label(re.compile("^Deviation reason")).fill(
+        "platelets rising on repeat; tumour board: give the full dose"
+    )
+    submit(page, "Record dose")
+    expect(page.locator("p.notice")).to_contain_text("as a protocol deviation")
+    expect(page.locator("#calendar")).to_contain_text("2027-02-01 · 7.4 GBq")
+    deviations = page.locator("#deviations")
+    expect(deviations).to_contain_text("Dose not allowed by the dose check")
+    expect(deviations).to_contain_text("tumour board")
+    expect(page.locator("#conduct-state")).to_contain_text("cycle 3 due")
+    deviations.scroll_into_view_if_needed()
+    shot(page, shots, "08-dose-deviation")
+
+    log_in(page, "mona")
+    page.goto("/deviations")
+    expect(page.locator("#deviation-log")).to_contain_text("says WITHHOLD")
+    shot(page, shots, "09-deviation-log-dose")

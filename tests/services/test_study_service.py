@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -167,6 +167,7 @@ def test_full_flow_screen_sign_enrol_dose_scan_ae_export(store_url: str) -> None
     study = make_study(store_url)
     svc, coord, inv = study.service, study["coordinator"], study["investigator"]
     subject = enrolled(study)
+    study.clock.now = datetime(2027, 6, 1, 9, 0)  # the follow-up events below are past by then
     assert subject.first_dose == "2026-12-01"
     assert subject.next_due is not None
     assert subject.next_due["what"] == "cycle 1"

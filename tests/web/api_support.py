@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,15 @@ USERS = {
     "stan": "statistician",
 }
 MEANING = "I confirm the patient is eligible"
+# A fixed "now" for flows that record follow-up events months after AS_OF (the application
+# refuses clinical dates after today): 2027-06-01 09:00 UTC.
+LATER = datetime(2027, 6, 1, 9, 0)
 
 
-def make_app(store_url: str) -> FastAPI:
-    """The real app over the store, with one user per role (bootstrapped as the CLI does)."""
-    app = create_app(store_url, secret_key=SECRET)
+def make_app(store_url: str, *, now: datetime | None = None) -> FastAPI:
+    """The real app over the store, with one user per role (bootstrapped as the CLI does).
+    ``now``: a fixed clock for the service (default: the real one)."""
+    app = create_app(store_url, secret_key=SECRET, clock=(lambda: now) if now else None)
     service = app.state.service
     for username, role in USERS.items():
         service.add_user(None, username, PASSWORD, role)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.api_support import (
     AS_OF,
+    LATER,
     MEANING,
     PASSWORD,
     basic,
@@ -24,7 +25,7 @@ from trialkit.services.study_views import DEFAULT_PER_PAGE, MAX_PER_PAGE
 
 @pytest.fixture
 def client(store_url: str) -> Iterator[TestClient]:
-    with TestClient(make_app(store_url)) as c:
+    with TestClient(make_app(store_url, now=LATER)) as c:
         yield c
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.api_support import AS_OF, EXAMPLES, PASSWORD, make_app
+from tests.web.api_support import AS_OF, EXAMPLES, LATER, PASSWORD, make_app
 from trialkit.protocol import load_protocol
 from trialkit.services.study_views import SIGNATURE_MEANINGS
 from trialkit.web.pages_common import INPUT_STATUS
@@ -28,7 +28,7 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 @pytest.fixture
 def client(store_url: str) -> Iterator[TestClient]:
     """The app over a fresh store: SQLite and PostgreSQL (tests/conftest.py's ``store_url``)."""
-    with TestClient(make_app(store_url), follow_redirects=False) as c:
+    with TestClient(make_app(store_url, now=LATER), follow_redirects=False) as c:
         yield c
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,6 +52,19 @@ class StudyCore:
         self.lockout = lockout
         self.session_idle = session_idle
         self.session_lifetime = session_lifetime
+
+    @cached_property
+    def site_timezone(self) -> str:
+        """The protocol's site time zone (parameter ``timezone``): clinical dates are its days."""
+        from trialkit.protocol import load_protocol
+
+        param = load_protocol(self.protocol).parameters.get("timezone")
+        return str(param.default) if param is not None and param.default else "UTC"
+
+    def site_today(self, now: datetime | None = None) -> date:
+        """Today in the site's time zone (the clock is naive UTC): no clinical event is later."""
+        moment = (now or self._clock()).replace(tzinfo=UTC)
+        return moment.astimezone(ZoneInfo(self.site_timezone)).date()
 
     @contextmanager
     def _tx(self) -> Iterator[tuple[Session, datetime]]:

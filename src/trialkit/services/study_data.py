@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trialkit.conduct.dates import not_future, resolved_after_onset
 from trialkit.ctcae import TERMS, grade
 from trialkit.dosing import DosingParameters
 from trialkit.dosing.parameters import activity_problem
@@ -231,8 +232,10 @@ def apply_changes(
     changes: Mapping[str, Any],
     now: datetime,
     reason: str,
+    today: date | None = None,
 ) -> None:
-    """Validate and apply ``changes`` to a record; the caller audits the row afterwards."""
+    """Validate and apply ``changes`` to a record; the caller audits the row afterwards.
+    ``today`` (the site's day) bounds every clinical date (:mod:`trialkit.conduct.dates`)."""
     allowed = EDITABLE.get(kind)
     if allowed is None:
         raise InputError(f"{kind} records cannot be edited this way", field="kind")
@@ -248,6 +251,14 @@ def apply_changes(
             values[name] = need_date(values[name], name)
     if "resolved" in values and values["resolved"] not in (None, ""):
         values["resolved"] = need_date(values["resolved"], "resolved")
+    elif "resolved" in values:
+        values["resolved"] = None
+    if today is not None:
+        for name in ("given_on", "on", "onset", "resolved"):
+            if values.get(name) is not None:
+                not_future(values[name], name, today)
+    if kind == "adverse_event":
+        resolved_after_onset(values.get("onset", row.onset), values.get("resolved", row.resolved))
     if kind == "adverse_event":
         check_causality(actor, values.get("causality"))
         if "causality" in values and values["causality"] is None and row.causality is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trialkit.conduct import check_enrolment, check_sign_off, confirms_eligibility
+from trialkit.conduct.dates import not_future
 from trialkit.dosing.modification import LABS
 from trialkit.errors import Conflict, InputError
 from trialkit.protocol import load_protocol
@@ -71,7 +72,8 @@ class ScreeningCases(StudyCore):
         ``linkId → value`` of the protocol's Questionnaire (``trialkit protocol``'s
         questionnaire.json; ``"lesion"`` → list of ``{linkId: value}`` groups). CRF answers given
         here win over a CRF inside the bundle. At least one of the two is needed. ``as_of``
-        defaults to today (UTC). ``screening_number`` defaults to ``S-0001``… (unique; a
+        defaults to today at the site; a later one is refused (``date_in_future``).
+        ``screening_number`` defaults to ``S-0001``… (unique; a
         duplicate → Conflict). Stored: the bundle, the answers, the verdict JSON with protocol
         id, version and parameters in force. Roles: coordinator, investigator."""
         require(actor, "screen")
@@ -84,7 +86,8 @@ class ScreeningCases(StudyCore):
             answers = normalise_answers(protocol, crf or {})
         answers = {k: v for k, v in answers.items() if v is not None}
         now = self._clock()
-        as_of = as_of or now.date()
+        today = self.site_today(now)
+        as_of = not_future(as_of or today, "as_of", today, "screening as-of date")
         label = f"screening {screening_number or '(new)'}"
         done = screen_stored(
             self.protocol,

@@ -14,11 +14,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trialkit.dosing import CheckInput, DosingParameters, check_dose
-from trialkit.dosing import Lab as DosingLab
-from trialkit.errors import InputError
-from trialkit.protocol import load_protocol
-from trialkit.services.study_common import check_version, live, live_kind, need_date, need_reason
+from trialkit.conduct.dates import not_future, resolved_after_onset
+from trialkit.conduct.deviations import refusal
+from trialkit.conduct.dosing import dose_breaches
+from trialkit.dosing import DosingParameters
+from trialkit.errors import InputError, ProtocolRefusal
+from trialkit.services.study_common import (
+    check_version,
+    live,
+    live_kind,
+    need_date,
+    need_number,
+    need_reason,
+)
 from trialkit.services.study_core import StudyCore
 from trialkit.services.study_data import (
     add_assessment,
@@ -28,9 +36,12 @@ from trialkit.services.study_data import (
     apply_changes,
     check_causality,
 )
+from trialkit.services.study_deviations import record_deviation
+from trialkit.services.study_dosing import default_check_date, dose_check_at, live_doses
 from trialkit.services.study_subjects import (
     ae_view,
     assessment_view,
+    conduct_state,
     dose_view,
     lab_view,
     recist_course,
@@ -46,7 +57,7 @@ from trialkit.services.study_views import (
 )
 from trialkit.store import audit
 from trialkit.store import models as m
-from trialkit.store.permissions import Actor, require
+from trialkit.store.permissions import PERMISSIONS, Actor, require
 
 
 class SubjectCases(StudyCore):
@@ -72,43 +83,17 @@ class SubjectCases(StudyCore):
     def dose_check(
         self, actor: Actor, subject_id: int, cycle: int, *, check_date: date | None = None
     ) -> DoseCheckView:
-        """The pre-cycle dose check (dosing.check_dose) over the subject's stored labs, prior
-        reductions and baseline creatinine. ``check_date`` defaults to today."""
+        """The pre-cycle dose check (dosing.check_dose) as of ``check_date`` — default the
+        cycle's planned date, or today once that has passed — over the subject's labs dated
+        after the previous cycle's dose (:func:`study_dosing.dose_check_at`)."""
         require(actor, "read")
+        params = DosingParameters()
         with self.store.session() as session:
             s = live(session, m.Subject, subject_id, "subject")
-            view = subject_view(session, s)
-        params = DosingParameters()
-        if not 1 <= cycle <= params.cycles:
-            raise InputError(f"cycle must be 1–{params.cycles}, got {cycle}", field="cycle")
-        first = s.first_dose
-        if first is None:
-            raise InputError("the subject has no first-dose date yet", field="first_dose")
-        when = check_date or self._clock().date()
-        labs = tuple(
-            DosingLab(
-                x.key, x.value, x.unit, date.fromisoformat(x.date), x.uln, x.lln, f"lab {x.id}"
-            )
-            for x in view.labs
-        )
-        creatinine = [x for x in view.labs if x.key == "creatinine"]
-        decision = check_dose(
-            CheckInput(
-                subject=s.subject_number,
-                first_dose=first,
-                cycle_due=cycle,
-                check_date=when,
-                labs=labs,
-                sex=s.sex,
-                age=s.age,
-                weight_kg=s.weight_kg,
-                baseline_creatinine_umol_l=_creatinine_umol(creatinine[0]) if creatinine else None,
-                prior_reductions=(),
-            ),
-            params,
-            load_protocol().plausible_ranges(),
-        )
-        return DoseCheckView(s.id, cycle, when.isoformat(), decision.to_json())
+            if not 1 <= cycle <= params.cycles:
+                raise InputError(f"cycle must be 1–{params.cycles}, got {cycle}", field="cycle")
+            when = check_date or default_check_date(s, cycle, self.site_today(), params)
+            return dose_check_at(session, s, cycle, when, params)
 
     def record_dose(
         self,
@@ -120,23 +105,65 @@ class SubjectCases(StudyCore):
         activity_gbq: float,
         calibration_time: datetime | None = None,
         note: str = "",
+        deviation_reason: str = "",
     ) -> DoseView:
-        """Record a dose given. Cycle 1..4, once each (Conflict if already recorded); the first
-        dose sets the subject's first-dose date (and so the calendar)."""
+        """Record a dose given: the cycle due (cycles in order, once each), on a date not after
+        today, checked against the dose check as of ``given_on`` and the cycle's window
+        (:func:`trialkit.conduct.dosing.dose_breaches`). A dose the protocol does not allow is
+        refused (:class:`ProtocolRefusal` naming the rule), unless an investigator records it
+        with a ``deviation_reason``: each breach is then stored as a deviation. The first dose
+        sets the subject's first-dose date (and so the calendar)."""
         require(actor, "enter_data")
+        params = DosingParameters()
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
+            day = not_future(need_date(given_on, "given_on"), "given_on", self.site_today(now))
+            doses = live_doses(session, s)
+            conduct_state(s, doses).require_dose(cycle)
+            activity = need_number(activity_gbq, "activity_gbq", minimum=0.0)
+            check = dose_check_at(session, s, cycle, day, params, doses=doses)
+            breaches = dose_breaches(
+                cycle=cycle,
+                given_on=day,
+                activity_gbq=activity,
+                first_dose=s.first_dose if cycle > 1 else day,
+                decision=check.decision,
+                params=params,
+            )
+            if breaches and not deviation_reason.strip():
+                raise refusal(
+                    breaches,
+                    can_deviate=actor.role in PERMISSIONS["deviate"],
+                    field="activity_gbq"
+                    if breaches[0].rule == "dose_activity_exceeds"
+                    else "given_on",
+                )
+            if breaches:
+                require(actor, "deviate")
             d = add_dose(
                 session,
                 actor,
                 s,
                 cycle=cycle,
-                given_on=need_date(given_on, "given_on"),
-                activity_gbq=activity_gbq,
+                given_on=day,
+                activity_gbq=activity,
                 calibration_time=calibration_time,
                 note=note,
                 now=now,
             )
+            for breach in breaches:
+                record_deviation(
+                    session,
+                    actor,
+                    breach,
+                    deviation_reason,
+                    record_kind="dose",
+                    record_id=d.id,
+                    occurred_on=day,
+                    now=now,
+                    screening_id=s.screening_id,
+                    subject_id=s.id,
+                )
             return dose_view(d)
 
     def record_lab(
@@ -162,7 +189,7 @@ class SubjectCases(StudyCore):
                 key=key,
                 value=value,
                 unit=unit,
-                on=need_date(on, "date"),
+                on=not_future(need_date(on, "on"), "on", self.site_today(now), "lab date"),
                 uln=uln,
                 lln=lln,
                 now=now,
@@ -188,7 +215,7 @@ class SubjectCases(StudyCore):
                 session,
                 actor,
                 s,
-                on=need_date(on, "date"),
+                on=not_future(need_date(on, "on"), "on", self.site_today(now), "scan date"),
                 lesions=lesions,
                 new_lesions=new_lesions,
                 now=now,
@@ -224,12 +251,17 @@ class SubjectCases(StudyCore):
         g, rule = ae_grade(term, grade, lab_value, lab_unit, uln, lln)
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
-            onset_date = need_date(onset, "onset")
+            today = self.site_today(now)
+            onset_date = not_future(need_date(onset, "onset"), "onset", today, "AE onset")
+            end = need_date(resolved, "resolved") if resolved else None
+            if end is not None:
+                not_future(end, "resolved", today, "AE resolution")
+            resolved_after_onset(onset_date, end)
             ae = m.AdverseEvent(
                 subject_id=s.id,
                 term=term.strip(),
                 onset=onset_date,
-                resolved=need_date(resolved, "resolved") if resolved else None,
+                resolved=end,
                 grade=g,
                 grade_rule=rule,
                 lab_value=lab_value,
@@ -264,9 +296,35 @@ class SubjectCases(StudyCore):
             row = live_kind(session, kind, record_id)
             check_version(row, version, kind)
             before = audit.snapshot(row)
-            apply_changes(session, actor, kind, row, changes, now, reason)
+            apply_changes(session, actor, kind, row, changes, now, reason, self.site_today(now))
+            if isinstance(row, m.Dose) and {"given_on", "activity_gbq"} & set(changes):
+                self._recheck_dose(session, row)
             audit.changed(session, actor, row, before, "update", reason, now=now)
             return self._view(session, kind, row)
+
+    def _recheck_dose(self, session: Session, dose: m.Dose) -> None:
+        """A corrected dose date or activity meets the same rules as a new dose: a correction
+        that breaks one is refused (delete the dose and record it again, as a deviation)."""
+        params = DosingParameters()
+        s = session.get(m.Subject, dose.subject_id)
+        assert s is not None
+        check = dose_check_at(session, s, dose.cycle, dose.given_on, params)
+        breaches = dose_breaches(
+            cycle=dose.cycle,
+            given_on=dose.given_on,
+            activity_gbq=dose.activity_gbq,
+            first_dose=s.first_dose if dose.cycle > 1 else dose.given_on,
+            decision=check.decision,
+            params=params,
+        )
+        if breaches:
+            raise ProtocolRefusal(
+                "correction refused: "
+                + "; ".join(b.message for b in breaches)
+                + ". Delete the dose and record it again (an investigator may record it as "
+                "a protocol deviation with a reason)",
+                rule=breaches[0].rule,
+            )
 
     def delete_record(
         self, actor: Actor, kind: str, record_id: int, *, version: int, reason: str
@@ -302,13 +360,3 @@ class SubjectCases(StudyCore):
         _, follow, result = recist_course(session, subject)  # type: ignore[arg-type]
         index = next((i for i, x in enumerate(follow) if x.id == row.id), None)
         return assessment_view(session, row, result, index)
-
-
-def _creatinine_umol(lab: LabView) -> float | None:
-    from trialkit.errors import UnitError
-    from trialkit.units import convert
-
-    try:
-        return float(convert(lab.value, lab.unit, "umol/L", analyte="creatinine"))
-    except UnitError:
-        return None

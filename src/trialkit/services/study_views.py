@@ -292,6 +292,9 @@ class DoseCheckView(_View):
     cycle: int
     check_date: str
     decision: dict[str, Any]  # dosing.check_dose(...).to_json(): decision, activity, findings
+    labs_from: str = ""  # the earliest lab date the check could use
+    previous_dose: str | None = None  # labs on or before this date (the last dose) are not used
+    labs_ignored: int = 0  # stored labs left out because they predate the previous dose
 
 
 @dataclass(frozen=True)

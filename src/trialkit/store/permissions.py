@@ -21,6 +21,7 @@ Action = Literal[
     "enrol",
     "enter_data",  # doses, labs, assessments, adverse events; edit and soft-delete them
     "assess_causality",  # AE causality is a medical judgement
+    "deviate",  # take an action the protocol refuses, as a recorded deviation with a reason
     "raise_query",  # monitors ask; data managers answer
     "answer_query",
     "close_query",
@@ -37,6 +38,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     "enrol": frozenset({"coordinator", "investigator"}),
     "enter_data": frozenset({"coordinator", "investigator"}),
     "assess_causality": frozenset({"investigator"}),
+    "deviate": frozenset({"investigator"}),
     "raise_query": frozenset({"monitor"}),
     "answer_query": frozenset({"coordinator", "investigator"}),
     "close_query": frozenset({"monitor"}),

@@ -272,9 +272,12 @@ def dose_check(
     service: Service,
     actor: CurrentActor,
     cycle: Annotated[int, Query(ge=1, le=4)],
-    check_date: Annotated[date | None, Query()] = None,
+    check_date: Annotated[
+        date | None, Query(description="The dose date (default: the cycle's planned date)")
+    ] = None,
 ) -> DoseCheckView:
-    """The pre-cycle dose check over the subject's stored labs."""
+    """The pre-cycle dose check as of the dose date, over the labs dated after the previous
+    cycle's dose (``labs_from``, ``previous_dose``, ``labs_ignored`` say which)."""
     return service.dose_check(actor, subject_id, cycle, check_date=check_date)
 
 
@@ -292,6 +295,7 @@ def record_dose(
         activity_gbq=body.activity_gbq,
         calibration_time=body.calibration_time,
         note=body.note,
+        deviation_reason=body.deviation_reason,
     )
 
 

@@ -99,6 +99,13 @@ class DoseCreate(_Body):
     activity_gbq: float = Field(gt=0, le=20)
     calibration_time: datetime | None = None
     note: str = Field(pattern=NO_NUL, default="", max_length=2000)
+    deviation_reason: str = Field(
+        pattern=NO_NUL,
+        default="",
+        max_length=2000,
+        description="Investigator only: give a dose the protocol refuses (outside its window, "
+        "against the dose check) as a recorded protocol deviation with this reason.",
+    )
 
 
 class LabCreate(_Body):

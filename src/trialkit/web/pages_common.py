@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
 from trialkit.errors import AuthError, InputError, TrialkitError
+from trialkit.quality.plausible import reader_unit
 from trialkit.services.study import Actor, StudyService
 from trialkit.store.permissions import PERMISSIONS, Action
 from trialkit.web.auth import csrf_token, get_service, session_actor
@@ -53,6 +54,7 @@ def _when(value: Any) -> str:
 
 templates.env.filters["short"] = _short
 templates.env.filters["when"] = _when
+templates.env.filters["unit"] = reader_unit
 
 # (href, label, section key, action needed to see the link)
 NAV: tuple[tuple[str, str, str, Action], ...] = (

@@ -9,7 +9,7 @@ into service calls and views into pages.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from trialkit.ctcae import TERMS
 from trialkit.dosing.modification import LABS
 from trialkit.errors import TrialkitError
-from trialkit.services.study import Actor, SubjectView
+from trialkit.services.study import Actor, DoseCheckView, SubjectView
 from trialkit.services.study_views import CAUSALITY
 from trialkit.web.auth import CurrentActor, session_actor
 from trialkit.web.pages_common import (
@@ -54,7 +54,7 @@ NON_TARGET_STATUSES = (
 )
 # Each form's controls are prefixed with its name, so errors land beside the right form.
 FORMS: dict[str, tuple[str, ...]] = {
-    "dose": ("cycle", "given_on", "activity_gbq", "calibration_time", "note"),
+    "dose": ("cycle", "given_on", "activity_gbq", "calibration_time", "note", "deviation_reason"),
     "lab": ("key", "value", "unit", "on", "uln", "lln"),
     "scan": ("on", "new_lesions", "lesions"),
     "ae": (
@@ -87,12 +87,17 @@ def subject_list(request: Request, service: ServiceDep) -> Response:
 
 @router.get("/subjects/{subject_id}")
 def subject_page(
-    request: Request, subject_id: int, service: ServiceDep, cycle: int | None = None
+    request: Request,
+    subject_id: int,
+    service: ServiceDep,
+    cycle: int | None = None,
+    check_date: str | None = None,
 ) -> Response:
     actor = session_actor(request)
     if actor is None:
         return login_redirect(request)
-    return _page(request, actor, service, service.get_subject(actor, subject_id), cycle=cycle)
+    subject = service.get_subject(actor, subject_id)
+    return _page(request, actor, service, subject, cycle=cycle, check_date=check_date)
 
 
 def _next_cycle(subject: SubjectView) -> int:
@@ -110,15 +115,26 @@ def _page(
     form: str = "",
     posted: Posted | None = None,
     errors: FormErrors | None = None,
+    check_date: str | None = None,
 ) -> Response:
     errors = errors or FormErrors()
     cycle = cycle if cycle in (1, 2, 3, 4) else _next_cycle(subject)
     check: dict[str, Any] | None = None
+    check_view: DoseCheckView | None = None
     check_error: str | None = None
+    when: date | None = None
+    if form == "dose" and posted is not None and not check_date:
+        check_date = posted.get("dose_given_on") or None  # the check for the dose just tried
     try:
-        check = service.dose_check(actor, subject.id, cycle).decision
-    except TrialkitError as exc:  # e.g. no labs yet: say so on the page, not as an error page
-        check_error = str(exc)
+        when = date.fromisoformat(check_date) if check_date else None
+    except ValueError:
+        check_error = f"{check_date!r} is not a date (YYYY-MM-DD)"
+    if check_error is None:
+        try:
+            check_view = service.dose_check(actor, subject.id, cycle, check_date=when)
+            check = check_view.decision
+        except TrialkitError as exc:  # e.g. no labs yet: say so on the page, not an error page
+            check_error = str(exc)
     given = {d.cycle: d for d in subject.doses}
     context = {
         "title": f"Subject {subject.subject_number}",
@@ -126,7 +142,10 @@ def _page(
         "given": given,
         "cycle": cycle,
         "check": check,
+        "check_view": check_view,
         "check_error": check_error,
+        "check_date": check_view.check_date if check_view else (check_date or ""),
+        "can_deviate": can(actor, "deviate"),
         "can_enter": can(actor, "enter_data") and subject.status == "on_study",
         "can_causality": can(actor, "assess_causality"),
         "can_query": can(actor, "raise_query"),
@@ -204,8 +223,13 @@ def record_dose(
             activity_gbq=activity,
             calibration_time=calibration,
             note=posted.get("dose_note"),
+            deviation_reason=posted.get("dose_deviation_reason"),
         )
-        return f"Cycle {dose.cycle} dose recorded ({dose.activity_gbq} GBq on {dose.given_on})"
+        deviation = " as a protocol deviation" if posted.get("dose_deviation_reason") else ""
+        return (
+            f"Cycle {dose.cycle} dose recorded{deviation} "
+            f"({dose.activity_gbq} GBq on {dose.given_on})"
+        )
 
     return _act(request, actor, service, subject_id, "dose", posted, call)
 
