@@ -7,6 +7,7 @@ withhold; 4 doses every 8 weeks ± 1 week) and §5 (CTCAE v5: platelets 60 ×10�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -135,7 +136,7 @@ def test_cycles_are_given_in_order_and_within_the_allowed_activity(world: Any) -
 def test_dates_that_cannot_be_true_are_refused_at_their_field(world: Any) -> None:
     study, subject = world
     svc, coord = study.service, study["coordinator"]
-    cases = [
+    cases: list[tuple[Callable[[], object], str]] = [
         (
             lambda: svc.record_lab(
                 coord, subject.id, key="platelets", value=200, unit="10*9/L", on=date(2099, 1, 1)

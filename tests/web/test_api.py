@@ -148,9 +148,25 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
     assert dose.json()["cycle"] == 1
     assert dose.json()["version"] == 1
 
+    # the pre-dose labs of cycle 2 (after cycle 1; the dose check uses no earlier ones)
+    for key, value, unit, limits in [
+        ("hemoglobin", 130, "g/L", {"lln": 120}),
+        ("wbc", 6.0, "10*9/L", {"lln": 4.0}),
+        ("creatinine", 80, "umol/L", {"uln": 100}),
+        ("alt", 20, "U/L", {"uln": 40}),
+        ("ast", 22, "U/L", {"uln": 40}),
+        ("albumin", 40, "g/L", {"lln": 35}),
+        ("bilirubin", 10, "umol/L", {"uln": 21}),
+    ]:
+        other = client.post(
+            f"/api/v1/subjects/{subject_id}/labs",
+            json={"key": key, "value": value, "unit": unit, "on": "2027-01-20", **limits},
+            headers=basic("carol"),
+        )
+        assert other.status_code == 201, other.text
     lab = client.post(
         f"/api/v1/subjects/{subject_id}/labs",
-        json={"key": "platelets", "value": 60, "unit": "10*3/uL", "on": first_dose},
+        json={"key": "platelets", "value": 60, "unit": "10*3/uL", "on": "2027-01-20"},
         headers=basic("carol"),
     )
     assert lab.status_code == 201, lab.text
@@ -158,7 +174,7 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
 
     check = client.get(
         f"/api/v1/subjects/{subject_id}/dose-check",
-        params={"cycle": 2, "check_date": first_dose},
+        params={"cycle": 2, "check_date": "2027-01-26"},
         headers=basic("ivan"),
     )
     assert check.status_code == 200, check.text

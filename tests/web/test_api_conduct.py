@@ -76,3 +76,64 @@ def test_waiver_becomes_a_deviation_the_monitor_reads(client: TestClient) -> Non
     assert enrolled.status_code == 201, enrolled.text
     none = client.get("/api/v1/deviations?category=dosing_window", headers=basic("mona"))
     assert none.json() == []
+
+
+def test_refused_dose_and_dates_are_422_naming_the_rule_and_field(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from tests.web.api_support import enrolled_subject
+
+    app = make_app(f"sqlite:///{tmp_path / 'dated.db'}", now=datetime(2026, 12, 3, 9, 0))
+    with TestClient(app) as client:
+        subject = enrolled_subject(client)
+        url = f"/api/v1/subjects/{subject['id']}"
+        first = client.post(
+            f"{url}/doses",
+            json={"cycle": 1, "given_on": "2026-12-01", "activity_gbq": 7.4},
+            headers=basic("carol"),
+        )
+        assert first.status_code == 201, first.text
+        # issue 13 observation 2: cycle 2 the next day (its window is weeks later)
+        early = client.post(
+            f"{url}/doses",
+            json={"cycle": 2, "given_on": "2026-12-02", "activity_gbq": 7.4},
+            headers=basic("carol"),
+        )
+        assert early.status_code == 422, early.text
+        error = early.json()["error"]
+        assert error["code"] == "dose_before_window"
+        assert error["field"] == "given_on"
+        assert "2027-01-19 – 2027-02-02" in error["message"]
+        for path, body, field in [
+            (
+                f"{url}/labs",
+                {"key": "platelets", "value": 200, "unit": "10*9/L", "on": "2099-01-01"},
+                "on",
+            ),
+            (
+                f"{url}/adverse-events",
+                {"term": "fatigue", "onset": "2099-01-01", "grade": 1},
+                "onset",
+            ),
+            (
+                f"{url}/doses",
+                {"cycle": 2, "given_on": "2099-01-01", "activity_gbq": 7.4},
+                "given_on",
+            ),
+            ("/api/v1/screenings", {"crf": {"ecog": 1}, "as_of": "2099-01-01"}, "as_of"),
+        ]:
+            refused = client.post(path, json=body, headers=basic("carol"))
+            assert refused.status_code == 422, (path, refused.text)
+            assert refused.json()["error"]["code"] == "date_in_future"
+            assert refused.json()["error"]["field"] == field
+        backwards = client.post(
+            f"{url}/adverse-events",
+            json={"term": "fatigue", "onset": "2026-12-02", "resolved": "2026-12-01", "grade": 1},
+            headers=basic("carol"),
+        )
+        assert backwards.status_code == 422
+        assert backwards.json()["error"]["code"] == "resolved_before_onset"
+        check = client.get(f"{url}/dose-check?cycle=2", headers=basic("carol")).json()
+        assert check["check_date"] == "2027-01-26"  # the planned date
+        assert check["previous_dose"] == "2026-12-01"
+        assert check["decision"]["decision"] == "withhold_pending_data"  # no labs since cycle 1
