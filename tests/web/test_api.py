@@ -149,7 +149,7 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
     assert dose.json()["version"] == 1
 
     # the pre-dose labs of cycle 2 (after cycle 1; the dose check uses no earlier ones)
-    for key, value, unit, limits in [
+    panel: list[tuple[str, float, str, dict[str, float]]] = [
         ("hemoglobin", 130, "g/L", {"lln": 120}),
         ("wbc", 6.0, "10*9/L", {"lln": 4.0}),
         ("creatinine", 80, "umol/L", {"uln": 100}),
@@ -157,7 +157,8 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
         ("ast", 22, "U/L", {"uln": 40}),
         ("albumin", 40, "g/L", {"lln": 35}),
         ("bilirubin", 10, "umol/L", {"uln": 21}),
-    ]:
+    ]
+    for key, value, unit, limits in panel:
         other = client.post(
             f"/api/v1/subjects/{subject_id}/labs",
             json={"key": key, "value": value, "unit": unit, "on": "2027-01-20", **limits},
