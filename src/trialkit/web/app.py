@@ -25,6 +25,7 @@ from trialkit.services.study import StudyService
 from trialkit.store.db import open_store
 from trialkit.web import api, auth, pages
 from trialkit.web.errors import install_error_handlers
+from trialkit.web.security import SecurityMiddleware
 
 
 def create_app(
@@ -67,7 +68,7 @@ def create_app(
         version=__version__,
         summary="Study application for NCT05894486: screening log, subjects, audit trail.",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI would load script from a CDN: off (the spec is /openapi.json)
         redoc_url=None,
     )
     app.state.store = store
@@ -89,6 +90,9 @@ def create_app(
         same_site="lax",
         https_only=secure_cookies,
     )
+    # outermost: its headers reach every response, and oversized or too-deep bodies never
+    # reach a parser
+    app.add_middleware(SecurityMiddleware, tls=secure_cookies)
     install_error_handlers(app, html=getattr(pages, "render_error", None))
     app.include_router(auth.router)
     app.include_router(api.router, prefix="/api/v1")
