@@ -14,7 +14,6 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.screen import Format, parse_date
 from trialkit.errors import InputError
-from trialkit.protocol import load_protocol
 from trialkit.quality import reader_unit
 
 if TYPE_CHECKING:
@@ -95,6 +94,7 @@ def check(
 ) -> None:
     """Decide before a cycle from the latest labs, citing the values and the rule."""
     from trialkit.dosing import check_dose, load_check
+    from trialkit.protocol import load_protocol
 
     console = Console() if fmt != "json" else None
     params = _params(param, console)
