@@ -188,6 +188,9 @@ def test_screen_sign_enrol_dose_scan_export(page: Page) -> None:
     expect(timepoints).to_contain_text("2027-03-20")
     expect(timepoints.locator("tbody tr").first).to_contain_text("PR")
     expect(page.locator("#bor")).to_contain_text("Best overall response")
+    # one PR scan is not a confirmed PR: the best response says so beside the time point
+    expect(page.locator("#bor")).to_contain_text("PR not confirmed")
+    expect(timepoints.locator("tbody tr").first).to_contain_text("(unconfirmed)")
     page.locator("#recist").scroll_into_view_if_needed()
     shot(page, "scan-response")
 
@@ -195,6 +198,7 @@ def test_screen_sign_enrol_dose_scan_export(page: Page) -> None:
     log_in(page, "stan")
     page.get_by_role("link", name="Dashboard").click()
     expect(page.locator(".funnel")).to_contain_text("Enrolled")
+    expect(page.locator("main")).to_contain_text("PR not confirmed")  # the waterfall table
     shot(page, "dashboard")
     page.get_by_role("link", name="Export").click()
     with page.expect_download() as info:

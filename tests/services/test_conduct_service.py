@@ -3,6 +3,9 @@ verdict refused naming the criteria, the waiver path stored as deviations, enrol
 
 from __future__ import annotations
 
+import io
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +13,8 @@ import pytest
 from tests.store.helpers import make_study, password, screen_example
 from trialkit.conduct import ELIGIBLE_MEANING
 from trialkit.errors import ProtocolRefusal
+from trialkit.report import build_report
+from trialkit.study.load import load_study
 
 NO_JUDGEMENT = {"EX24": False, "EX25": False, "EX26": False}
 
@@ -82,3 +87,23 @@ def test_enrolment_refused_when_the_data_changed_after_the_sign_off(store_url: s
     with pytest.raises(ProtocolRefusal) as info:
         svc.enrol(study["coordinator"], changed.id, version=changed.version)
     assert info.value.rule == "sign_off_required"
+
+
+def test_a_waiver_is_in_the_export_and_the_report(tmp_path: Path) -> None:
+    study = make_study(f"sqlite:///{tmp_path / 'study.db'}")
+    svc = study.service
+    view = screen_example(study, "incomplete.json")
+    waived = sign(study, view, waive=["EX1"], waiver_reason="serology pending, PI decision")
+    svc.enrol(study["coordinator"], waived.id, version=waived.version)
+    data = svc.export(study["statistician"], "csv")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        zf.extractall(tmp_path / "export")
+    loaded = load_study(tmp_path / "export" / "study")
+    [dev] = loaded.deviations
+    assert (dev.subject_id, dev.category, dev.criterion) == ("001", "eligibility", "EX1")
+    assert dev.reason == "serology pending, PI decision"
+    html = build_report(loaded, tmp_path / "report" / "report.html").html.read_text()
+    section = html[html.index('<section id="deviations">') :]
+    section = section[: section.index("</section>")]
+    assert "Eligibility criterion waived (EX1)" in section
+    assert "serology pending, PI decision" in section

@@ -7,6 +7,7 @@ import base64
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -30,6 +31,7 @@ from trialkit.analysis.figures.consort import consort_counts
 from trialkit.analysis.rates import RESPONSES
 from trialkit.analysis.safety import analyse_safety
 from trialkit.analysis.simon import SimonDecision, simon_decision, simon_designs
+from trialkit.conduct.deviations import CATEGORY_LABELS
 from trialkit.dosing import DosingParameters
 from trialkit.errors import InputError
 from trialkit.protocol import load_protocol
@@ -102,6 +104,8 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
         "images": images,
         "parameters": protocol.parameters,
         "dosing": params.to_json(),
+        "deviation_labels": CATEGORY_LABELS,
+        "deviation_counts": sorted(Counter(d.category for d in study.deviations).items()),
     }
     template = (
         resources.files("trialkit.report").joinpath("report.html.j2").read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from trialkit.analysis.efficacy import analyse_efficacy
 from trialkit.conduct import confirms_eligibility
 from trialkit.dosing.modification import LABS
+from trialkit.recist.display import response_label, unconfirmed
 from trialkit.services.study_screening import blocking_and_unknown
 from trialkit.services.study_subjects import lesions_of
 from trialkit.services.study_views import DashboardView
@@ -112,7 +113,31 @@ def to_study(session: Session, protocol_id: str = "nct05894486") -> sm.Study:
         screening=tuple(
             sm.ScreeningRow(s.screening_number, s.status, _reason(s)) for s in screenings
         ),
+        deviations=tuple(_deviation_rows(session, subjects)),
     )
+
+
+def _deviation_rows(session: Session, subjects: dict[int, m.Subject]) -> list[sm.DeviationRow]:
+    """Every deviation under its subject number (or screening number before enrolment)."""
+    by_screening = {s.screening_id: s.subject_number for s in subjects.values()}
+    numbers = {s.id: s.screening_number for s in _live(session, m.Screening)}
+    rows = []
+    for d in _live(session, m.Deviation):
+        who = subjects[d.subject_id].subject_number if d.subject_id in subjects else None
+        who = who or by_screening.get(d.screening_id) or numbers.get(d.screening_id, "")
+        rows.append(
+            sm.DeviationRow(
+                who,
+                d.occurred_on,
+                d.category,
+                d.rule,
+                d.criterion or "",
+                d.description,
+                d.reason,
+                d.username,
+            )
+        )
+    return rows
 
 
 def _reason(s: m.Screening) -> str:
@@ -205,6 +230,9 @@ def dashboard(session: Session) -> DashboardView:
                     "best_change_pct": r.best_change_pct,
                     "response": r.recist.best_overall_response,
                     "confirmed": r.recist.confirmed,
+                    # a CR/PR seen but not confirmed: shown and coloured as such
+                    "unconfirmed": unconfirmed(r.recist),
+                    "label": response_label(r.recist),
                 }
                 for r in eff.responses
                 if r.best_change_pct is not None

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from trialkit.conduct.deviations import CATEGORIES
 from trialkit.dosing.parameters import DosingParameters, activity_problem
 from trialkit.errors import InputError
 from trialkit.protocol.model import Protocol
@@ -26,6 +27,7 @@ from trialkit.study.lab_checks import lab_value_problem
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
+    DeviationRow,
     Dose,
     LabRow,
     LesionMeasurement,
@@ -198,6 +200,7 @@ def load_study(folder: Path, protocol_id: str = "nct05894486") -> Study:
     labs: list[LabRow] = table("labs", LabRow, lambda c: _lab(c, protocol))
     therapies: list[Therapy] = table("therapies", Therapy, _therapy)
     screening: list[ScreeningRow] = table("screening", ScreeningRow, _screening)
+    deviations: list[DeviationRow] = table("deviations", DeviationRow, _deviation)
     if (folder / "fhir").is_dir():
         from trialkit.study.fhir_labs import fhir_labs
 
@@ -221,6 +224,7 @@ def load_study(folder: Path, protocol_id: str = "nct05894486") -> Study:
         tuple(therapies),
         tuple(screening),
         source=str(folder),
+        deviations=tuple(deviations),
     )
 
 
@@ -365,6 +369,24 @@ def _screening(c: _Cell) -> ScreeningRow:
     s = ScreeningRow(c.text("patient_id"), status, c.text("reason", required=False))
     c.done()
     return s
+
+
+def _deviation(c: _Cell) -> DeviationRow:
+    category = c.text("category")
+    if category not in CATEGORIES:
+        c.fail("category", f"{category!r} is not one of {', '.join(CATEGORIES)}")
+    d = DeviationRow(
+        c.text("subject_id"),
+        c.date("date") or date.min,
+        category,
+        c.text("rule"),
+        c.text("criterion", required=False),
+        c.text("description"),
+        c.text("reason"),
+        c.text("recorded_by"),
+    )
+    c.done()
+    return d
 
 
 def _impossible_dates(s: Subject) -> list[tuple[str, str]]:

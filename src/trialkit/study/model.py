@@ -91,6 +91,20 @@ class ScreeningRow:
 
 
 @dataclass(frozen=True)
+class DeviationRow:
+    """A protocol deviation taken on purpose (waiver, override) — docs/study-conduct.md."""
+
+    subject_id: str  # the subject number, or the screening's id before enrolment
+    date: date  # the clinical date (sign-off day, dose date)
+    category: str  # eligibility / dosing_window / dose_activity / assessment
+    rule: str  # the rule overridden, e.g. eligibility_waiver, dose_check_withhold
+    criterion: str  # eligibility: the criterion waived; else empty
+    description: str  # what the protocol said
+    reason: str  # the investigator's reason
+    recorded_by: str
+
+
+@dataclass(frozen=True)
 class Study:
     protocol_id: str
     subjects: tuple[Subject, ...]
@@ -103,3 +117,4 @@ class Study:
     screening: tuple[ScreeningRow, ...] = ()
     source: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    deviations: tuple[DeviationRow, ...] = ()

@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from trialkit.conduct.dosing import window
+from trialkit.dosing.parameters import DosingParameters
 from trialkit.eligibility.screening import PatientResult, screen_record
 from trialkit.eligibility.verdict import Status
 from trialkit.model.codes import ICD10CM, LOINC, SNOMED, Code
@@ -25,6 +27,7 @@ from trialkit.protocol import Protocol
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
+    DeviationRow,
     Dose,
     LabRow,
     LesionMeasurement,
@@ -245,6 +248,10 @@ def simulate_study(
         k: [] for k in ("doses", "lesions", "assessments", "aes", "labs", "therapies")
     }
     final_subjects = [_course(rng, s, cutoff, parts) for s in subjects]
+    # Deviations draw from their own generator, so the simulated course above (and every
+    # number the report computes from it) is the same with or without them.
+    conduct_rng = random.Random(seed * 7919 + 1)
+    deviations = _window_deviations(conduct_rng, parts["doses"], final_subjects)
     study = Study(
         protocol.id,
         tuple(final_subjects),
@@ -257,8 +264,47 @@ def simulate_study(
         screening,
         source="simulated",
         metadata={"seed": str(seed), "cutoff": cutoff.isoformat()},
+        deviations=tuple(deviations),
     )
     return SimulatedStudy(study, tuple(results))
+
+
+WINDOW_REASONS = (
+    "patient's travel; investigator judged the delay safe",
+    "radiopharmacy delivery postponed",
+    "public holiday at the nuclear medicine unit",
+    "intercurrent infection (not drug-related), dose given after recovery",
+)
+
+
+def _window_deviations(
+    rng: random.Random, doses: list[Dose], subjects: list[Subject]
+) -> list[DeviationRow]:
+    """A dose later than its window with no toxicity holding it is a dosing-window deviation,
+    recorded by the investigator with a reason (docs/study-conduct.md)."""
+    params = DosingParameters()
+    first = {s.subject_id: s.first_dose for s in subjects}
+    out = []
+    for d in doses:
+        start = first.get(d.subject_id)
+        if start is None or d.cycle == 1:
+            continue
+        earliest, nominal, latest = window(start, d.cycle, params)
+        if d.date > latest:
+            out.append(
+                DeviationRow(
+                    d.subject_id,
+                    d.date,
+                    "dosing_window",
+                    "dose_after_window",
+                    "",
+                    f"cycle {d.cycle} on {d.date} is after its window {earliest} – {latest} "
+                    f"({(d.date - nominal).days} days after the due date, no toxicity holding it)",
+                    rng.choice(WINDOW_REASONS),
+                    "investigator (simulated)",
+                )
+            )
+    return out
 
 
 def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[Any]]) -> Subject:

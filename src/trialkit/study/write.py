@@ -11,6 +11,7 @@ from typing import Any
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
+    DeviationRow,
     Dose,
     LabRow,
     LesionMeasurement,
@@ -56,4 +57,5 @@ def write_study(study: Study, folder: Path) -> Path:
     _write(folder / "labs.csv", LabRow, study.labs)
     _write(folder / "therapies.csv", Therapy, study.therapies)
     _write(folder / "screening.csv", ScreeningRow, study.screening)
+    _write(folder / "deviations.csv", DeviationRow, study.deviations)
     return folder

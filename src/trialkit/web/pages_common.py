@@ -25,6 +25,7 @@ from starlette.datastructures import UploadFile
 
 from trialkit.errors import AuthError, InputError, TrialkitError
 from trialkit.quality.plausible import reader_unit
+from trialkit.recist.display import response_label, unconfirmed
 from trialkit.services.study import Actor, StudyService
 from trialkit.store.permissions import PERMISSIONS, Action
 from trialkit.web.auth import csrf_token, get_service, session_actor
@@ -55,6 +56,8 @@ def _when(value: Any) -> str:
 templates.env.filters["short"] = _short
 templates.env.filters["when"] = _when
 templates.env.filters["unit"] = reader_unit
+templates.env.globals["response_label"] = response_label
+templates.env.globals["unconfirmed"] = unconfirmed
 
 # (href, label, section key, action needed to see the link)
 NAV: tuple[tuple[str, str, str, Action], ...] = (

@@ -45,7 +45,11 @@ def waterfall_png(rows: Sequence[Mapping[str, Any]]) -> str | None:
                 baseline_valid=True,
                 baseline_issues=(),
                 timepoints=(),
-                best_overall_response=str(r.get("response") or "NE"),
+                best_overall_response=(
+                    f"{r['unconfirmed']} (unconfirmed)"
+                    if r.get("unconfirmed")
+                    else str(r.get("response") or "NE")
+                ),
                 confirmed=False,
                 progression_date=None,
                 response_date=None,

@@ -20,6 +20,9 @@ OKABE_ITO = {
 RESPONSE_COLOURS = {
     "CR": OKABE_ITO["blue"],
     "PR": OKABE_ITO["sky"],
+    # a CR/PR at a time point not (yet) confirmed by a later scan (study dashboard)
+    "CR (unconfirmed)": "#7FB2D8",
+    "PR (unconfirmed)": "#B9E3F8",
     "SD": OKABE_ITO["yellow"],
     "non-CR/non-PD": OKABE_ITO["yellow"],
     "PD": OKABE_ITO["vermillion"],
