@@ -75,3 +75,30 @@ def test_user_add_list_and_audit_verify(tmp_path: Path) -> None:
     broken = _cli("audit", "verify", "--db", db)
     assert broken.returncode == 1
     assert "audit trail BROKEN: user 1 differs from its audit trail (role:" in broken.stderr
+
+
+def test_a_mistyped_database_path_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
+    missing = tmp_path / "tyop.db"
+    for args in (("audit", "verify"), ("audit", "show", "lab", "1"), ("user", "list")):
+        refused = _cli(*args, "--db", f"sqlite:///{missing}")
+        assert refused.returncode == 2, (args, refused.stdout, refused.stderr)
+        assert "no such database file" in refused.stderr
+        assert "intact" not in refused.stdout
+        assert not missing.exists()
+
+
+def test_a_new_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "study.db"
+    added = _cli(
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--db",
+        f"sqlite:///{path}",
+        stdin="a-long-password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -25,10 +25,17 @@ DB = typer.Option(
 )
 
 
-def _service(db: str) -> StudyService:
+def _service(db: str, *, create: bool = False) -> StudyService:
+    """The service over ``db``. A SQLite file that does not exist is refused (a mistyped path
+    must not become an empty database that "verifies"), unless ``create`` (the bootstrap)."""
     from trialkit.services.study import StudyService
     from trialkit.store import open_store
+    from trialkit.store.db import sqlite_path
 
+    if not create:
+        path = sqlite_path(db)
+        if path is not None and not path.exists():
+            raise InputError("no such database file (check the path)", source=str(path))
     return StudyService(open_store(db))
 
 
@@ -51,7 +58,7 @@ def user_add(
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         except typer.Abort:  # stdin closed or interrupted: no password, nothing stored
             raise InputError("no password entered", field="password") from None
-    view = _service(db).add_user(None, username, password, role)
+    view = _service(db, create=True).add_user(None, username, password, role)
     typer.echo(f"added user {view.username} ({view.role})")
 
 

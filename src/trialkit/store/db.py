@@ -8,6 +8,7 @@ given (``postgresql://…`` is mapped to the psycopg 3 driver).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -105,8 +106,34 @@ def alembic_config(connection: Any) -> Any:
     return config
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable by its owner only (patient data; SQLite gives its
+    -wal and -shm files the same mode). An existing file is left as it is."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise InputError(f"cannot create the database file: {exc}", source=str(path)) from exc
+
+
 def open_store(url: str = DEFAULT_URL) -> Store:
-    """Connect, migrate to head and return the store. Unreachable database → InputError."""
+    """Connect, migrate to head and return the store. Unreachable database → InputError.
+    A new SQLite file is created with mode 0600."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists() and path.parent.is_dir():
+        _create_private(path)
     engine = make_engine(url)
     try:
         upgrade(engine)
