@@ -71,12 +71,14 @@ def serve(
     """Serve the web UI and the REST API (/api/v1, spec at /openapi.json)."""
     import uvicorn
 
+    from trialkit.store.audit_key import audit_key_file
     from trialkit.web.app import create_app
 
     # The key (maybe a new key file) only after the database opened: a wrong --db leaves nothing.
     application = create_app(
         db,
         secret_key=lambda: secret_key_for(db),
+        audit_key=audit_key_file(db, create=True),
         session_idle=timedelta(minutes=session_idle_minutes),
         session_lifetime=timedelta(hours=session_hours),
         secure_cookies=secure_cookies,

@@ -1,4 +1,8 @@
-"""``trialkit user add|list`` and ``trialkit audit verify|show``: the study store from a shell."""
+"""``trialkit user add|list`` and ``trialkit audit verify|show|head``: the study store from a shell.
+
+Every command opens the store with its audit key file (``<db>.audit-key``, see
+:mod:`trialkit.store.audit_key`) when there is one; ``user add`` (the bootstrap) makes it.
+"""
 
 from __future__ import annotations
 
@@ -30,13 +34,14 @@ def _service(db: str, *, create: bool = False) -> StudyService:
     must not become an empty database that "verifies"), unless ``create`` (the bootstrap)."""
     from trialkit.services.study import StudyService
     from trialkit.store import open_store
+    from trialkit.store.audit_key import audit_key_file
     from trialkit.store.db import sqlite_path
 
     if not create:
         path = sqlite_path(db)
         if path is not None and not path.exists():
             raise InputError("no such database file (check the path)", source=str(path))
-    return StudyService(open_store(db))
+    return StudyService(open_store(db, audit_key=audit_key_file(db, create=create)))
 
 
 @user_app.command("add")
@@ -72,10 +77,35 @@ def user_list(db: str = DB) -> None:
         typer.echo(f"{u.id}\t{u.username}\t{u.role}\t{state}")
 
 
+@audit_app.command("head")
+def audit_head(db: str = DB) -> None:
+    """Print the chain's last event as SEQ:HASH: keep it elsewhere (a monitor's record, other
+    media); ``audit verify --head SEQ:HASH`` later proves nothing up to it was rewritten."""
+    typer.echo(str(_service(db).audit_head()))
+
+
 @audit_app.command("verify")
-def audit_verify(db: str = DB) -> None:
+def audit_verify(
+    db: str = DB,
+    head: str | None = typer.Option(
+        None, "--head", metavar="SEQ:HASH", help="A head printed earlier by `trialkit audit head`."
+    ),
+) -> None:
     """Recompute the hash chain and replay every record; exit 1 naming what was tampered with."""
-    report = _service(db).verify_audit()
+    from trialkit.store.audit import Head
+
+    try:
+        anchor = Head.parse(head) if head is not None else None
+    except ValueError as exc:
+        raise InputError(str(exc), field="--head") from None
+    service = _service(db)
+    report = service.verify_audit(anchor)
+    if not service.audit_keyed():
+        typer.echo(
+            "note: no audit key file for this database: the chain is checked unkeyed "
+            "(a rewrite by someone with the database file would not be detected)",
+            err=True,
+        )
     if report.ok:
         typer.echo(f"audit trail intact: {report.events} events, {report.records} records")
         return

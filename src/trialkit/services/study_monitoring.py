@@ -119,10 +119,21 @@ class MonitoringCases(StudyCore):
                 for e in audit.events_of(session, kind, record_id)
             ]
 
-    def verify_audit(self) -> AuditReport:
-        """Recompute the hash chain and replay every record from its events (audit.verify)."""
+    def verify_audit(self, anchor: audit.Head | None = None) -> AuditReport:
+        """Recompute the hash chain and replay every record from its events (audit.verify);
+        ``anchor``: a head kept elsewhere that must still be in the chain, unchanged."""
         with self.store.session() as session:
-            return audit.verify(session)
+            return audit.verify(session, anchor)
+
+    def audit_head(self) -> audit.Head:
+        """The chain's last event (SEQ:HASH), to be kept outside the database."""
+        with self.store.session() as session:
+            return audit.head(session)
+
+    def audit_keyed(self) -> bool:
+        """Whether the store seals its events with an audit key."""
+        with self.store.session() as session:
+            return audit.audit_key(session) is not None
 
     def dashboard(self, actor: Actor) -> DashboardView:
         """Funnel counts, cumulative enrolment by date, waterfall of best % change, PFS KM."""

@@ -6,6 +6,14 @@ is sha256 over the canonical JSON of the event plus the previous event's hash,
 so editing, inserting or deleting any event breaks the chain from there on.
 Events are written in the same transaction as the change they describe.
 
+A store opened with an audit key (a 0600 file outside the database, see
+:mod:`trialkit.store.audit_key`) *seals* its events: the hash is HMAC-SHA256 with
+that key, which nobody holding only the database can recompute. Events written
+before the store had a key stay plain sha256 and still verify; once one event is
+sealed, every later one must be. :func:`head` is the chain's last event — kept
+elsewhere, it anchors the trail: ``verify(anchor=...)`` fails if that event changed
+or vanished.
+
 :func:`verify` recomputes the chain AND replays every record from its events:
 a record changed by SQL behind the application's back no longer equals its
 replayed state, and is named. Large or secret fields (the uploaded bundle, the
@@ -16,6 +24,7 @@ enough to detect a change without copying them.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -75,8 +84,22 @@ def kind_of(row: Base) -> str:
     raise TypeError(f"{type(row).__name__} is not an audited record")
 
 
-def _hash(payload: dict[str, Any], prev_hash: str) -> str:
-    return _sha256((canonical(payload) + prev_hash).encode())
+AUDIT_KEY = "trialkit_audit_key"  # the key's place in a pooled connection's info (db.open_store)
+
+
+def audit_key(session: Session) -> bytes | None:
+    """The audit key the store was opened with, if any (migrations' sessions included:
+    it travels on the connection, not on the session)."""
+    key = session.connection().info.get(AUDIT_KEY)
+    return key if isinstance(key, bytes) else None
+
+
+def _hash(payload: dict[str, Any], prev_hash: str, key: bytes | None = None) -> str:
+    """sha256 of event + previous hash; with a key HMAC-SHA256, a sealed event."""
+    message = (canonical(payload) + prev_hash).encode()
+    if key is None:
+        return _sha256(message)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _payload(e: AuditEvent) -> dict[str, Any]:
@@ -128,7 +151,7 @@ def event(
         prev_hash=prev,
         hash="",
     )
-    e.hash = _hash(_payload(e), prev)
+    e.hash = _hash(_payload(e), prev, audit_key(session))
     session.add(e)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=e.hash))
     session.flush()
@@ -188,20 +211,84 @@ class AuditReport:
 MAX_PROBLEMS = 50
 
 
-def verify(session: Session) -> AuditReport:
-    """Check the chain, the head, and every record against the state replayed from its events."""
+@dataclass(frozen=True)
+class Head:
+    """The chain's last event; ``str(head)`` (SEQ:HASH) is what to keep elsewhere."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, value: str) -> Head:
+        seq, sep, digest = value.strip().partition(":")
+        digest = digest.lower()
+        if not sep or not seq.isdigit() or len(digest) != 64 or digest.strip(_HEX):
+            raise ValueError(
+                f"not an audit head (SEQ:HASH, as `trialkit audit head` prints it): {value!r}"
+            )
+        return cls(int(seq), digest)
+
+
+_HEX = "0123456789abcdef"
+
+
+def head(session: Session) -> Head:
+    row = session.get(AuditHead, 1)
+    return Head(row.seq, row.hash) if row is not None else Head(0, GENESIS)
+
+
+def sealed(session: Session) -> bool:
+    """Whether any event of the chain carries a valid seal of this store's key."""
+    key = audit_key(session)
+    if key is None:
+        return False
+    return any(
+        hmac.compare_digest(_hash(_payload(e), e.prev_hash, key), e.hash)
+        for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+    )
+
+
+def verify(session: Session, anchor: Head | None = None) -> AuditReport:
+    """Check the chain, the head, and every record against the state replayed from its events.
+
+    With the store's key, every event from the first sealed one on must be sealed, and a
+    chain with events but no seal at all is refused: recomputing the chain with the
+    database alone cannot forge a seal. ``anchor``, a head kept elsewhere, must still be
+    in the chain unchanged (that proves nothing up to it was rewritten, key or no key).
+    """
+    key = audit_key(session)
     problems: list[str] = []
     prev, expected_seq = GENESIS, 1
     states: dict[tuple[str, int], dict[str, Any]] = {}
     events = 0
+    sealed_from: int | None = None
+    anchored = anchor is None or anchor.seq == 0
     for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)):
         events += 1
         if e.seq != expected_seq:
             problems.append(f"audit event {expected_seq} is missing (next is {e.seq})")
         if e.prev_hash != prev:
             problems.append(f"audit event {e.seq}: prev_hash does not match event {e.seq - 1}")
-        if _hash(_payload(e), e.prev_hash) != e.hash:
+        payload = _payload(e)
+        if key is not None and hmac.compare_digest(_hash(payload, e.prev_hash, key), e.hash):
+            sealed_from = e.seq if sealed_from is None else sealed_from
+        elif _hash(payload, e.prev_hash) != e.hash:
             problems.append(f"audit event {e.seq}: hash mismatch (the event was altered)")
+        elif sealed_from is not None:
+            problems.append(
+                f"audit event {e.seq} is not sealed with the audit key although event "
+                f"{sealed_from} was: the chain was recomputed without the key (rewritten)"
+            )
+        if anchor is not None and e.seq == anchor.seq:
+            anchored = True
+            if not hmac.compare_digest(e.hash, anchor.hash):
+                problems.append(
+                    f"audit event {e.seq} differs from the head kept elsewhere ({anchor.seq}:"
+                    f"{anchor.hash[:12]}…): the trail up to it was rewritten"
+                )
         prev, expected_seq = e.hash, e.seq + 1
         if e.record_id is not None and e.kind in KINDS:
             try:
@@ -212,11 +299,21 @@ def verify(session: Session) -> AuditReport:
             state = states.setdefault((e.kind, e.record_id), {})
             for name, pair in changes.items():
                 state[name] = pair[1]
-    head = session.get(AuditHead, 1)
-    if head is None or head.seq != expected_seq - 1 or head.hash != prev:
+    if key is not None and events and sealed_from is None:
+        problems.append(
+            "no audit event is sealed with this store's audit key: the trail was recomputed "
+            "by someone who had only the database (or the key file is not this store's)"
+        )
+    if not anchored and anchor is not None:
+        problems.append(
+            f"audit event {anchor.seq} of the head kept elsewhere is not in the chain "
+            f"(it ends at event {expected_seq - 1}): events were deleted"
+        )
+    last = session.get(AuditHead, 1)
+    if last is None or last.seq != expected_seq - 1 or last.hash != prev:
         problems.append(
             f"audit chain ends at event {expected_seq - 1} but its head says "
-            f"{head.seq if head else '(none)'}: events were deleted from the end"
+            f"{last.seq if last else '(none)'}: events were deleted from the end"
         )
     records = 0
     for kind, model in KINDS.items():

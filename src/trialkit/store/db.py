@@ -9,9 +9,10 @@ given (``postgresql://…`` is mapped to the psycopg 3 driver).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -128,17 +129,56 @@ def _create_private(path: Path) -> None:
         raise InputError(f"cannot create the database file: {exc}", source=str(path)) from exc
 
 
-def open_store(url: str = DEFAULT_URL) -> Store:
+AuditKey = Callable[[], bytes | None]
+
+
+def _carry_key(engine: Engine, audit_key: AuditKey) -> None:
+    """Every pooled connection carries the audit key (audit.audit_key reads it), migrations'
+    included; it is asked for on the first connection, once the database is reachable."""
+    from trialkit.store.audit import AUDIT_KEY
+
+    def on_connect(_dbapi_connection: Any, record: Any) -> None:
+        key = audit_key()
+        if key is not None:
+            record.info[AUDIT_KEY] = key
+
+    event.listen(engine, "connect", on_connect)
+
+
+def open_store(url: str = DEFAULT_URL, *, audit_key: AuditKey | None = None) -> Store:
     """Connect, migrate to head and return the store. Unreachable database → InputError.
-    A new SQLite file is created with mode 0600."""
+    A new SQLite file is created with mode 0600.
+
+    ``audit_key`` (an :class:`~trialkit.store.audit_key.AuditKeyFile`) seals the events
+    this store writes. A key made just now for a store that already has plain events
+    appends one sealed "seal" event, so that from here on a rewrite without the key is
+    detected (the old events stay sha256: what they were, not re-signed)."""
     path = sqlite_path(url)
     if path is not None and not path.exists() and path.parent.is_dir():
         _create_private(path)
     engine = make_engine(url)
+    if audit_key is not None:
+        _carry_key(engine, audit_key)
     try:
         upgrade(engine)
+    except InputError:
+        engine.dispose()  # the audit key file could not be read or made
+        raise
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise InputError(f"cannot open the database: {reason}", field="--db") from exc
-    return Store(url, engine, sessionmaker(engine, expire_on_commit=False))
+    store = Store(url, engine, sessionmaker(engine, expire_on_commit=False))
+    if getattr(audit_key, "created", False):
+        _seal(store)
+    return store
+
+
+def _seal(store: Store) -> None:
+    from trialkit.store import audit
+
+    with store.session() as session:
+        if audit.head(session).seq and not audit.sealed(session):
+            reason = "audit key created: events from here on are sealed (HMAC)"
+            now = datetime.now(UTC)  # the edge: opening a store is not clinical logic
+            audit.event(session, None, "seal", "audit", None, {}, reason, now=now)

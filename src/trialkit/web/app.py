@@ -32,6 +32,7 @@ def create_app(
     store_url: str,
     *,
     secret_key: str | Callable[[], str] | None = None,
+    audit_key: Callable[[], bytes | None] | None = None,
     protocol: str = "nct05894486",
     session_idle: timedelta = timedelta(minutes=SESSION_IDLE_MINUTES),
     session_lifetime: timedelta = timedelta(hours=SESSION_LIFETIME_HOURS),
@@ -42,6 +43,7 @@ def create_app(
 
     ``secret_key`` signs session cookies; without one a random key is made, so
     sessions last only as long as this process (``trialkit serve`` keeps one).
+    ``audit_key`` seals the audit chain (``trialkit serve`` passes the audit key file).
     A callable is asked for the key only once the store has opened, so a key
     file it creates is never left behind for an unusable database.
 
@@ -49,7 +51,7 @@ def create_app(
     at ``session_lifetime`` after login. ``secure_cookies`` marks the cookie Secure
     (set it whenever the site is reached over TLS). ``clock`` is for tests.
     """
-    store = open_store(store_url)
+    store = open_store(store_url, audit_key=audit_key)
     if callable(secret_key):
         try:
             secret_key = secret_key()
