@@ -18,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.e2e.test_browser import log_in, submit  # the one login path of the browser tests
 from tests.web.api_support import (
     AS_OF,
     EXAMPLES,
@@ -81,21 +82,6 @@ def shot(page: Page, folder: Path, name: str) -> None:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 1000
-
-
-def submit(page: Page, button: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name=button, exact=True).press("Enter")
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/")
-    if page.get_by_role("button", name="Log out").count():
-        submit(page, "Log out")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    submit(page, "Sign in")
-    expect(page.locator("header .who")).to_contain_text(username)
 
 
 def screen_incomplete(page: Page) -> str:

@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import strategies as st
 
+from tests.dosing.test_check import NORMAL
+
 EXAMPLES = Path(__file__).parents[2] / "src/trialkit/protocols/nct05894486/examples"
 BUNDLES = sorted(EXAMPLES.glob("*.json"))
 
@@ -56,18 +58,7 @@ RECIST: dict[str, Any] = {
     ],
 }
 
-_LABS = {
-    "hemoglobin": (125, "g/L"),
-    "wbc": (5.0, "10*9/L"),
-    "platelets": (200, "10*9/L"),
-    "neutrophils": (3.0, "10*9/L"),
-    "creatinine": (70, "umol/L"),
-    "alt": (25, "U/L"),
-    "ast": (25, "U/L"),
-    "albumin": (40, "g/L"),
-    "bilirubin": (10, "umol/L"),
-    "inr": (1.0, "1"),
-}
+_LABS = NORMAL  # the normal panel of the dose-check tests
 DOSING: dict[str, Any] = {
     "subject": "S1",
     "first_dose": "2026-01-05",
