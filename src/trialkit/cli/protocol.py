@@ -134,3 +134,29 @@ def odm(
         with spinner("Writing and schema-validating the ODM"):
             written = write_odm(p, Path(tmp) / "odm.xml", created=now_iso())
         typer.echo(written.read_text("utf-8"))
+
+
+@protocol_app.command("check")
+def check(
+    path: str = typer.Argument(
+        ...,
+        metavar="PATH",
+        help="A protocol folder (protocol.yaml + its Questionnaire) or a bundled id.",
+    ),
+) -> None:
+    """Check that a protocol declares everything its criteria use (elements, value sets,
+    parameters and their types, anchors, calculator inputs, the CRF's linkIds and answer
+    types). Prints every problem with its file, key path and a fix; exit 0 if none, else 2."""
+    from trialkit.protocol.check import check_protocol
+    from trialkit.protocol.loader import available_protocols, bundled_folder
+
+    folder = Path(path)
+    if not folder.is_dir() and path in available_protocols():
+        folder = bundled_folder(path)
+    problems = check_protocol(folder)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {folder}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{folder}: the protocol declares everything its criteria use.")

@@ -57,10 +57,14 @@ def load_protocol(name_or_path: str = "nct05894486") -> Protocol:
     )
 
 
+def bundled_folder(name: str) -> Path:
+    """The folder of the bundled protocol ``name``."""
+    return Path(str(resources.files(_BUNDLED) / name))
+
+
 @cache
 def _load_bundled(name: str) -> Protocol:
-    folder = resources.files(_BUNDLED) / name
-    return _load_folder(Path(str(folder)))
+    return _load_folder(bundled_folder(name))
 
 
 def _load_folder(folder: Path) -> Protocol:
