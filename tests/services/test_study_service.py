@@ -45,6 +45,13 @@ MUTATIONS: dict[str, Any] = {
     "delete_record": lambda s, a, ids: s.delete_record(a, "lab", ids["lab"], version=1, reason="r"),
     "answer_query": lambda s, a, ids: s.answer_query(a, 1, "a", version=1),
     "add_user": lambda s, a, ids: s.add_user(a, "newuser", "long-password", "monitor"),
+    "disable_user": lambda s, a, ids: s.disable_user(a, "coordinator", reason="r"),
+    "enable_user": lambda s, a, ids: s.enable_user(a, "coordinator", reason="r"),
+    "set_role": lambda s, a, ids: s.set_role(a, "coordinator", "admin", reason="r"),
+    "reset_password": lambda s, a, ids: s.reset_password(
+        a, "coordinator", "amber-falcon-window", reason="r"
+    ),
+    "set_full_name": lambda s, a, ids: s.set_full_name(a, "coordinator", "C Oordinator", reason="r"),
 }
 
 

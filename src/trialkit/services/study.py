@@ -28,6 +28,7 @@ from trialkit.errors import (
     PermissionDenied,
     ProtocolRefusal,
 )
+from trialkit.services.study_accounts import AccountCases
 from trialkit.services.study_core import StudyCore
 from trialkit.services.study_deviations import DeviationCases
 from trialkit.services.study_monitoring import ExportFormat, MonitoringCases
@@ -80,7 +81,9 @@ __all__ = [
 ]
 
 
-class StudyService(UserCases, ScreeningCases, SubjectCases, MonitoringCases, DeviationCases):
+class StudyService(
+    UserCases, AccountCases, ScreeningCases, SubjectCases, MonitoringCases, DeviationCases
+):
     """Use cases of the running study over one :class:`Store`.
 
     ``clock`` returns the current UTC time (tests pass a fixed one; lockout
@@ -88,8 +91,9 @@ class StudyService(UserCases, ScreeningCases, SubjectCases, MonitoringCases, Dev
     failures lock an account for ``lockout``.
 
     One class over one store; each group of use cases lives in its own module
-    (:mod:`study_users`, :mod:`study_screening_log`, :mod:`study_subject_data`,
-    :mod:`study_monitoring`) over the shared :class:`StudyCore` (transaction, clock).
+    (:mod:`study_users`, :mod:`study_accounts`, :mod:`study_screening_log`,
+    :mod:`study_subject_data`, :mod:`study_monitoring`) over the shared :class:`StudyCore`
+    (transaction, clock).
     """
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from trialkit.errors import AuthError
@@ -15,23 +17,31 @@ from trialkit.store.permissions import Actor, check_role, require
 class UserCases(StudyCore):
     """Accounts and authentication (argon2, lockout after repeated failures)."""
 
-    def add_user(self, actor: Actor | None, username: str, password: str, role: str) -> UserView:
+    def add_user(
+        self, actor: Actor | None, username: str, password: str, role: str, full_name: str = ""
+    ) -> UserView:
         """Create a user (admin only). ``actor=None`` is the CLI bootstrap: allowed only while
         the store has no user at all, or from ``trialkit user add`` (trusted local shell).
-        Duplicate username → Conflict; unknown role or a password under 8 characters →
-        InputError."""
+        ``full_name`` is the printed name shown with the user's signatures (an investigator
+        without one cannot sign). Duplicate username → Conflict; unknown role or a password
+        the policy refuses (:func:`trialkit.store.users.check_password_policy`) → InputError."""
         with self._tx() as (session, now):
             if actor is not None:
                 require(actor, "manage_users")
-            user = users.create_user(session, actor, username, password, role, now)
-            return _user_view(user)
+            user = users.create_user(session, actor, username, password, role, now, full_name)
+            return user_view(user, now)
 
     def list_users(self, actor: Actor | None) -> list[UserView]:
-        """Every user (admin only; ``None`` = the local CLI)."""
+        """Every user with status and last sign-in (admin only; ``None`` = the local CLI)."""
         if actor is not None:
             require(actor, "manage_users")
+        now = self._clock()
         with self.store.session() as session:
-            return [_user_view(u) for u in session.scalars(select(m.User).order_by(m.User.id))]
+            logins = users.last_logins(session)
+            return [
+                user_view(u, now, logins.get(u.id))
+                for u in session.scalars(select(m.User).order_by(m.User.id))
+            ]
 
     def authenticate(self, username: str, password: str) -> Actor:
         """Check a password (argon2). Wrong password, unknown user, disabled or locked account →
@@ -39,9 +49,17 @@ class UserCases(StudyCore):
         ``max_failed_logins`` consecutive failures the account is locked for ``lockout``; while
         locked even the right password fails. Success and failure are audited; failures are
         counted atomically (concurrent guesses each count)."""
+        return self.authenticate_stamped(username, password)[0]
+
+    def authenticate_stamped(self, username: str, password: str) -> tuple[Actor, str]:
+        """:meth:`authenticate`, and a stamp of the password checked: a cache of verified
+        credentials (HTTP Basic) keeps it and asks :meth:`actor_for` with it, so a password
+        reset ends a cached old password at once."""
         with self.store.session() as session:
             candidate = users.find(session, username)
-        return self._settle_password(candidate, username, password, "login")
+        actor = self._settle_password(candidate, username, password, "login")
+        assert candidate is not None  # a success has a user
+        return actor, users.credential_stamp(candidate.password_hash)
 
     def start_session(self, actor: Actor) -> str:
         """Open a server-side session for a user who just authenticated; its cookie token."""
@@ -77,16 +95,19 @@ class UserCases(StudyCore):
                 actor = Actor(user.id, user.username, check_role(user.role))
                 audit.event(session, actor, "logout", "user", user.id, {}, "", now=now)
 
-    def actor_for(self, user_id: int) -> Actor:
-        """The Actor of a session's user id (AuthError if the user is gone or disabled)."""
+    def actor_for(self, user_id: int, stamp: str | None = None) -> Actor:
+        """The Actor of a session's user id (AuthError if the user is gone or disabled, or if
+        ``stamp`` is given and the password is no longer the one it was made from)."""
         with self.store.session() as session:
             user = session.get(m.User, user_id)
             if user is None or not user.active or user.deleted_at is not None:
                 raise AuthError("the session's user no longer exists or is disabled")
+            if stamp is not None and stamp != users.credential_stamp(user.password_hash):
+                raise AuthError("the password was changed; authenticate again")
             return Actor(user.id, user.username, check_role(user.role))
 
 
-def _user_view(u: m.User) -> UserView:
+def user_view(u: m.User, now: datetime, last_login: datetime | None = None) -> UserView:
     return UserView(
         id=u.id,
         username=u.username,
@@ -95,4 +116,7 @@ def _user_view(u: m.User) -> UserView:
         failed_logins=u.failed_logins,
         locked_until=u.locked_until.isoformat() if u.locked_until else None,
         created_at=u.created_at.isoformat(),
+        full_name=u.full_name,
+        status=users.status_of(u, now),
+        last_login=last_login.isoformat() if last_login else None,
     )

@@ -55,6 +55,9 @@ class UserView(_View):
     failed_logins: int
     locked_until: str | None  # UTC timestamp while locked out
     created_at: str
+    full_name: str = ""  # the printed name shown with the user's signatures ("" = not set)
+    status: str = "enabled"  # enabled / disabled / locked (locked: until locked_until)
+    last_login: str | None = None  # UTC time of the last successful sign-in (audit trail)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ outside any transaction, so concurrent guesses queue only for the short write.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources import files
@@ -25,9 +26,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from trialkit.errors import Conflict, InputError
+from trialkit.errors import Conflict, InputError, NotFound, ProtocolRefusal
 from trialkit.store import audit
-from trialkit.store.models import User
+from trialkit.store.models import AuditEvent, AuditHead, User
 from trialkit.store.permissions import Actor, check_role
 
 MAX_FAILED_LOGINS = 5
@@ -52,6 +53,11 @@ _USERS = cast(Table, User.__table__)
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def credential_stamp(password_hash: str) -> str:
+    """A short digest of a password hash: equal while the password is unchanged."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
 
 
 def password_matches(password_hash: str, password: str) -> bool:
@@ -130,10 +136,77 @@ def create_user(
 
 
 def check_full_name(full_name: str) -> str:
+    """The printed name shown with the user's signatures, spaces normalised ("" = none yet)."""
     name = " ".join(full_name.split())
     if len(name) > 128 or "\x00" in name:
         raise InputError("a full name is at most 128 characters", field="full_name")
+    if name and not any(c.isalpha() for c in name):
+        raise InputError("a full name is a name in words", field="full_name")
     return name
+
+
+# ---- account management ----------------------------------------------------------------------
+
+AccountStatus = Literal["enabled", "disabled", "locked"]
+
+
+def status_of(user: User, now: datetime) -> AccountStatus:
+    if not user.active:
+        return "disabled"
+    if user.locked_until is not None and user.locked_until > now:
+        return "locked"
+    return "enabled"
+
+
+def serialise_account_changes(session: Session) -> None:
+    """Take the audit head's lock first (a no-op write), so that concurrent account changes
+    run one after the other and each sees the last one's result: two admins disabling each
+    other at once cannot both pass the "another enabled admin remains" check. (On SQLite the
+    first write takes the database's write lock; reads before it would see an older state.)"""
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+
+
+def by_name(session: Session, username: str) -> User:
+    user = session.scalar(
+        select(User).where(User.username == username.strip(), User.deleted_at.is_(None))
+    )
+    if user is None:
+        raise NotFound(f"no user {username.strip()!r}")
+    return user
+
+
+def keep_an_admin(session: Session, user: User, *, stays_admin: bool) -> None:
+    """Refuse to disable or demote the last enabled admin: nobody could manage accounts."""
+    if stays_admin or user.role != "admin" or not user.active:
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.role == "admin",
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+            User.id != user.id,
+        )
+    )
+    if not others:
+        raise ProtocolRefusal(
+            f"{user.username!r} is the last enabled admin: enable or add another admin first "
+            "(nobody could manage accounts otherwise)",
+            rule="last_enabled_admin",
+            field="username",
+        )
+
+
+def last_logins(session: Session) -> dict[int, datetime]:
+    """Each user's last successful sign-in (login form, JSON login or HTTP Basic), from the
+    audit trail: user id → time (UTC)."""
+    rows = session.execute(
+        select(AuditEvent.record_id, func.max(AuditEvent.at))
+        .where(AuditEvent.action == "login", AuditEvent.kind == "user")
+        .group_by(AuditEvent.record_id)
+    )
+    return {int(uid): at for uid, at in rows if uid is not None}
 
 
 @dataclass(frozen=True)
@@ -200,8 +273,15 @@ def settle(
         audit.event(session, actor, failed_action, "user", actor.user_id, {}, "disabled", now=now)
         return None, f"account {actor.username!r} is disabled"
     if matched:
-        if _succeed(session, actor, ok_action, now=now, always_audit=purpose == "login"):
+        if _succeed(session, candidate, ok_action, now=now, always_audit=purpose == "login"):
             return actor, ""
+        user = session.get(User, actor.user_id)
+        if user is None or not user.active or user.password_hash != candidate.password_hash:
+            # disabled or given a new password while this one was being checked
+            gone = user is None or not user.active
+            why = "disabled" if gone else "password changed"
+            audit.event(session, actor, failed_action, "user", actor.user_id, {}, why, now=now)
+            return None, f"account {actor.username!r} is disabled" if gone else bad
         # locked meanwhile by concurrent failures: the right password fails too
         return refuse_locked(session, actor, purpose, now=now, max_failed=max_failed)
     if _fail(session, actor, failed_action, now=now, max_failed=max_failed, lockout=lockout):
@@ -263,14 +343,18 @@ def _fail(
 
 
 def _succeed(
-    session: Session, actor: Actor, action: str, *, now: datetime, always_audit: bool
+    session: Session, candidate: Candidate, action: str, *, now: datetime, always_audit: bool
 ) -> bool:
-    """Reset the counter unless the account is locked (checked under the row lock)."""
+    """Reset the counter unless the account is locked, disabled or has another password
+    than the one just checked (all three under the row lock)."""
+    actor = candidate.actor
     session.flush()
     row = session.execute(
         update(_USERS)  # a no-op write: takes the row lock and re-reads under it
         .where(
             _USERS.c.id == actor.user_id,
+            _USERS.c.active.is_(True),
+            _USERS.c.password_hash == candidate.password_hash,
             or_(_USERS.c.locked_until.is_(None), _USERS.c.locked_until <= now),
         )
         .values(failed_logins=_USERS.c.failed_logins)

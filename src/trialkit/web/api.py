@@ -36,10 +36,10 @@ from trialkit.services.study_views import (
     ScreeningPageView,
     ScreeningView,
     SubjectView,
-    UserView,
 )
 from trialkit.store.permissions import require
 from trialkit.web import api_models as models
+from trialkit.web.api_users import router as users_router
 from trialkit.web.auth import CurrentActor, Service
 from trialkit.web.auth import api_router as auth_router
 
@@ -63,6 +63,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(responses=ERRORS)
 router.include_router(auth_router)
+router.include_router(users_router)
 
 # Ids beyond a 32-bit integer column cannot exist: refuse them as input, never as a DB error.
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -91,20 +92,6 @@ def protocol_info(request: Request, actor: CurrentActor) -> models.ProtocolInfo:
 def questionnaire(request: Request, actor: CurrentActor) -> dict[str, Any]:
     """The screening CRF as a FHIR R4 Questionnaire (linkIds are the CRF answer keys)."""
     return load_protocol(request.app.state.protocol).questionnaire
-
-
-# --- users ---------------------------------------------------------------------------------
-
-
-@router.get("/users", response_model=list[UserView], tags=["users"])
-def list_users(service: Service, actor: CurrentActor) -> list[UserView]:
-    return service.list_users(actor)
-
-
-@router.post("/users", response_model=UserView, status_code=201, tags=["users"])
-def add_user(body: models.UserCreate, service: Service, actor: CurrentActor) -> UserView:
-    """Create a user (admin)."""
-    return service.add_user(actor, body.username, body.password, body.role)
 
 
 # --- screening log -------------------------------------------------------------------------

@@ -170,10 +170,52 @@ class QueryClose(_Body):
     version: int = Field(ge=1)
 
 
+RoleName = Literal["coordinator", "investigator", "monitor", "statistician", "admin"]
+Reason = Annotated[
+    str,
+    Field(pattern=NO_NUL, min_length=1, max_length=2000, description="Why (audited)."),
+]
+
+
 class UserCreate(_Body):
     username: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
-    password: str = Field(pattern=NO_NUL, min_length=8, max_length=1000)
-    role: Literal["coordinator", "investigator", "monitor", "statistician", "admin"]
+    password: str = Field(
+        pattern=NO_NUL,
+        min_length=1,
+        max_length=1000,
+        description="At least 12 characters, not the user name, not a common password.",
+    )
+    role: RoleName
+    full_name: str = Field(
+        default="",
+        pattern=NO_NUL,
+        max_length=128,
+        description="The name in words shown with the user's signatures (needed to sign).",
+    )
+
+
+class AccountChange(_Body):
+    reason: Reason
+
+
+class RoleChange(_Body):
+    role: RoleName
+    reason: Reason
+
+
+class PasswordReset(_Body):
+    password: str = Field(
+        pattern=NO_NUL,
+        min_length=1,
+        max_length=1000,
+        description="At least 12 characters, not the user name, not a common password.",
+    )
+    reason: Reason
+
+
+class NameChange(_Body):
+    full_name: str = Field(pattern=NO_NUL, min_length=1, max_length=128)
+    reason: Reason
 
 
 class ProtocolInfo(BaseModel):

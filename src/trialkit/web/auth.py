@@ -108,40 +108,43 @@ class BasicCache:
     on every request would pay that each time. Only *successful* checks are
     kept, keyed by an HMAC of the credentials under a per-process random key
     (the password itself is never held), and a hit still asks the store whether
-    the user is active. Failures always go to the service, so lockout counting
-    is unchanged.
+    the user is active and still has the password the entry was made from (its
+    stamp), so disabling a user or resetting a password binds Basic clients at
+    once, from whichever process it was done. Failures always go to the service,
+    so lockout counting is unchanged.
     """
 
     def __init__(self, ttl: float = 60.0, size: int = 1024) -> None:
         self._key = secrets.token_bytes(32)
         self._ttl = ttl
         self._size = size
-        self._entries: dict[bytes, tuple[int, float]] = {}
+        self._entries: dict[bytes, tuple[int, str, float]] = {}
         self._lock = threading.Lock()
 
     def _digest(self, username: str, password: str) -> bytes:
         message = username.encode() + b"\0" + password.encode()
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
-    def get(self, username: str, password: str) -> int | None:
+    def get(self, username: str, password: str) -> tuple[int, str] | None:
+        """(user id, password stamp) of a recent success with these credentials."""
         key = self._digest(username, password)
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[1] < time.monotonic():
+            if entry is None or entry[2] < time.monotonic():
                 self._entries.pop(key, None)
                 return None
-            return entry[0]
+            return entry[0], entry[1]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
-    def put(self, username: str, password: str, user_id: int) -> None:
+    def put(self, username: str, password: str, user_id: int, stamp: str) -> None:
         key = self._digest(username, password)
         with self._lock:
             if len(self._entries) >= self._size:
                 self._entries.clear()
-            self._entries[key] = (user_id, time.monotonic() + self._ttl)
+            self._entries[key] = (user_id, stamp, time.monotonic() + self._ttl)
 
 
 _UNRESOLVED = object()
@@ -184,14 +187,17 @@ async def current_actor(request: Request, service: Service) -> Actor:
 async def _basic_actor(request: Request, service: StudyService, user: str, pw: str) -> Actor:
     cache: BasicCache | None = getattr(request.app.state, "basic_cache", None)
     if cache is not None:
-        user_id = cache.get(user, pw)
-        if user_id is not None:
-            known = await run_in_threadpool(service.actor_for, user_id)
-            if known.username == user:
+        hit = cache.get(user, pw)
+        if hit is not None:
+            try:
+                known = await run_in_threadpool(service.actor_for, *hit)
+            except AuthError:  # disabled, or the password changed: the full check decides
+                known = None
+            if known is not None and known.username == user:
                 return known
-    actor = await _authenticate(request, service, user, pw)
+    actor, stamp = await _authenticate(request, service, user, pw, stamped=True)
     if cache is not None:
-        cache.put(user, pw, actor.user_id)
+        cache.put(user, pw, actor.user_id, stamp)
     return actor
 
 
@@ -203,10 +209,15 @@ async def optional_actor(request: Request) -> Actor | None:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-async def _authenticate(request: Request, service: StudyService, user: str, pw: str) -> Actor:
+async def _authenticate(
+    request: Request, service: StudyService, user: str, pw: str, *, stamped: bool = False
+) -> tuple[Actor, str]:
+    """The actor (and the password stamp, if ``stamped``) of a password check."""
     # argon2 is deliberately slow: run it off the event loop.
     try:
-        return await run_in_threadpool(service.authenticate, user, pw)
+        if stamped:
+            return await run_in_threadpool(service.authenticate_stamped, user, pw)
+        return await run_in_threadpool(service.authenticate, user, pw), ""
     except AuthError:
         # A failure may have locked the account: forget every cached success, so a
         # lockout binds Basic clients at once too (failures are rare; refilling is cheap).
@@ -279,7 +290,7 @@ async def login_form(
     A failure answers 401 (the page layer renders it with the login form).
     """
     await check_csrf(request)
-    actor = await _authenticate(request, service, username, password)
+    actor, _ = await _authenticate(request, service, username, password)
     await start_session(request, service, actor)
     return RedirectResponse(safe_next(next_page), status_code=303)
 
@@ -302,7 +313,7 @@ async def login_json(request: Request, service: Service, body: LoginRequest) -> 
     A JSON body cannot be posted cross-site without a CORS preflight, which this
     server never grants, so this endpoint needs no CSRF token itself.
     """
-    actor = await _authenticate(request, service, body.username, body.password)
+    actor, _ = await _authenticate(request, service, body.username, body.password)
     token = await start_session(request, service, actor)
     return SessionInfo(
         user_id=actor.user_id, username=actor.username, role=actor.role, csrf_token=token
