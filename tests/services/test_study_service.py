@@ -51,7 +51,7 @@ MUTATIONS: dict[str, Any] = {
     "reset_password": lambda s, a, ids: s.reset_password(
         a, "coordinator", "amber-falcon-window", reason="r"
     ),
-    "set_full_name": lambda s, a, ids: s.set_full_name(a, "coordinator", "C Oordinator", reason="r"),
+    "set_full_name": lambda s, a, ids: s.set_full_name(a, "coordinator", "C Ord", reason="r"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from trialkit.errors import (
     PermissionDenied,
     ProtocolRefusal,
 )
+from trialkit.services.study_views import UserView
 from trialkit.store import users
 from trialkit.store.models import AuditEvent
 from trialkit.store.permissions import Actor
@@ -170,10 +171,11 @@ def test_a_new_role_applies_to_the_next_request(fresh: Study) -> None:
 
 def test_the_last_enabled_admin_can_be_neither_disabled_nor_demoted(fresh: Study) -> None:
     svc, admin = fresh.service, fresh["admin"]
-    for change in (
+    changes: tuple[Callable[[], UserView], ...] = (
         lambda: svc.disable_user(admin, "admin", reason="r"),
         lambda: svc.set_role(None, "admin", "monitor", reason="r"),
-    ):
+    )
+    for change in changes:
         with pytest.raises(ProtocolRefusal, match="last enabled admin") as refused:
             change()
         assert refused.value.rule == "last_enabled_admin"

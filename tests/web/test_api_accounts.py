@@ -32,13 +32,13 @@ def _captured_cookie(app: FastAPI, username: str) -> str:
     with TestClient(app) as victim:
         login = victim.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
         assert login.status_code == 200, login.text
-        return victim.cookies[SESSION_COOKIE]
+        return str(victim.cookies[SESSION_COOKIE])
 
 
 def _replay(app: FastAPI, cookie: str) -> int:
     with TestClient(app) as thief:
         thief.cookies.set(SESSION_COOKIE, cookie)
-        return thief.get("/api/v1/screenings").status_code
+        return int(thief.get("/api/v1/screenings").status_code)
 
 
 def _events(app: FastAPI, action: str) -> list[AuditEvent]:
