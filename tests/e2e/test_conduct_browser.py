@@ -155,14 +155,14 @@ def subject_due_cycle_2_with_low_platelets(base_url: str) -> int:
         subject = enrolled_subject(client)
         dose = client.post(
             f"/api/v1/subjects/{subject['id']}/doses",
-            json={"cycle": 1, "given_on": "2026-12-01", "activity_gbq": 7.4},
+            json={"cycle": 1, "dose_date": "2026-12-01", "activity_gbq": 7.4},
             headers=basic("carol"),
         )
         assert dose.status_code == 201, dose.text
         for key, value, unit, uln, lln in PANEL:
             lab = client.post(
                 f"/api/v1/subjects/{subject['id']}/labs",
-                json={"key": key, "value": value, "unit": unit, "on": "2027-01-20"}
+                json={"analyte": key, "value": value, "unit": unit, "lab_date": "2027-01-20"}
                 | ({"uln": uln} if uln else {})
                 | ({"lln": lln} if lln else {}),
                 headers=basic("carol"),

@@ -23,14 +23,14 @@ CYCLE2_DUE = date(2027, 1, 26)  # + 56 days; window 2027-01-19 – 2027-02-02
 def panel(platelets: float) -> list[dict[str, Any]]:
     """A full pre-dose panel (clinical-facts §3), normal but for the platelets."""
     return [
-        {"key": "hemoglobin", "value": 130, "unit": "g/L", "lln": 120},
-        {"key": "wbc", "value": 6.0, "unit": "10*9/L", "lln": 4.0},
-        {"key": "platelets", "value": platelets, "unit": "10*9/L", "lln": 150},
-        {"key": "creatinine", "value": 80, "unit": "umol/L", "uln": 100},
-        {"key": "alt", "value": 20, "unit": "U/L", "uln": 40},
-        {"key": "ast", "value": 22, "unit": "U/L", "uln": 40},
-        {"key": "albumin", "value": 40, "unit": "g/L", "lln": 35},
-        {"key": "bilirubin", "value": 10, "unit": "umol/L", "uln": 21},
+        {"analyte": "hemoglobin", "value": 130, "unit": "g/L", "lln": 120},
+        {"analyte": "wbc", "value": 6.0, "unit": "10*9/L", "lln": 4.0},
+        {"analyte": "platelets", "value": platelets, "unit": "10*9/L", "lln": 150},
+        {"analyte": "creatinine", "value": 80, "unit": "umol/L", "uln": 100},
+        {"analyte": "alt", "value": 20, "unit": "U/L", "uln": 40},
+        {"analyte": "ast", "value": 22, "unit": "U/L", "uln": 40},
+        {"analyte": "albumin", "value": 40, "unit": "g/L", "lln": 35},
+        {"analyte": "bilirubin", "value": 10, "unit": "umol/L", "uln": 21},
     ]
 
 
@@ -40,13 +40,13 @@ def world(store_url: str) -> Any:
     subject = enrolled(study)
     study.clock.now = datetime(2027, 2, 1, 9, 0)
     svc, coord = study.service, study["coordinator"]
-    svc.record_dose(coord, subject.id, cycle=1, given_on=CYCLE1, activity_gbq=7.4)
+    svc.record_dose(coord, subject.id, cycle=1, dose_date=CYCLE1, activity_gbq=7.4)
     return study, subject
 
 
 def add_panel(study: Any, subject: Any, on: date, platelets: float) -> None:
     for lab in panel(platelets):
-        study.service.record_lab(study["coordinator"], subject.id, on=on, **lab)
+        study.service.record_lab(study["coordinator"], subject.id, lab_date=on, **lab)
 
 
 def test_a_dose_against_withhold_is_refused_then_recorded_as_a_deviation(world: Any) -> None:
@@ -58,12 +58,12 @@ def test_a_dose_against_withhold_is_refused_then_recorded_as_a_deviation(world: 
     assert [f["toxicity"] for f in check.decision["findings"]] == ["thrombocytopenia"]
 
     with pytest.raises(ProtocolRefusal, match="WITHHOLD") as info:
-        svc.record_dose(coord, subject.id, cycle=2, given_on=CYCLE2_DUE, activity_gbq=7.4)
+        svc.record_dose(coord, subject.id, cycle=2, dose_date=CYCLE2_DUE, activity_gbq=7.4)
     assert info.value.rule == "dose_check_withhold"
     assert "Only an investigator" in str(info.value)
     with pytest.raises(PermissionDenied):  # a coordinator cannot take the deviation
         svc.record_dose(
-            coord, subject.id, cycle=2, given_on=CYCLE2_DUE, activity_gbq=7.4, deviation_reason="x"
+            coord, subject.id, cycle=2, dose_date=CYCLE2_DUE, activity_gbq=7.4, deviation_reason="x"
         )
     assert [d.cycle for d in svc.get_subject(coord, subject.id).doses] == [1]
 
@@ -71,7 +71,7 @@ def test_a_dose_against_withhold_is_refused_then_recorded_as_a_deviation(world: 
         inv,
         subject.id,
         cycle=2,
-        given_on=CYCLE2_DUE,
+        dose_date=CYCLE2_DUE,
         activity_gbq=7.4,
         deviation_reason="platelets recovering; tumour board decision",
     )
@@ -91,7 +91,7 @@ def test_a_dose_one_day_after_cycle_1_is_outside_its_window(world: Any) -> None:
     svc, coord = study.service, study["coordinator"]
     add_panel(study, subject, date(2026, 12, 2), platelets=60)
     with pytest.raises(ProtocolRefusal) as info:
-        svc.record_dose(coord, subject.id, cycle=2, given_on=date(2026, 12, 2), activity_gbq=7.4)
+        svc.record_dose(coord, subject.id, cycle=2, dose_date=date(2026, 12, 2), activity_gbq=7.4)
     assert info.value.rule == "dose_before_window"
     assert "window 2027-01-19 – 2027-02-02" in str(info.value)
     assert "WITHHOLD" in str(info.value)
@@ -106,7 +106,7 @@ def test_the_check_never_uses_labs_from_before_the_previous_dose(world: Any) -> 
     check = study.service.dose_check(study["coordinator"], subject.id, 2)
     assert check.check_date == CYCLE2_DUE.isoformat()  # the planned date, not today
     assert check.decision["decision"] == "withhold_pending_data"
-    assert check.previous_dose == CYCLE1.isoformat()
+    assert check.previous_dose_date == CYCLE1.isoformat()
     assert check.labs_ignored >= 8
     add_panel(study, subject, date(2027, 1, 20), platelets=250)
     check = study.service.dose_check(study["coordinator"], subject.id, 2)
@@ -118,17 +118,17 @@ def test_cycles_are_given_in_order_and_within_the_allowed_activity(world: Any) -
     study, subject = world
     svc, coord = study.service, study["coordinator"]
     with pytest.raises(ProtocolRefusal) as info:
-        svc.record_dose(coord, subject.id, cycle=3, given_on=CYCLE2_DUE, activity_gbq=7.4)
+        svc.record_dose(coord, subject.id, cycle=3, dose_date=CYCLE2_DUE, activity_gbq=7.4)
     assert info.value.rule == "cycle_not_due"
     add_panel(study, subject, date(2027, 1, 20), platelets=250)
     with pytest.raises(ProtocolRefusal) as info:
-        svc.record_dose(coord, subject.id, cycle=2, given_on=CYCLE2_DUE, activity_gbq=9.5)
+        svc.record_dose(coord, subject.id, cycle=2, dose_date=CYCLE2_DUE, activity_gbq=9.5)
     assert info.value.rule == "dose_activity_exceeds"
-    dose = svc.record_dose(coord, subject.id, cycle=2, given_on=CYCLE2_DUE, activity_gbq=7.4)
+    dose = svc.record_dose(coord, subject.id, cycle=2, dose_date=CYCLE2_DUE, activity_gbq=7.4)
     # a correction cannot move the dose out of its window behind the rules' back
     with pytest.raises(ProtocolRefusal) as info:
         svc.update_record(
-            coord, "dose", dose.id, {"given_on": "2027-01-02"}, version=dose.version, reason="r"
+            coord, "dose", dose.id, {"dose_date": "2027-01-02"}, version=dose.version, reason="r"
         )
     assert info.value.rule == "dose_before_window"
 
@@ -139,21 +139,26 @@ def test_dates_that_cannot_be_true_are_refused_at_their_field(world: Any) -> Non
     cases: list[tuple[Callable[[], object], str]] = [
         (
             lambda: svc.record_lab(
-                coord, subject.id, key="platelets", value=200, unit="10*9/L", on=date(2099, 1, 1)
+                coord,
+                subject.id,
+                analyte="platelets",
+                value=200,
+                unit="10*9/L",
+                lab_date=date(2099, 1, 1),
             ),
-            "on",
+            "lab_date",
         ),
         (
             lambda: svc.record_ae(
-                coord, subject.id, term="fatigue", onset=date(2099, 1, 1), grade=1
+                coord, subject.id, term="fatigue", onset_date=date(2099, 1, 1), grade=1
             ),
-            "onset",
+            "onset_date",
         ),
         (
             lambda: svc.record_dose(
-                coord, subject.id, cycle=2, given_on=date(2099, 1, 1), activity_gbq=7.4
+                coord, subject.id, cycle=2, dose_date=date(2099, 1, 1), activity_gbq=7.4
             ),
-            "given_on",
+            "dose_date",
         ),
         (
             lambda: svc.screen(coord, bundle=None, crf={"ecog": 1}, as_of=date(2099, 1, 1)),
@@ -169,18 +174,18 @@ def test_dates_that_cannot_be_true_are_refused_at_their_field(world: Any) -> Non
             coord,
             subject.id,
             term="fatigue",
-            onset=date(2027, 1, 10),
-            resolved=date(2027, 1, 5),
+            onset_date=date(2027, 1, 10),
+            resolved_date=date(2027, 1, 5),
             grade=1,
         )
-    assert (info.value.rule, info.value.field) == ("resolved_before_onset", "resolved")
-    ae = svc.record_ae(coord, subject.id, term="fatigue", onset=date(2027, 1, 10), grade=1)
+    assert (info.value.rule, info.value.field) == ("resolved_before_onset", "resolved_date")
+    ae = svc.record_ae(coord, subject.id, term="fatigue", onset_date=date(2027, 1, 10), grade=1)
     with pytest.raises(ProtocolRefusal):
         svc.update_record(
             coord,
             "adverse_event",
             ae.id,
-            {"resolved": "2027-01-01"},
+            {"resolved_date": "2027-01-01"},
             version=ae.version,
             reason="r",
         )

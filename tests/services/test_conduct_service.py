@@ -67,7 +67,7 @@ def test_incomplete_sign_off_refused_then_waived_and_enrolled(store_url: str) ->
     assert svc.list_deviations(study["monitor"], category="eligibility") == [dev]
 
     subject = svc.enrol(study["coordinator"], waived.id, version=waived.version)
-    assert subject.subject_number == "001"
+    assert subject.subject_id == "001"
     assert svc.verify_audit().ok
     events = svc.audit_trail(study["monitor"], "deviation", dev.id)
     assert events[0].action == "create"

@@ -28,16 +28,16 @@ MUTATIONS: dict[str, Any] = {
     ),
     "enrol": lambda s, a, ids: s.enrol(a, ids["scr"], version=1),
     "record_dose": lambda s, a, ids: s.record_dose(
-        a, ids["subj"], cycle=2, given_on=date(2027, 1, 26), activity_gbq=7.4
+        a, ids["subj"], cycle=2, dose_date=date(2027, 1, 26), activity_gbq=7.4
     ),
     "record_lab": lambda s, a, ids: s.record_lab(
-        a, ids["subj"], key="hemoglobin", value=120, unit="g/L", on=date(2027, 1, 20)
+        a, ids["subj"], analyte="hemoglobin", value=120, unit="g/L", lab_date=date(2027, 1, 20)
     ),
     "record_assessment": lambda s, a, ids: s.record_assessment(
-        a, ids["subj"], on=date(2027, 3, 1), lesions=[]
+        a, ids["subj"], assessment_date=date(2027, 3, 1), lesions=[]
     ),
     "record_ae": lambda s, a, ids: s.record_ae(
-        a, ids["subj"], term="fatigue", onset=date(2027, 1, 2), grade=1
+        a, ids["subj"], term="fatigue", onset_date=date(2027, 1, 2), grade=1
     ),
     "update_record": lambda s, a, ids: s.update_record(
         a, "lab", ids["lab"], {"value": 1}, version=1, reason="r"
@@ -87,7 +87,7 @@ def test_only_an_investigator_signs_and_judges_causality(world: Any) -> None:
             study["coordinator"],
             ids["subj"],
             term="nausea",
-            onset=date(2027, 1, 2),
+            onset_date=date(2027, 1, 2),
             grade=1,
             causality="possible",
         )
@@ -180,12 +180,12 @@ def test_full_flow_screen_sign_enrol_dose_scan_ae_export(store_url: str) -> None
     assert subject.next_due["what"] == "cycle 1"
     check = svc.dose_check(coord, subject.id, 1, check_date=date(2026, 12, 1))
     assert check.decision["decision"] == "proceed"
-    svc.record_dose(coord, subject.id, cycle=1, given_on=date(2026, 12, 1), activity_gbq=7.4)
+    svc.record_dose(coord, subject.id, cycle=1, dose_date=date(2026, 12, 1), activity_gbq=7.4)
     targets = [x for x in subject.baseline_lesions if x.target]
     scan = svc.record_assessment(
         coord,
         subject.id,
-        on=date(2027, 3, 23),
+        assessment_date=date(2027, 3, 23),
         lesions=[{"id": x.lesion_id, "diameter_mm": (x.diameter_mm or 0) * 0.5} for x in targets],
     )
     assert scan.timepoint is not None
@@ -194,7 +194,7 @@ def test_full_flow_screen_sign_enrol_dose_scan_ae_export(store_url: str) -> None
         inv,
         subject.id,
         term="platelet_count_decreased",
-        onset=date(2027, 1, 10),
+        onset_date=date(2027, 1, 10),
         lab_value=40,
         lab_unit="10*9/L",
         causality="probable",
@@ -278,12 +278,13 @@ def test_the_screening_log_pages_light_rows_with_one_query(store_url: str) -> No
         assert not hasattr(row, "verdict")
         assert (row.status, row.blocking, row.unknown) == (full.status, full.blocking, full.unknown)
         assert row.signed_by == (full.signature.username if full.signature else None)
-        assert (row.subject_id, row.created_by, row.version) == (
+        assert (row.subject_record_id, row.subject_id, row.created_by, row.version) == (
+            full.subject_record_id,
             full.subject_id,
             full.created_by,
             full.version,
         )
-    assert rows[-1].subject_id == subject.id
+    assert (rows[-1].subject_record_id, rows[-1].subject_id) == (subject.id, subject.subject_id)
     assert rows[-1].signed_by == "investigator"
     assert rows[-2].status == "incomplete"
     assert rows[-2].unknown

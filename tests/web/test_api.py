@@ -46,16 +46,16 @@ def test_openapi_lists_every_operation_with_its_models(client: TestClient) -> No
     for path, method in [
         ("/api/v1/screenings", "post"),
         ("/api/v1/screenings/upload", "post"),
-        ("/api/v1/screenings/{screening_id}/crf", "patch"),
-        ("/api/v1/screenings/{screening_id}/sign", "post"),
-        ("/api/v1/screenings/{screening_id}/outcome", "post"),
-        ("/api/v1/screenings/{screening_id}/enrol", "post"),
-        ("/api/v1/subjects/{subject_id}", "get"),
-        ("/api/v1/subjects/{subject_id}/dose-check", "get"),
-        ("/api/v1/subjects/{subject_id}/doses", "post"),
-        ("/api/v1/subjects/{subject_id}/labs", "post"),
-        ("/api/v1/subjects/{subject_id}/assessments", "post"),
-        ("/api/v1/subjects/{subject_id}/adverse-events", "post"),
+        ("/api/v1/screenings/{screening_record_id}/crf", "patch"),
+        ("/api/v1/screenings/{screening_record_id}/sign", "post"),
+        ("/api/v1/screenings/{screening_record_id}/outcome", "post"),
+        ("/api/v1/screenings/{screening_record_id}/enrol", "post"),
+        ("/api/v1/subjects/{subject_record_id}", "get"),
+        ("/api/v1/subjects/{subject_record_id}/dose-check", "get"),
+        ("/api/v1/subjects/{subject_record_id}/doses", "post"),
+        ("/api/v1/subjects/{subject_record_id}/labs", "post"),
+        ("/api/v1/subjects/{subject_record_id}/assessments", "post"),
+        ("/api/v1/subjects/{subject_record_id}/adverse-events", "post"),
         ("/api/v1/records/{kind}/{record_id}", "patch"),
         ("/api/v1/records/{kind}/{record_id}", "delete"),
         ("/api/v1/queries", "post"),
@@ -65,7 +65,7 @@ def test_openapi_lists_every_operation_with_its_models(client: TestClient) -> No
         ("/api/v1/protocol/questionnaire", "get"),
     ]:
         assert method in paths.get(path, {}), f"{method.upper()} {path} missing"
-    sign = paths["/api/v1/screenings/{screening_id}/sign"]["post"]
+    sign = paths["/api/v1/screenings/{screening_record_id}/sign"]["post"]
     assert sign["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/SignRequest"
     )
@@ -134,14 +134,15 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
     )
     assert subject.status_code == 201, subject.text
     subj = subject.json()
-    assert subj["screening_id"] == sid
+    assert subj["screening_record_id"] == sid
+    assert subj["screening_id"] == signed.json()["screening_id"]
     assert subj["plan"] is not None
     subject_id = subj["id"]
 
     first_dose = subj["first_dose"] or AS_OF
     dose = client.post(
         f"/api/v1/subjects/{subject_id}/doses",
-        json={"cycle": 1, "given_on": first_dose, "activity_gbq": 7.4},
+        json={"cycle": 1, "dose_date": first_dose, "activity_gbq": 7.4},
         headers=basic("carol"),
     )
     assert dose.status_code == 201, dose.text
@@ -161,13 +162,13 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
     for key, value, unit, limits in panel:
         other = client.post(
             f"/api/v1/subjects/{subject_id}/labs",
-            json={"key": key, "value": value, "unit": unit, "on": "2027-01-20", **limits},
+            json={"analyte": key, "value": value, "unit": unit, "lab_date": "2027-01-20", **limits},
             headers=basic("carol"),
         )
         assert other.status_code == 201, other.text
     lab = client.post(
         f"/api/v1/subjects/{subject_id}/labs",
-        json={"key": "platelets", "value": 60, "unit": "10*3/uL", "on": "2027-01-20"},
+        json={"analyte": "platelets", "value": 60, "unit": "10*3/uL", "lab_date": "2027-01-20"},
         headers=basic("carol"),
     )
     assert lab.status_code == 201, lab.text
@@ -192,7 +193,7 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
     ]
     scan = client.post(
         f"/api/v1/subjects/{subject_id}/assessments",
-        json={"on": "2027-02-01", "lesions": lesions, "new_lesions": "none"},
+        json={"assessment_date": "2027-02-01", "lesions": lesions, "new_lesions": "none"},
         headers=basic("carol"),
     )
     assert scan.status_code == 201, scan.text
@@ -202,7 +203,7 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
         f"/api/v1/subjects/{subject_id}/adverse-events",
         json={
             "term": "platelet_count_decreased",
-            "onset": first_dose,
+            "onset_date": first_dose,
             "lab_value": 60,
             "lab_unit": "10*3/uL",
         },
@@ -247,7 +248,7 @@ def test_edit_needs_version_and_reason_and_is_audited(client: TestClient) -> Non
     subject = enrolled_subject(client)
     dose = client.post(
         f"/api/v1/subjects/{subject['id']}/doses",
-        json={"cycle": 1, "given_on": subject["first_dose"] or AS_OF, "activity_gbq": 7.4},
+        json={"cycle": 1, "dose_date": subject["first_dose"] or AS_OF, "activity_gbq": 7.4},
         headers=basic("carol"),
     ).json()
     no_reason = client.patch(

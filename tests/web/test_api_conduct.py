@@ -67,7 +67,7 @@ def test_waiver_becomes_a_deviation_the_monitor_reads(client: TestClient) -> Non
     assert dev["criterion"] == "EX1"
     assert dev["recorded_by"] == "ivan"
     assert dev["reason"] == "serology pending, PI decision"
-    assert dev["screening_number"] == view["screening_number"]
+    assert dev["screening_id"] == view["screening_id"]
     enrolled = client.post(
         f"/api/v1/screenings/{view['id']}/enrol",
         json={"version": body["version"]},
@@ -89,36 +89,36 @@ def test_refused_dose_and_dates_are_422_naming_the_rule_and_field(tmp_path: Path
         url = f"/api/v1/subjects/{subject['id']}"
         first = client.post(
             f"{url}/doses",
-            json={"cycle": 1, "given_on": "2026-12-01", "activity_gbq": 7.4},
+            json={"cycle": 1, "dose_date": "2026-12-01", "activity_gbq": 7.4},
             headers=basic("carol"),
         )
         assert first.status_code == 201, first.text
         # issue 13 observation 2: cycle 2 the next day (its window is weeks later)
         early = client.post(
             f"{url}/doses",
-            json={"cycle": 2, "given_on": "2026-12-02", "activity_gbq": 7.4},
+            json={"cycle": 2, "dose_date": "2026-12-02", "activity_gbq": 7.4},
             headers=basic("carol"),
         )
         assert early.status_code == 422, early.text
         error = early.json()["error"]
         assert error["code"] == "dose_before_window"
-        assert error["field"] == "given_on"
+        assert error["field"] == "dose_date"
         assert "2027-01-19 – 2027-02-02" in error["message"]
         for path, body, field in [
             (
                 f"{url}/labs",
-                {"key": "platelets", "value": 200, "unit": "10*9/L", "on": "2099-01-01"},
-                "on",
+                {"analyte": "platelets", "value": 200, "unit": "10*9/L", "lab_date": "2099-01-01"},
+                "lab_date",
             ),
             (
                 f"{url}/adverse-events",
-                {"term": "fatigue", "onset": "2099-01-01", "grade": 1},
-                "onset",
+                {"term": "fatigue", "onset_date": "2099-01-01", "grade": 1},
+                "onset_date",
             ),
             (
                 f"{url}/doses",
-                {"cycle": 2, "given_on": "2099-01-01", "activity_gbq": 7.4},
-                "given_on",
+                {"cycle": 2, "dose_date": "2099-01-01", "activity_gbq": 7.4},
+                "dose_date",
             ),
             ("/api/v1/screenings", {"crf": {"ecog": 1}, "as_of": "2099-01-01"}, "as_of"),
         ]:
@@ -128,12 +128,17 @@ def test_refused_dose_and_dates_are_422_naming_the_rule_and_field(tmp_path: Path
             assert refused.json()["error"]["field"] == field
         backwards = client.post(
             f"{url}/adverse-events",
-            json={"term": "fatigue", "onset": "2026-12-02", "resolved": "2026-12-01", "grade": 1},
+            json={
+                "term": "fatigue",
+                "onset_date": "2026-12-02",
+                "resolved_date": "2026-12-01",
+                "grade": 1,
+            },
             headers=basic("carol"),
         )
         assert backwards.status_code == 422
         assert backwards.json()["error"]["code"] == "resolved_before_onset"
         check = client.get(f"{url}/dose-check?cycle=2", headers=basic("carol")).json()
         assert check["check_date"] == "2027-01-26"  # the planned date
-        assert check["previous_dose"] == "2026-12-01"
+        assert check["previous_dose_date"] == "2026-12-01"
         assert check["decision"]["decision"] == "withhold_pending_data"  # no labs since cycle 1

@@ -70,7 +70,7 @@ def test_simultaneous_edits_over_http_exactly_one_wins(app: FastAPI) -> None:
             subject = enrolled_subject(setup)
             dose = setup.post(
                 f"/api/v1/subjects/{subject['id']}/doses",
-                json={"cycle": 1, "given_on": subject["first_dose"] or AS_OF, "activity_gbq": 7.4},
+                json={"cycle": 1, "dose_date": subject["first_dose"] or AS_OF, "activity_gbq": 7.4},
                 headers=basic("carol"),
             ).json()
             # log in once per writer so the burst is not serialised behind argon2

@@ -113,10 +113,10 @@ def test_sigkill_mid_write_loses_no_acknowledged_write(store_url: str, tmp_path:
                         response = client.post(
                             f"/api/v1/subjects/{subject_id}/labs",
                             json={
-                                "key": "platelets",
+                                "analyte": "platelets",
                                 "value": value,
                                 "unit": "10*3/uL",
-                                "on": "2026-12-01",
+                                "lab_date": "2026-12-01",
                             },
                             headers={CSRF_HEADER: token},
                         )

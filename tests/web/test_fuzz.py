@@ -100,7 +100,7 @@ def test_no_5xx_as_coordinator_with_a_session(store_url: str) -> None:
         # session writes is shown by one valid write with its cookie and token.
         ae = client.post(
             f"/api/v1/subjects/{subject['id']}/adverse-events",
-            json={"term": "fatigue", "onset": AS_OF, "grade": 1},
+            json={"term": "fatigue", "onset_date": AS_OF, "grade": 1},
             headers={CSRF_HEADER: token},
         )
         assert ae.status_code == 201, ae.text

@@ -530,19 +530,22 @@ def test_correct_and_delete_a_record_with_a_reason_and_see_it_audited(client: Te
     edit = f"{url}/lab/{lab_id}"
     page = client.get(edit).text
     assert 'name="value" type="number" value="60.0"' in page
-    no_reason = post_form(client, edit, edit, {"value": "120", "on": "2027-01-20"})
+    no_reason = post_form(client, edit, edit, {"value": "120", "lab_date": "2027-01-20"})
     assert no_reason.status_code == INPUT_STATUS  # type: ignore[attr-defined]
     assert error_beside(no_reason.text, "reason") == "a reason for the change is required"  # type: ignore[attr-defined]
     stale_version = VERSION.search(page).group(1)  # type: ignore[union-attr]
     fixed = post_form(
-        client, edit, edit, {"value": "120", "on": "2027-01-20", "reason": "transcription error"}
+        client,
+        edit,
+        edit,
+        {"value": "120", "lab_date": "2027-01-20", "reason": "transcription error"},
     )
     assert fixed.status_code == 303, fixed.text  # type: ignore[attr-defined]
     stale = post_form(
         client,
         edit,
         edit,
-        {"value": "90", "on": "2027-01-20", "reason": "late edit", "version": stale_version},
+        {"value": "90", "lab_date": "2027-01-20", "reason": "late edit", "version": stale_version},
     )
     assert stale.status_code == 409  # type: ignore[attr-defined]
     assert 'value="90"' in stale.text  # type: ignore[attr-defined]

@@ -27,16 +27,26 @@ from trialkit.store import audit
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor
 
-# Fields a user may correct with update_record, per kind (everything else is derived or fixed).
+# Fields a user may correct with update_record, per kind (everything else is derived or fixed),
+# by the names the views and the API give them (docs/fields.md).
 EDITABLE: dict[str, frozenset[str]] = {
     "subject": frozenset({"weight_kg", "first_dose", "status", "off_study_reason"}),
-    "dose": frozenset({"given_on", "activity_gbq", "calibration_time", "note"}),
-    "lab": frozenset({"value", "unit", "on", "uln", "lln"}),
-    "assessment": frozenset({"on", "new_lesions", "lesions"}),
+    "dose": frozenset({"dose_date", "activity_gbq", "calibration_time", "note"}),
+    "lab": frozenset({"value", "unit", "lab_date", "uln", "lln"}),
+    "assessment": frozenset({"assessment_date", "new_lesions", "lesions"}),
     "adverse_event": frozenset(
-        {"term", "onset", "resolved", "grade", "serious", "causality", "description"}
+        {"term", "onset_date", "resolved_date", "grade", "serious", "causality", "description"}
     ),
 }
+# The stored column of a field whose view name differs (the database keeps its names).
+COLUMN = {
+    "dose_date": "given_on",
+    "lab_date": "on",
+    "assessment_date": "on",
+    "onset_date": "onset",
+    "resolved_date": "resolved",
+}
+DATES = ("dose_date", "lab_date", "assessment_date", "onset_date", "first_dose")
 
 
 def add_dose(
@@ -246,19 +256,23 @@ def apply_changes(
             field=unknown[0],
         )
     values = dict(changes)
-    for name in ("given_on", "on", "onset", "first_dose"):
+    for name in DATES:
         if name in values and values[name] is not None:
             values[name] = need_date(values[name], name)
-    if "resolved" in values and values["resolved"] not in (None, ""):
-        values["resolved"] = need_date(values["resolved"], "resolved")
-    elif "resolved" in values:
-        values["resolved"] = None
+    if "resolved_date" in values and values["resolved_date"] not in (None, ""):
+        values["resolved_date"] = need_date(values["resolved_date"], "resolved_date")
+    elif "resolved_date" in values:
+        values["resolved_date"] = None
     if today is not None:
-        for name in ("given_on", "on", "onset", "resolved"):
+        for name in (*DATES[:-1], "resolved_date"):
             if values.get(name) is not None:
                 not_future(values[name], name, today)
     if kind == "adverse_event":
-        resolved_after_onset(values.get("onset", row.onset), values.get("resolved", row.resolved))
+        resolved_after_onset(
+            values.get("onset_date", row.onset),
+            values.get("resolved_date", row.resolved),
+            field="resolved_date",
+        )
     if kind == "adverse_event":
         check_causality(actor, values.get("causality"))
         if "causality" in values and values["causality"] is None and row.causality is not None:
@@ -295,4 +309,4 @@ def apply_changes(
                 audit.changed(session, actor, old, before, "delete", reason, now=now)
             _write_lesions(session, actor, row, readings, now)
     for name, value in values.items():
-        setattr(row, name, value)
+        setattr(row, COLUMN.get(name, name), value)

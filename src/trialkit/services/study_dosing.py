@@ -104,8 +104,8 @@ def dose_check_at(
         cycle,
         when.isoformat(),
         decision.to_json(),
-        labs_from=labs_from.isoformat(),
-        previous_dose=after.isoformat() if after is not None else None,
+        labs_from_date=labs_from.isoformat(),
+        previous_dose_date=after.isoformat() if after is not None else None,
         labs_ignored=ignored,
     )
 

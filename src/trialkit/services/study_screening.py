@@ -177,14 +177,16 @@ def signed_sha256(s: Screening) -> str:
 
 def screening_view(session: Session, s: Screening) -> ScreeningView:
     sig = active_signature(session, s.id)
-    subject_id = session.scalar(
-        select(Subject.id).where(Subject.screening_id == s.id, Subject.deleted_at.is_(None))
-    )
+    subject = session.execute(
+        select(Subject.id, Subject.subject_number).where(
+            Subject.screening_id == s.id, Subject.deleted_at.is_(None)
+        )
+    ).first()
     creator = session.get(User, s.created_by) if s.created_by is not None else None
     return ScreeningView(
         id=s.id,
         version=s.version,
-        screening_number=s.screening_number,
+        screening_id=s.screening_number,
         patient_id=s.patient_id,
         status=s.status,
         outcome=s.outcome,
@@ -200,7 +202,8 @@ def screening_view(session: Session, s: Screening) -> ScreeningView:
         crf=s.crf,
         has_bundle=s.bundle is not None,
         signature=signature_view(session, sig, s) if sig else None,
-        subject_id=subject_id,
+        subject_record_id=subject.id if subject else None,
+        subject_id=subject.subject_number if subject else None,
         created_at=s.created_at.isoformat(),
         created_by=creator.username if creator else "(system)",
         updated_at=s.updated_at.isoformat(),

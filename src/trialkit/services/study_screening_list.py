@@ -59,7 +59,8 @@ def screening_page(session: Session, page: int, per_page: int) -> ScreeningPageV
             Screening.updated_at,
             Signature.username.label("signed_by"),
             Signature.signed_at,
-            Subject.id.label("subject_id"),
+            Subject.id.label("subject_record_id"),
+            Subject.subject_number,
             User.username.label("creator"),
             func.count().over().label("total"),  # the whole log's size, in the same query
         )
@@ -86,7 +87,7 @@ def screening_page(session: Session, page: int, per_page: int) -> ScreeningPageV
         ScreeningSummaryView(
             id=r.id,
             version=r.version,
-            screening_number=r.screening_number,
+            screening_id=r.screening_number,
             patient_id=r.patient_id,
             status=r.status,
             outcome=r.outcome,
@@ -100,7 +101,8 @@ def screening_page(session: Session, page: int, per_page: int) -> ScreeningPageV
             has_bundle=bool(r.has_bundle),
             signed_by=r.signed_by,
             signed_at=iso(r.signed_at),
-            subject_id=r.subject_id,
+            subject_record_id=r.subject_record_id,
+            subject_id=r.subject_number,
             created_at=r.created_at.isoformat(),
             created_by=r.creator or "(system)",
             updated_at=r.updated_at.isoformat(),

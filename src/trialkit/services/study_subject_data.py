@@ -101,14 +101,14 @@ class SubjectCases(StudyCore):
         subject_id: int,
         *,
         cycle: int,
-        given_on: date,
+        dose_date: date,
         activity_gbq: float,
         calibration_time: datetime | None = None,
         note: str = "",
         deviation_reason: str = "",
     ) -> DoseView:
         """Record a dose given: the cycle due (cycles in order, once each), on a date not after
-        today, checked against the dose check as of ``given_on`` and the cycle's window
+        today, checked against the dose check as of ``dose_date`` and the cycle's window
         (:func:`trialkit.conduct.dosing.dose_breaches`). A dose the protocol does not allow is
         refused (:class:`ProtocolRefusal` naming the rule), unless an investigator records it
         with a ``deviation_reason``: each breach is then stored as a deviation. The first dose
@@ -117,7 +117,7 @@ class SubjectCases(StudyCore):
         params = DosingParameters()
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
-            day = not_future(need_date(given_on, "given_on"), "given_on", self.site_today(now))
+            day = not_future(need_date(dose_date, "dose_date"), "dose_date", self.site_today(now))
             doses = live_doses(session, s)
             conduct_state(s, doses).require_dose(cycle)
             activity = need_number(activity_gbq, "activity_gbq", minimum=0.0)
@@ -136,7 +136,7 @@ class SubjectCases(StudyCore):
                     can_deviate=actor.role in PERMISSIONS["deviate"],
                     field="activity_gbq"
                     if breaches[0].rule == "dose_activity_exceeds"
-                    else "given_on",
+                    else "dose_date",
                 )
             if breaches:
                 require(actor, "deviate")
@@ -171,10 +171,10 @@ class SubjectCases(StudyCore):
         actor: Actor,
         subject_id: int,
         *,
-        key: str,
+        analyte: str,
         value: float,
         unit: str,
-        on: date,
+        lab_date: date,
         uln: float | None = None,
         lln: float | None = None,
     ) -> LabView:
@@ -186,10 +186,12 @@ class SubjectCases(StudyCore):
                 session,
                 actor,
                 s,
-                key=key,
+                key=analyte,
                 value=value,
                 unit=unit,
-                on=not_future(need_date(on, "on"), "on", self.site_today(now), "lab date"),
+                on=not_future(
+                    need_date(lab_date, "lab_date"), "lab_date", self.site_today(now), "lab date"
+                ),
                 uln=uln,
                 lln=lln,
                 now=now,
@@ -201,7 +203,7 @@ class SubjectCases(StudyCore):
         actor: Actor,
         subject_id: int,
         *,
-        on: date,
+        assessment_date: date,
         lesions: Sequence[Mapping[str, Any]],
         new_lesions: str = "none",
     ) -> AssessmentView:
@@ -215,7 +217,12 @@ class SubjectCases(StudyCore):
                 session,
                 actor,
                 s,
-                on=not_future(need_date(on, "on"), "on", self.site_today(now), "scan date"),
+                on=not_future(
+                    need_date(assessment_date, "assessment_date"),
+                    "assessment_date",
+                    self.site_today(now),
+                    "scan date",
+                ),
                 lesions=lesions,
                 new_lesions=new_lesions,
                 now=now,
@@ -230,7 +237,7 @@ class SubjectCases(StudyCore):
         subject_id: int,
         *,
         term: str,
-        onset: date,
+        onset_date: date,
         grade: int | None = None,
         lab_value: float | None = None,
         lab_unit: str | None = None,
@@ -238,7 +245,7 @@ class SubjectCases(StudyCore):
         lln: float | None = None,
         causality: str | None = None,
         serious: bool = False,
-        resolved: date | None = None,
+        resolved_date: date | None = None,
         description: str = "",
     ) -> AEView:
         """Record an adverse event. With ``lab_value`` and a CTCAE lab term the grade is computed
@@ -252,15 +259,15 @@ class SubjectCases(StudyCore):
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
             today = self.site_today(now)
-            onset_date = not_future(need_date(onset, "onset"), "onset", today, "AE onset")
-            end = need_date(resolved, "resolved") if resolved else None
+            onset = not_future(need_date(onset_date, "onset_date"), "onset_date", today, "AE onset")
+            end = need_date(resolved_date, "resolved_date") if resolved_date else None
             if end is not None:
-                not_future(end, "resolved", today, "AE resolution")
-            resolved_after_onset(onset_date, end)
+                not_future(end, "resolved_date", today, "AE resolution")
+            resolved_after_onset(onset, end, field="resolved_date")
             ae = m.AdverseEvent(
                 subject_id=s.id,
                 term=term.strip(),
-                onset=onset_date,
+                onset=onset,
                 resolved=end,
                 grade=g,
                 grade_rule=rule,
@@ -297,7 +304,7 @@ class SubjectCases(StudyCore):
             check_version(row, version, kind)
             before = audit.snapshot(row)
             apply_changes(session, actor, kind, row, changes, now, reason, self.site_today(now))
-            if isinstance(row, m.Dose) and {"given_on", "activity_gbq"} & set(changes):
+            if isinstance(row, m.Dose) and {"dose_date", "activity_gbq"} & set(changes):
                 self._recheck_dose(session, row)
             audit.changed(session, actor, row, before, "update", reason, now=now)
             return self._view(session, kind, row)

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trialkit.cdisc.sdtm_findings import TESTS
 from trialkit.conduct import SubjectState, subject_state
-from trialkit.ctcae import grade
+from trialkit.ctcae import TERMS, grade
 from trialkit.dosing import DosingParameters, make_plan
 from trialkit.dosing.modification import LABS
 from trialkit.errors import InputError
@@ -40,20 +41,37 @@ from trialkit.store import models as m
 def lab_grade(key: str, value: float, unit: str, uln: float | None, lln: float | None) -> Any:
     """CTCAE grading of a pre-dose lab; unknown key or unusable unit → InputError."""
     if key not in LABS:
-        raise InputError(f"unknown lab {key!r}; labs: {', '.join(LABS)}", field="key")
+        raise InputError(f"unknown lab {key!r}; labs: {', '.join(LABS)}", field="analyte")
     term = LABS[key][0]
     if term is None:
         return None
     return grade(term, value, unit, uln=uln, lln=lln)
 
 
+def analyte_name(key: str) -> str:
+    """The analyte of a dosing lab key in words, as CDISC CT names the test (LBTEST)."""
+    term = LABS[key][0]
+    return TESTS[term][1] if term in TESTS else key
+
+
+def analyte_loinc(key: str) -> str | None:
+    """The LOINC code of a dosing lab key: the first code its CTCAE term grades."""
+    term = LABS[key][0]
+    return TERMS[term].loinc[0] if term in TERMS and TERMS[term].loinc else None
+
+
+def _screening_number(session: Session, screening_id: int) -> str:
+    screening = session.get(m.Screening, screening_id)
+    return screening.screening_number if screening else ""
+
+
 def dose_view(d: m.Dose) -> DoseView:
     return DoseView(
         id=d.id,
         version=d.version,
-        subject_id=d.subject_id,
+        subject_record_id=d.subject_id,
         cycle=d.cycle,
-        given_on=d.given_on.isoformat(),
+        dose_date=d.given_on.isoformat(),
         activity_gbq=d.activity_gbq,
         calibration_time=iso(d.calibration_time),
         reduced=d.reduced,
@@ -67,11 +85,13 @@ def lab_view(lab: m.Lab) -> LabView:
     return LabView(
         id=lab.id,
         version=lab.version,
-        subject_id=lab.subject_id,
-        key=lab.key,
+        subject_record_id=lab.subject_id,
+        analyte=lab.key,
+        analyte_name=analyte_name(lab.key),
+        loinc=analyte_loinc(lab.key),
         value=lab.value,
         unit=lab.unit,
-        date=lab.on.isoformat(),
+        lab_date=lab.on.isoformat(),
         uln=lab.uln,
         lln=lab.lln,
         ctcae_term=LABS[lab.key][0],
@@ -83,10 +103,10 @@ def ae_view(ae: m.AdverseEvent) -> AEView:
     return AEView(
         id=ae.id,
         version=ae.version,
-        subject_id=ae.subject_id,
+        subject_record_id=ae.subject_id,
         term=ae.term,
-        onset=ae.onset.isoformat(),
-        resolved=iso(ae.resolved),
+        onset_date=ae.onset.isoformat(),
+        resolved_date=iso(ae.resolved),
         grade=ae.grade,
         grade_rule=ae.grade_rule,
         lab_value=ae.lab_value,
@@ -190,8 +210,8 @@ def assessment_view(
     return AssessmentView(
         id=a.id,
         version=a.version,
-        subject_id=a.subject_id,
-        date=a.on.isoformat(),
+        subject_record_id=a.subject_id,
+        assessment_date=a.on.isoformat(),
         new_lesions=a.new_lesions,
         lesions=[
             LesionView(x.lesion_id, x.diameter_mm, x.status) for x in lesions_of(session, a.id)
@@ -237,13 +257,14 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
     return SubjectView(
         id=s.id,
         version=s.version,
-        subject_number=s.subject_number,
-        screening_id=s.screening_id,
+        subject_id=s.subject_number,
+        screening_record_id=s.screening_id,
+        screening_id=_screening_number(session, s.screening_id),
         patient_id=s.patient_id,
         sex=s.sex,
         age=s.age,
         weight_kg=s.weight_kg,
-        enrolled_on=s.enrolled_on.isoformat(),
+        enrolment_date=s.enrolled_on.isoformat(),
         first_dose=iso(s.first_dose),
         status=s.status,
         off_study_reason=s.off_study_reason,

@@ -86,13 +86,13 @@ class DeviationView(_View):
     criterion: str | None  # eligibility: the criterion waived
     description: str  # what the protocol said, and what was done instead
     reason: str  # the investigator's reason
-    screening_id: int | None
-    screening_number: str | None
-    subject_id: int | None
-    subject_number: str | None
+    screening_record_id: int | None  # internal key of the screening (API paths)
+    screening_id: str | None  # the screening number
+    subject_record_id: int | None  # internal key of the subject (API paths)
+    subject_id: str | None  # the study subject number
     record_kind: str  # signature / dose / …
     record_id: int
-    occurred_on: str  # the clinical date (sign-off day, dose date)
+    deviation_date: str  # the clinical date (sign-off day, dose date)
     recorded_by: str
     role: str
     recorded_at: str  # UTC
@@ -102,7 +102,7 @@ class DeviationView(_View):
 class ScreeningView(_View):
     id: int
     version: int
-    screening_number: str
+    screening_id: str  # the screening number (S-0001)
     patient_id: str
     status: str  # eligible / ineligible / incomplete (the engine's overall status)
     outcome: str  # one of OUTCOMES
@@ -118,7 +118,8 @@ class ScreeningView(_View):
     crf: dict[str, Any]  # CRF answers entered here: linkId → value; "lesion" → list of dicts
     has_bundle: bool
     signature: SignatureView | None  # the latest valid signature (cleared when data change)
-    subject_id: int | None
+    subject_record_id: int | None  # internal key of the subject once enrolled (API paths)
+    subject_id: str | None  # the study subject number once enrolled
     created_at: str
     created_by: str
     updated_at: str
@@ -132,7 +133,7 @@ class ScreeningSummaryView(_View):
 
     id: int
     version: int
-    screening_number: str
+    screening_id: str  # the screening number (S-0001)
     patient_id: str
     status: str  # eligible / ineligible / incomplete (the engine's overall status)
     outcome: str  # one of OUTCOMES
@@ -146,7 +147,8 @@ class ScreeningSummaryView(_View):
     has_bundle: bool
     signed_by: str | None  # signer of the latest valid signature (None: not signed)
     signed_at: str | None
-    subject_id: int | None
+    subject_record_id: int | None  # internal key of the subject once enrolled (API paths)
+    subject_id: str | None  # the study subject number once enrolled
     created_at: str
     created_by: str
     updated_at: str
@@ -172,9 +174,9 @@ class ScreeningPageView(_View):
 class DoseView(_View):
     id: int
     version: int
-    subject_id: int
+    subject_record_id: int  # internal key of the subject (API paths)
     cycle: int
-    given_on: str
+    dose_date: str
     activity_gbq: float
     calibration_time: str | None
     reduced: bool
@@ -186,14 +188,16 @@ class DoseView(_View):
 class LabView(_View):
     id: int
     version: int
-    subject_id: int
-    key: str  # dosing lab key: hemoglobin, wbc, platelets, neutrophils, creatinine, alt, …
+    subject_record_id: int  # internal key of the subject (API paths)
+    analyte: str  # dosing lab key: hemoglobin, wbc, platelets, neutrophils, creatinine, alt, …
+    analyte_name: str  # the analyte in words (CDISC LBTEST): Hemoglobin, Platelets, …
+    loinc: str | None  # LOINC code of the analyte (718-7 for haemoglobin)
     value: float
     unit: str
-    date: str
+    lab_date: str
     uln: float | None
     lln: float | None
-    ctcae_term: str | None
+    ctcae_term: str | None  # the CTCAE v5.0 term the analyte is graded under (anemia, …)
     ctcae_grade: int | None  # None when the grade needs a limit that was not given
 
 
@@ -219,8 +223,8 @@ class BaselineLesionView(_View):
 class AssessmentView(_View):
     id: int
     version: int
-    subject_id: int
-    date: str
+    subject_record_id: int  # internal key of the subject (API paths)
+    assessment_date: str
     new_lesions: str  # none / equivocal / unequivocal
     lesions: list[LesionView]
     # RECIST 1.1 time point (recist.evaluate over baseline + every assessment so far):
@@ -232,16 +236,16 @@ class AssessmentView(_View):
 class AEView(_View):
     id: int
     version: int
-    subject_id: int
+    subject_record_id: int  # internal key of the subject (API paths)
     term: str
-    onset: str
-    resolved: str | None
+    onset_date: str
+    resolved_date: str | None
     grade: int | None
     grade_rule: str  # how the grade was obtained (CTCAE rule text, or "entered")
     lab_value: float | None
     lab_unit: str | None
     serious: bool
-    causality: str | None  # one of CAUSALITY; set by an investigator only
+    causality: str | None  # one of CAUSALITY; set by an investigator only; None: not assessed
     description: str
 
 
@@ -263,13 +267,14 @@ class QueryView(_View):
 class SubjectView(_View):
     id: int
     version: int
-    subject_number: str
-    screening_id: int
+    subject_id: str  # the study subject number (001)
+    screening_record_id: int  # internal key of the screening (API paths)
+    screening_id: str  # the screening number
     patient_id: str
     sex: str | None
     age: int | None
     weight_kg: float | None
-    enrolled_on: str
+    enrolment_date: str
     first_dose: str | None
     status: str  # on_study / off_study
     off_study_reason: str
@@ -291,12 +296,13 @@ class SubjectView(_View):
 
 @dataclass(frozen=True)
 class DoseCheckView(_View):
-    subject_id: int
+    subject_record_id: int  # internal key of the subject (API paths)
     cycle: int
     check_date: str
     decision: dict[str, Any]  # dosing.check_dose(...).to_json(): decision, activity, findings
-    labs_from: str = ""  # the earliest lab date the check could use
-    previous_dose: str | None = None  # labs on or before this date (the last dose) are not used
+    labs_from_date: str = ""  # the earliest lab date the check could use
+    # labs on or before this date (the last dose) are not used
+    previous_dose_date: str | None = None
     labs_ignored: int = 0  # stored labs left out because they predate the previous dose
 
 

@@ -121,7 +121,7 @@ def screen(body: models.ScreeningCreate, service: Service, actor: CurrentActor) 
         crf=body.crf,
         as_of=body.as_of,
         first_dose=body.first_dose,
-        screening_number=body.screening_number,
+        screening_number=body.screening_id,
         overrides=body.overrides,
     )
 
@@ -136,8 +136,14 @@ def screen_upload(
     crf: Annotated[str | None, Form(description="CRF answers as a JSON object")] = None,
     as_of: Annotated[date | None, Form()] = None,
     first_dose: Annotated[date | None, Form()] = None,
-    screening_number: Annotated[
-        str | None, Form(min_length=1, max_length=32, pattern=models.NO_NUL)
+    screening_id: Annotated[
+        str | None,
+        Form(
+            min_length=1,
+            max_length=32,
+            pattern=models.NO_NUL,
+            description="The screening number (default: the next one)",
+        ),
     ] = None,
 ) -> ScreeningView:
     """Screen from a multipart upload (a Bundle file and/or CRF answers as JSON text)."""
@@ -150,42 +156,48 @@ def screen_upload(
         crf=_json_object(crf, "crf") if crf else None,
         as_of=as_of,
         first_dose=first_dose,
-        screening_number=screening_number,
+        screening_number=screening_id,
     )
 
 
-@router.get("/screenings/{screening_id}", response_model=ScreeningView, tags=["screening"])
-def get_screening(screening_id: Id, service: Service, actor: CurrentActor) -> ScreeningView:
-    return service.get_screening(actor, screening_id)
+@router.get("/screenings/{screening_record_id}", response_model=ScreeningView, tags=["screening"])
+def get_screening(screening_record_id: Id, service: Service, actor: CurrentActor) -> ScreeningView:
+    return service.get_screening(actor, screening_record_id)
 
 
 @router.get(
-    "/screenings/{screening_id}/bundle",
+    "/screenings/{screening_record_id}/bundle",
     tags=["screening"],
     responses={200: {"content": {"application/fhir+json": {}}}},
 )
-def get_screening_bundle(screening_id: Id, service: Service, actor: CurrentActor) -> Response:
+def get_screening_bundle(
+    screening_record_id: Id, service: Service, actor: CurrentActor
+) -> Response:
     """The uploaded FHIR Bundle as stored (404 if the screening had none)."""
-    data = service.screening_bundle(actor, screening_id)
+    data = service.screening_bundle(actor, screening_record_id)
     if data is None:
-        raise NotFound(f"screening {screening_id} has no uploaded bundle")
+        raise NotFound(f"screening {screening_record_id} has no uploaded bundle")
     return Response(data, media_type="application/fhir+json")
 
 
-@router.patch("/screenings/{screening_id}/crf", response_model=ScreeningView, tags=["screening"])
+@router.patch(
+    "/screenings/{screening_record_id}/crf", response_model=ScreeningView, tags=["screening"]
+)
 def update_crf(
-    screening_id: Id, body: models.CrfUpdate, service: Service, actor: CurrentActor
+    screening_record_id: Id, body: models.CrfUpdate, service: Service, actor: CurrentActor
 ) -> ScreeningView:
     """Change CRF answers (version + reason) and re-screen; clears an earlier signature."""
     return service.update_crf(
-        actor, screening_id, body.answers, version=body.version, reason=body.reason
+        actor, screening_record_id, body.answers, version=body.version, reason=body.reason
     )
 
 
-@router.post("/screenings/{screening_id}/sign", response_model=ScreeningView, tags=["screening"])
+@router.post(
+    "/screenings/{screening_record_id}/sign", response_model=ScreeningView, tags=["screening"]
+)
 def sign(
     request: Request,
-    screening_id: Id,
+    screening_record_id: Id,
     body: models.SignRequest,
     service: Service,
     actor: CurrentActor,
@@ -195,7 +207,7 @@ def sign(
     try:
         return service.sign_eligibility(
             actor,
-            screening_id,
+            screening_record_id,
             password=body.password,
             meaning=body.meaning,
             version=body.version,
@@ -209,31 +221,33 @@ def sign(
         raise
 
 
-@router.post("/screenings/{screening_id}/outcome", response_model=ScreeningView, tags=["screening"])
+@router.post(
+    "/screenings/{screening_record_id}/outcome", response_model=ScreeningView, tags=["screening"]
+)
 def record_outcome(
-    screening_id: Id, body: models.OutcomeRequest, service: Service, actor: CurrentActor
+    screening_record_id: Id, body: models.OutcomeRequest, service: Service, actor: CurrentActor
 ) -> ScreeningView:
     """Close a screening without enrolment (screen failed, withdrawn, not enrolled)."""
     return service.record_outcome(
-        actor, screening_id, outcome=body.outcome, reason=body.reason, version=body.version
+        actor, screening_record_id, outcome=body.outcome, reason=body.reason, version=body.version
     )
 
 
 @router.post(
-    "/screenings/{screening_id}/enrol",
+    "/screenings/{screening_record_id}/enrol",
     response_model=SubjectView,
     status_code=201,
     tags=["screening"],
 )
 def enrol(
-    screening_id: Id, body: models.EnrolRequest, service: Service, actor: CurrentActor
+    screening_record_id: Id, body: models.EnrolRequest, service: Service, actor: CurrentActor
 ) -> SubjectView:
     """Enrol a signed, eligible screening as a subject."""
     return service.enrol(
         actor,
-        screening_id,
+        screening_record_id,
         version=body.version,
-        subject_number=body.subject_number,
+        subject_number=body.subject_id,
         weight_kg=body.weight_kg,
         first_dose=body.first_dose,
     )
@@ -247,15 +261,17 @@ def list_subjects(service: Service, actor: CurrentActor) -> list[SubjectView]:
     return service.list_subjects(actor)
 
 
-@router.get("/subjects/{subject_id}", response_model=SubjectView, tags=["subjects"])
-def get_subject(subject_id: Id, service: Service, actor: CurrentActor) -> SubjectView:
+@router.get("/subjects/{subject_record_id}", response_model=SubjectView, tags=["subjects"])
+def get_subject(subject_record_id: Id, service: Service, actor: CurrentActor) -> SubjectView:
     """Calendar, doses, labs, assessments with RECIST response, AEs, queries."""
-    return service.get_subject(actor, subject_id)
+    return service.get_subject(actor, subject_record_id)
 
 
-@router.get("/subjects/{subject_id}/dose-check", response_model=DoseCheckView, tags=["subjects"])
+@router.get(
+    "/subjects/{subject_record_id}/dose-check", response_model=DoseCheckView, tags=["subjects"]
+)
 def dose_check(
-    subject_id: Id,
+    subject_record_id: Id,
     service: Service,
     actor: CurrentActor,
     cycle: Annotated[int, Query(ge=1, le=4)],
@@ -264,21 +280,24 @@ def dose_check(
     ] = None,
 ) -> DoseCheckView:
     """The pre-cycle dose check as of the dose date, over the labs dated after the previous
-    cycle's dose (``labs_from``, ``previous_dose``, ``labs_ignored`` say which)."""
-    return service.dose_check(actor, subject_id, cycle, check_date=check_date)
+    cycle's dose (``labs_from_date``, ``previous_dose_date``, ``labs_ignored`` say which)."""
+    return service.dose_check(actor, subject_record_id, cycle, check_date=check_date)
 
 
 @router.post(
-    "/subjects/{subject_id}/doses", response_model=DoseView, status_code=201, tags=["subjects"]
+    "/subjects/{subject_record_id}/doses",
+    response_model=DoseView,
+    status_code=201,
+    tags=["subjects"],
 )
 def record_dose(
-    subject_id: Id, body: models.DoseCreate, service: Service, actor: CurrentActor
+    subject_record_id: Id, body: models.DoseCreate, service: Service, actor: CurrentActor
 ) -> DoseView:
     return service.record_dose(
         actor,
-        subject_id,
+        subject_record_id,
         cycle=body.cycle,
-        given_on=body.given_on,
+        dose_date=body.dose_date,
         activity_gbq=body.activity_gbq,
         calibration_time=body.calibration_time,
         note=body.note,
@@ -287,53 +306,53 @@ def record_dose(
 
 
 @router.post(
-    "/subjects/{subject_id}/labs", response_model=LabView, status_code=201, tags=["subjects"]
+    "/subjects/{subject_record_id}/labs", response_model=LabView, status_code=201, tags=["subjects"]
 )
 def record_lab(
-    subject_id: Id, body: models.LabCreate, service: Service, actor: CurrentActor
+    subject_record_id: Id, body: models.LabCreate, service: Service, actor: CurrentActor
 ) -> LabView:
     return service.record_lab(
         actor,
-        subject_id,
-        key=body.key,
+        subject_record_id,
+        analyte=body.analyte,
         value=body.value,
         unit=body.unit,
-        on=body.on,
+        lab_date=body.lab_date,
         uln=body.uln,
         lln=body.lln,
     )
 
 
 @router.post(
-    "/subjects/{subject_id}/assessments",
+    "/subjects/{subject_record_id}/assessments",
     response_model=AssessmentView,
     status_code=201,
     tags=["subjects"],
 )
 def record_assessment(
-    subject_id: Id, body: models.AssessmentCreate, service: Service, actor: CurrentActor
+    subject_record_id: Id, body: models.AssessmentCreate, service: Service, actor: CurrentActor
 ) -> AssessmentView:
     """A follow-up scan; the response carries the RECIST 1.1 time-point response."""
     return service.record_assessment(
         actor,
-        subject_id,
-        on=body.on,
+        subject_record_id,
+        assessment_date=body.assessment_date,
         lesions=[lesion.model_dump() for lesion in body.lesions],
         new_lesions=body.new_lesions,
     )
 
 
 @router.post(
-    "/subjects/{subject_id}/adverse-events",
+    "/subjects/{subject_record_id}/adverse-events",
     response_model=AEView,
     status_code=201,
     tags=["subjects"],
 )
 def record_ae(
-    subject_id: Id, body: models.AECreate, service: Service, actor: CurrentActor
+    subject_record_id: Id, body: models.AECreate, service: Service, actor: CurrentActor
 ) -> AEView:
     """An adverse event; a lab value with a CTCAE lab term is graded by CTCAE v5.0."""
-    return service.record_ae(actor, subject_id, **body.model_dump())
+    return service.record_ae(actor, subject_record_id, **body.model_dump())
 
 
 # --- edits and deletions of any record -----------------------------------------------------
@@ -455,12 +474,13 @@ def list_deviations(
     service: Service,
     actor: CurrentActor,
     category: Literal["eligibility", "dosing_window", "dose_activity", "assessment"] | None = None,
-    subject_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    screening_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    subject_record_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    screening_record_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> list[DeviationView]:
-    """The deviation log: every waiver and override (rule, what it said, reason, who, when)."""
+    """The deviation log: every waiver and override (rule, what it said, reason, who, when);
+    filter by the internal key of a subject or screening."""
     return service.list_deviations(
-        actor, category=category, subject_id=subject_id, screening_id=screening_id
+        actor, category=category, subject_id=subject_record_id, screening_id=screening_record_id
     )
 
 

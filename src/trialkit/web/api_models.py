@@ -44,7 +44,13 @@ class ScreeningCreate(_Body):
     )
     as_of: date | None = Field(default=None, description="Screening date (default today, UTC).")
     first_dose: date | None = None
-    screening_number: str | None = Field(pattern=NO_NUL, default=None, min_length=1, max_length=32)
+    screening_id: str | None = Field(
+        pattern=NO_NUL,
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The screening number (default: the next one, S-0001…).",
+    )
     overrides: dict[str, str] | None = Field(
         default=None, description="Protocol parameter overrides: name → value."
     )
@@ -88,14 +94,20 @@ class OutcomeRequest(_Body):
 
 class EnrolRequest(_Body):
     version: int = Field(ge=1)
-    subject_number: str | None = Field(pattern=NO_NUL, default=None, min_length=1, max_length=32)
+    subject_id: str | None = Field(
+        pattern=NO_NUL,
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The study subject number (default: the next one).",
+    )
     weight_kg: float | None = Field(default=None, gt=0, le=500)
     first_dose: date | None = None
 
 
 class DoseCreate(_Body):
     cycle: int = Field(ge=1, le=4)
-    given_on: date
+    dose_date: date
     activity_gbq: float = Field(gt=0, le=20)
     calibration_time: datetime | None = None
     note: str = Field(pattern=NO_NUL, default="", max_length=2000)
@@ -109,14 +121,18 @@ class DoseCreate(_Body):
 
 
 class LabCreate(_Body):
-    key: str = Field(
-        pattern=NO_NUL, min_length=1, max_length=32, description="Lab key, e.g. platelets."
+    analyte: str = Field(
+        pattern=NO_NUL,
+        min_length=1,
+        max_length=32,
+        description="Dosing lab analyte key: hemoglobin, wbc, platelets, neutrophils, "
+        "lymphocytes, creatinine, alt, ast, albumin, bilirubin, inr.",
     )
     value: float = Field(ge=0, le=1e9)
     unit: str = Field(
         pattern=NO_NUL, min_length=1, max_length=32, description="UCUM unit as recorded."
     )
-    on: date
+    lab_date: date
     uln: float | None = Field(default=None, gt=0, le=1e9)
     lln: float | None = Field(default=None, ge=0, le=1e9)
 
@@ -130,22 +146,24 @@ class LesionMeasurement(_Body):
 
 
 class AssessmentCreate(_Body):
-    on: date
+    assessment_date: date
     lesions: list[LesionMeasurement] = Field(max_length=100)
     new_lesions: Literal["none", "equivocal", "unequivocal"] = "none"
 
 
 class AECreate(_Body):
     term: str = Field(pattern=NO_NUL, min_length=1, max_length=128)
-    onset: date
+    onset_date: date
     grade: int | None = Field(default=None, ge=1, le=5)
     lab_value: float | None = Field(default=None, ge=0, le=1e9)
     lab_unit: str | None = Field(pattern=NO_NUL, default=None, min_length=1, max_length=32)
     uln: float | None = Field(default=None, gt=0, le=1e9)
     lln: float | None = Field(default=None, ge=0, le=1e9)
-    causality: Literal["unrelated", "unlikely", "possible", "probable", "definite"] | None = None
+    causality: Literal["unrelated", "unlikely", "possible", "probable", "definite"] | None = Field(
+        default=None, description="Investigator only; null: not assessed (never 'unrelated')."
+    )
     serious: bool = False
-    resolved: date | None = None
+    resolved_date: date | None = None
     description: str = Field(pattern=NO_NUL, default="", max_length=5000)
 
 

@@ -40,7 +40,7 @@ KINDS: dict[str, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {
         "Dose",
         "doses",
         (
-            ("given_on", "Given on", "date"),
+            ("dose_date", "Given on", "date"),
             ("activity_gbq", "Activity (GBq)", "number"),
             ("calibration_time", "Calibration time", "datetime-local"),
             ("note", "Note", "text"),
@@ -52,7 +52,7 @@ KINDS: dict[str, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {
         (
             ("value", "Value", "number"),
             ("unit", "Unit (UCUM)", "text"),
-            ("on", "Date", "date"),
+            ("lab_date", "Date", "date"),
             ("uln", "ULN", "number"),
             ("lln", "LLN", "number"),
         ),
@@ -62,8 +62,8 @@ KINDS: dict[str, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {
         "adverse_events",
         (
             ("term", "Term", "text"),
-            ("onset", "Onset", "date"),
-            ("resolved", "Resolved on", "date"),
+            ("onset_date", "Onset", "date"),
+            ("resolved_date", "Resolved on", "date"),
             ("grade", "Grade", "number"),
             ("serious", "Serious", "bool"),
             ("causality", "Causality (investigator)", "causality"),
@@ -71,8 +71,6 @@ KINDS: dict[str, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {
         ),
     ),
 }
-# view attribute names that differ from the editable field names
-_VIEW_NAME = {"on": "date"}
 
 
 def _record(subject: SubjectView, kind: str, record_id: int) -> dict[str, Any]:
@@ -80,7 +78,7 @@ def _record(subject: SubjectView, kind: str, record_id: int) -> dict[str, Any]:
     for view in getattr(subject, listing):
         if view.id == record_id:
             return asdict(view)
-    raise NotFound(f"no {kind} {record_id} for subject {subject.subject_number}")
+    raise NotFound(f"no {kind} {record_id} for subject {subject.subject_id}")
 
 
 def _text(value: Any, kind: str) -> str:
@@ -112,11 +110,9 @@ def _page(
     errors = errors or FormErrors()
     record = _record(subject, kind, record_id)
     fields = _fields(actor, kind)
-    values = {
-        name: _text(record.get(_VIEW_NAME.get(name, name)), kind_) for name, _, kind_ in fields
-    }
+    values = {name: _text(record.get(name), kind_) for name, _, kind_ in fields}
     context = {
-        "title": f"{KINDS[kind][0]} {record_id} of subject {subject.subject_number}",
+        "title": f"{KINDS[kind][0]} {record_id} of subject {subject.subject_id}",
         "subj": subject,
         "kind": kind,
         "record": record,
@@ -171,7 +167,7 @@ def correct_record(
         if name not in posted.fields:
             continue  # not on the form: unchanged
         new = posted.get(name)
-        if new == _text(current.get(_VIEW_NAME.get(name, name)), kind_):
+        if new == _text(current.get(name), kind_):
             continue
         changes[name] = _value(new, kind_, name, errors)
     if not delete and not changes and not errors:

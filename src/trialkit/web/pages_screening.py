@@ -174,7 +174,7 @@ def create_screening(
             # the FHIR loader names the file and resource, not a form control: it is the upload
             errors = FormErrors({"bundle": errors.form}, None, errors.status)
         return _new_page(request, posted.fields, errors, status=errors.status)
-    return see_other(f"/screening/{view.id}", f"Screened {view.screening_number}: {view.status}")
+    return see_other(f"/screening/{view.id}", f"Screened {view.screening_id}: {view.status}")
 
 
 # ---- one screening: checklist, CRF, sign-off, outcome, enrolment ------------------------------
@@ -207,9 +207,9 @@ def _detail(
     protocol = load_protocol(view.protocol_id)
     texts = {c.id: c.text for c in protocol.criteria}
     _, judgement = _sections(view.protocol_id)
-    editable = view.outcome == "pending" and view.subject_id is None
+    editable = view.outcome == "pending" and view.subject_record_id is None
     context = {
-        "title": f"Screening {view.screening_number}",
+        "title": f"Screening {view.screening_id}",
         "s": view,
         "criteria": view.verdict.get("criteria", []),
         "texts": texts,
@@ -410,7 +410,7 @@ def enrol(
             weight_kg=weight,
             first_dose=first_dose,
         )
-        return see_other(f"/subjects/{subject.id}", f"Enrolled as subject {subject.subject_number}")
+        return see_other(f"/subjects/{subject.id}", f"Enrolled as subject {subject.subject_id}")
 
     controls = {"subject_number", "weight_kg", "enrol_first_dose"}
     aliases = {"first_dose": "enrol_first_dose"}

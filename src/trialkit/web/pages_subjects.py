@@ -137,7 +137,7 @@ def _page(
             check_error = str(exc)
     given = {d.cycle: d for d in subject.doses}
     context = {
-        "title": f"Subject {subject.subject_number}",
+        "title": f"Subject {subject.subject_id}",
         "subj": subject,
         "given": given,
         "cycle": cycle,
@@ -198,9 +198,10 @@ def _act(
 
 # service field names that differ from the form's
 _ALIASES: dict[str, dict[str, str]] = {
-    "lab": {"date": "lab_on"},
-    "scan": {"date": "scan_on"},
-    "dose": {"date": "dose_given_on"},
+    "lab": {"lab_date": "lab_on", "analyte": "lab_key"},
+    "scan": {"assessment_date": "scan_on"},
+    "dose": {"dose_date": "dose_given_on"},
+    "ae": {"onset_date": "ae_onset", "resolved_date": "ae_resolved"},
 }
 
 
@@ -219,7 +220,7 @@ def record_dose(
             actor,
             subject_id,
             cycle=int(cycle),
-            given_on=given_on,
+            dose_date=given_on,
             activity_gbq=activity,
             calibration_time=calibration,
             note=posted.get("dose_note"),
@@ -228,7 +229,7 @@ def record_dose(
         deviation = " as a protocol deviation" if posted.get("dose_deviation_reason") else ""
         return (
             f"Cycle {dose.cycle} dose recorded{deviation} "
-            f"({dose.activity_gbq} GBq on {dose.given_on})"
+            f"({dose.activity_gbq} GBq on {dose.dose_date})"
         )
 
     return _act(request, actor, service, subject_id, "dose", posted, call)
@@ -261,10 +262,17 @@ def record_lab(
         if errors or value is None or on is None:
             return None
         lab = service.record_lab(
-            actor, subject_id, key=key, value=value, unit=unit, on=on, uln=uln, lln=lln
+            actor,
+            subject_id,
+            analyte=key,
+            value=value,
+            unit=unit,
+            lab_date=on,
+            uln=uln,
+            lln=lln,
         )
         grade = "" if lab.ctcae_grade is None else f", CTCAE grade {lab.ctcae_grade}"
-        return f"Lab recorded: {lab.key} {lab.value} {lab.unit}{grade}"
+        return f"Lab recorded: {lab.analyte_name} {lab.value} {lab.unit}{grade}"
 
     return _act(request, actor, service, subject_id, "lab", posted, call)
 
@@ -289,12 +297,12 @@ def record_assessment(
         view = service.record_assessment(
             actor,
             subject_id,
-            on=on,
+            assessment_date=on,
             lesions=lesions,
             new_lesions=posted.get("scan_new_lesions") or "none",
         )
         overall = (view.timepoint or {}).get("overall", "—")
-        return f"Scan of {view.date} recorded: overall response {overall}"
+        return f"Scan of {view.assessment_date} recorded: overall response {overall}"
 
     return _act(request, actor, service, subject_id, "scan", posted, call)
 
@@ -319,7 +327,7 @@ def record_ae(
             actor,
             subject_id,
             term=term,
-            onset=onset,
+            onset_date=onset,
             grade=None if grade is None else int(grade),
             lab_value=lab_value,
             lab_unit=posted.get("ae_lab_unit") or None,
@@ -327,7 +335,7 @@ def record_ae(
             lln=lln,
             causality=posted.get("ae_causality") or None,
             serious=posted.get("ae_serious") == "true",
-            resolved=resolved,
+            resolved_date=resolved,
             description=posted.get("ae_description"),
         )
         return f"Adverse event recorded: {ae.term}, grade {ae.grade}"
