@@ -87,14 +87,17 @@ def test_first_dose_option_overrides_the_crf(capsys: pytest.CaptureFixture[str])
     assert results[0]["first_dose_source"] == "command line"
 
 
-def test_table_format_is_a_readable_checklist(capsys: pytest.CaptureFixture[str]) -> None:
+def test_table_format_is_a_readable_checklist(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # one evidence item a line
     code = main(["screen", str(EXAMPLES / "low-haemoglobin.json"), "--as-of", "2026-11-24"])
     out = capsys.readouterr().out
     assert code == 0
     assert "INELIGIBLE" in out
     assert "Inclusion criteria" in out
     assert "Exclusion criteria" in out
-    assert "Observation/o-hb" in out
+    assert "Haemoglobin 76 g/L (entered 7.6 g/dL), 19 Nov 2026 — lab result o-hb" in out
 
 
 def test_real_synthea_records_screen_without_error(capsys: pytest.CaptureFixture[str]) -> None:

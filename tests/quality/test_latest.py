@@ -45,5 +45,5 @@ def test_disagreement_and_its_wording() -> None:
     assert disagree([1, 1, 1], lambda x: x) is False
     assert disagree([1, 2], lambda x: x) is True
     assert conflict_reason(2, "haemoglobin", DAY0) == (
-        "2 haemoglobin results on the same day (2026-03-01) disagree"
+        "2 haemoglobin results on the same day (1 Mar 2026) disagree"
     )

@@ -74,7 +74,9 @@ def demo(
     incomplete = next((r for r in run.results if r.status is Overall.INCOMPLETE), None)
     if incomplete is not None:
         console.print("\nThe incomplete patient in full:")
-        render_patient(incomplete, console)
+        from trialkit.wording.evidence import Labels
+
+        render_patient(incomplete, console, Labels.of(run.protocol))
     console.print(f"\nContract JSON for all patients: [bold]{target}[/]")
     _simulated_study(console, out, seed, quiet)
     _population(console, out, seed, quiet)

@@ -1,86 +1,109 @@
-"""Readable terminal checklist of a screening run (rich)."""
+"""Readable terminal output of a screening run (rich), problems first.
+
+Several patients: one line per patient first (name, MRN, id, verdict, blocking and unknown
+counts, the next item to collect), then each checklist with ``--detail``. One patient: its
+checklist. Each checklist opens with what blocks it, what is unknown and what to collect,
+then the full list. The words come from :mod:`trialkit.wording` (the same as the pages').
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from trialkit.eligibility.screening import CriterionResult, Overall, PatientResult
-from trialkit.eligibility.verdict import Evidence, Status
+from trialkit.eligibility.screening import Overall, PatientResult
 from trialkit.services.screening import ScreeningRun
+from trialkit.wording import day, shown
+from trialkit.wording.evidence import Labels, evidence_json_text
+from trialkit.wording.screening import problems, tallies
 
 _OVERALL_STYLE = {
     Overall.ELIGIBLE: "bold green",
     Overall.INELIGIBLE: "bold red",
     Overall.INCOMPLETE: "bold yellow",
 }
+_SHOWN_EVIDENCE = 4
 
 
-def _mark(result: CriterionResult) -> Text:
-    passes = result.status is (Status.MET if result.kind == "inclusion" else Status.NOT_MET)
-    if result.status is Status.UNKNOWN:
+def _mark(c: dict[str, Any]) -> Text:
+    if c["status"] == "unknown":
         return Text("? unknown", style="yellow")
-    label = result.status.value.replace("_", " ")
+    passes = c["status"] == ("met" if c["kind"] == "inclusion" else "not_met")
+    label = {"met": "met", "not_met": "not met"}[c["status"]]
+    if c["kind"] == "exclusion":
+        label = "present" if c["status"] == "met" else "not present"
     return Text(("✓ " if passes else "✗ ") + label, style="green" if passes else "bold red")
 
 
-def _evidence_line(e: Evidence) -> str:
-    shown = str(e.value).lower() if isinstance(e.value, bool) else e.value
-    unit = f" {e.unit}" if e.unit and e.unit != "1" else ""
-    value = "" if e.value is None else f" = {shown}{unit}"
-    parts = [f"{e.source} · {e.element}{value}"]
-    if e.original and e.original != str(e.value):
-        parts.append(f"(as recorded {e.original})")
-    if e.time:
-        parts.append(e.time)
-    if e.uln is not None:
-        parts.append(f"ULN {e.uln} from {e.uln_source}")
-    if e.role != "decided":
-        parts.append(f"[{e.role}{': ' + e.note if e.note else ''}]")
-    elif e.note:
-        parts.append(f"— {e.note}")
-    return " ".join(parts)
-
-
-def _table(results: list[CriterionResult], title: str) -> Table:
+def _table(criteria: list[dict[str, Any]], title: str, labels: Labels) -> Table:
     table = Table(title=title, title_justify="left", expand=True, show_lines=False)
-    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("criterion", style="bold", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     table.add_column("reason and evidence", ratio=1)
-    for r in results:
-        body = Text(r.reason)
-        for e in r.evidence[:4]:
-            body.append("\n  • " + _evidence_line(e), style="dim")
-        if len(r.evidence) > 4:
-            body.append(f"\n  • … {len(r.evidence) - 4} more (see --format json)", style="dim")
-        for m in r.missing:
-            body.append("\n  missing: " + m, style="yellow")
-        table.add_row(r.id, _mark(r), body)
+    for c in criteria:
+        body = Text(c["reason"])
+        for e in c["evidence"][:_SHOWN_EVIDENCE]:
+            body.append("\n  • " + evidence_json_text(e, labels), style="dim")
+        if len(c["evidence"]) > _SHOWN_EVIDENCE:
+            more = len(c["evidence"]) - _SHOWN_EVIDENCE
+            body.append(f"\n  • {more} more (see --format json)", style="dim")
+        for m in c["missing"]:
+            body.append("\n  to collect: " + m, style="yellow")
+        table.add_row(c["id"], _mark(c), body)
     return table
 
 
-def render_patient(result: PatientResult, console: Console) -> None:
+def who(result: PatientResult) -> str:
+    """``Lin Example · MRN 12345 · id p-example`` (what is not recorded is said)."""
+    name = result.patient_name or "name not recorded"
+    mrn = f"MRN {result.mrn}" if result.mrn else "no MRN"
+    return f"{name} · {mrn} · id {result.patient_id}"
+
+
+def _problems_block(criteria: list[dict[str, Any]], labels: Labels) -> Text:
+    found = problems(criteria, labels)
+    out = Text()
+    if found.blocking:
+        out.append("Blocking:\n", style="bold red")
+        for p in found.blocking:
+            out.append(f"  ✗ {p.line}\n", style="red")
+    if found.unknown:
+        out.append("Unknown:\n", style="bold yellow")
+        for p in found.unknown:
+            out.append(f"  ? {p.line}\n", style="yellow")
+    if found.to_collect:
+        out.append("To collect:\n", style="bold yellow")
+        for item in found.to_collect:
+            out.append(f"  □ {item.line}\n")
+    if not found.blocking and not found.unknown:
+        out.append("Nothing blocks and nothing is unknown.\n", style="green")
+    out.rstrip()
+    return out
+
+
+def render_patient(result: PatientResult, console: Console, labels: Labels) -> None:
+    data = result.to_json()
+    criteria: list[dict[str, Any]] = data["criteria"]
+    first_dose = day(result.first_dose) if result.first_dose else "unknown"
     head = Text.assemble(
         ("Patient ", "bold"),
-        (result.patient_id, "bold cyan"),
+        (who(result), "bold cyan"),
         f"  ({result.source_file})\n",
-        "as-of ",
-        str(result.as_of),
-        "   first dose ",
-        f"{result.first_dose or 'unknown'} [{result.first_dose_source}]\n",
-        ("status: ", "bold"),
+        f"As of {day(result.as_of)} · planned first dose {first_dose}"
+        f" ({result.first_dose_source})\n",
+        ("Verdict: ", "bold"),
         (result.status.value.upper(), _OVERALL_STYLE[result.status]),
-    )
-    counts = {s: sum(1 for c in result.criteria if c.status is s) for s in Status}
-    head.append(
-        f"   met {counts[Status.MET]} · not met {counts[Status.NOT_MET]}"
-        f" · unknown {counts[Status.UNKNOWN]}"
+        f"   {tallies(criteria)}",
     )
     parts: list[Table | Text] = [
-        _table([c for c in result.criteria if c.kind == "inclusion"], "Inclusion criteria"),
-        _table([c for c in result.criteria if c.kind == "exclusion"], "Exclusion criteria"),
+        _problems_block(criteria, labels),
+        _table([c for c in criteria if c["kind"] == "inclusion"], "Inclusion criteria", labels),
+        _table([c for c in criteria if c["kind"] == "exclusion"], "Exclusion criteria", labels),
     ]
     if result.warnings:
         warn = Text("Data-quality warnings (these values decided nothing):", style="bold yellow")
@@ -90,24 +113,54 @@ def render_patient(result: PatientResult, console: Console) -> None:
     console.print(Panel(Group(head, *parts), expand=True))
 
 
-def render_run(run: ScreeningRun, console: Console) -> None:
+def summary_table(run: ScreeningRun, labels: Labels) -> Table:
+    """One line per patient: who, verdict, how many criteria block / are unknown, what next."""
+    table = Table(title="Screening summary", title_justify="left", expand=True)
+    for column in ("patient", "MRN", "id", "verdict", "blocking", "unknown"):
+        table.add_column(column, no_wrap=column in ("verdict", "blocking", "unknown"))
+    table.add_column("next to collect", ratio=1)
+    for r in run.results:
+        found = problems(r.to_json()["criteria"], labels)
+        table.add_row(
+            escape(r.patient_name or "not recorded"),
+            escape(r.mrn or "—"),
+            escape(r.patient_id),
+            Text(r.status.value, style=_OVERALL_STYLE[r.status]),
+            str(len(found.blocking)),
+            str(len(found.unknown)),
+            escape(found.next_item or "—"),
+        )
+    return table
+
+
+def render_run(run: ScreeningRun, console: Console, *, detail: bool = False) -> None:
+    """Problems first: a summary line per patient, then (one patient, or ``detail``) each
+    checklist."""
+    labels = Labels.of(run.protocol)
     console.print(
-        f"[bold]Protocol[/] {run.protocol.id} v{run.protocol.version} — as-of {run.as_of}"
+        f"[bold]Protocol[/] {run.protocol.id} v{run.protocol.version} — as of {day(run.as_of)}"
     )
     if run.overridden:
         for name, (default, value) in run.overridden.items():
             console.print(
-                f"[yellow]parameter override:[/] {name} = {value!r} (protocol default {default!r})"
+                f"[yellow]parameter override:[/] {name} = {shown(value)}"
+                f" (protocol default {shown(default)})"
             )
     else:
         console.print(
             "[dim]All protocol parameters at their defaults (trialkit protocol show lists them).[/]"
         )
-    for result in run.results:
-        render_patient(result, console)
+    several = len(run.results) > 1
+    if several:
+        console.print(summary_table(run, labels))
+    if detail or not several:
+        for result in run.results:
+            render_patient(result, console, labels)
+    elif run.results:
+        console.print("[dim]Each patient's checklist: add --detail.[/]")
     summary = {o: sum(1 for r in run.results if r.status is o) for o in Overall}
     console.print(
-        f"{len(run.results)} patient(s): "
+        f"{len(run.results)} patient{'s' if len(run.results) != 1 else ''}: "
         f"[green]{summary[Overall.ELIGIBLE]} eligible[/], "
         f"[red]{summary[Overall.INELIGIBLE]} ineligible[/], "
         f"[yellow]{summary[Overall.INCOMPLETE]} incomplete[/]"

@@ -62,6 +62,11 @@ def screen(
     param: list[str] = typer.Option(
         [], "--param", metavar="NAME=VALUE", help="Override a protocol parameter (repeatable)."
     ),
+    detail: bool = typer.Option(
+        False,
+        "--detail",
+        help="With several patients, print every checklist after the summary table.",
+    ),
 ) -> None:
     """Screen patients against every inclusion and exclusion criterion."""
     from trialkit.cli.render_screening import render_run
@@ -78,4 +83,4 @@ def screen(
     if fmt is Format.json:
         typer.echo(json.dumps(run.to_json(), indent=2, ensure_ascii=False))
     else:
-        render_run(run, Console())
+        render_run(run, Console(), detail=detail)

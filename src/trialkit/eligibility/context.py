@@ -17,6 +17,7 @@ from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.record import DataWarning, PatientRecord
 from trialkit.model.time import DateSpan
 from trialkit.protocol.model import ParamValue, Protocol
+from trialkit.wording import day
 
 
 class Placement(Enum):
@@ -65,17 +66,19 @@ class EvalContext:
 
     def anchor(self, anchor: Anchor) -> AnchorSpan | None:
         if anchor is Anchor.AS_OF:
-            return AnchorSpan(self.as_of, self.as_of, f"as-of {self.as_of}")
+            return AnchorSpan(self.as_of, self.as_of, f"the as-of date {day(self.as_of)}")
         if anchor is Anchor.FIRST_DOSE:
             if self.first_dose is None:
                 return AnchorSpan(
                     self.as_of, None, "the first dose (date unknown, not before as-of)"
                 )
-            return AnchorSpan(self.first_dose, self.first_dose, f"first dose {self.first_dose}")
+            return AnchorSpan(
+                self.first_dose, self.first_dose, f"the first dose {day(self.first_dose)}"
+            )
         if self.advanced_disease is None:
             return None
         when, source = self.advanced_disease
-        return AnchorSpan(when, when, f"advanced disease diagnosed {when} ({source})")
+        return AnchorSpan(when, when, f"advanced disease diagnosed {day(when)} ({source})")
 
     def window_text(self, window: Window) -> str:
         days = int(self.number(window.days))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue
 from trialkit.model.time import DateSpan
+from trialkit.wording import count, day, names, number, relation, yes_no
 
 
 def _evidence(answer: CrfAnswer) -> Evidence:
@@ -34,11 +35,28 @@ def _evidence(answer: CrfAnswer) -> Evidence:
     )
 
 
-def _missing(ctx: EvalContext, link: str) -> str:
+def _item(ctx: EvalContext, link: str) -> dict[str, object]:
     from trialkit.protocol.loader import questionnaire_items
 
-    item = questionnaire_items(ctx.protocol.questionnaire).get(link, {})
-    text = item.get("text")
+    return dict(questionnaire_items(ctx.protocol.questionnaire).get(link, {}))
+
+
+def label(ctx: EvalContext, link: str) -> str:
+    """The CRF item as the form asks it (its Questionnaire text), marked as the CRF's."""
+    text = _item(ctx, link).get("text")
+    return f"{text} (CRF)" if isinstance(text, str) and text else f"CRF item {link}"
+
+
+def _display(ctx: EvalContext, link: str, code: str) -> str:
+    for option in _item(ctx, link).get("answerOption", []) or []:  # type: ignore[attr-defined]
+        coding = option.get("valueCoding") or {}
+        if coding.get("code") == code and coding.get("display"):
+            return str(coding["display"])
+    return code
+
+
+def _missing(ctx: EvalContext, link: str) -> str:
+    text = _item(ctx, link).get("text")
     return f"CRF item {link}" + (f" ({text})" if text else "")
 
 
@@ -50,18 +68,22 @@ def _bad_type(ctx: EvalContext, answer: CrfAnswer, expected: str) -> Verdict:
     )
     return Verdict(
         Status.UNKNOWN,
-        f"CRF item {answer.link_id} has an answer of the wrong type.",
+        f"{label(ctx, answer.link_id)} has an answer of the wrong type.",
         (
-            Evidence(
-                answer.source,
-                f"crf:{answer.link_id}",
-                str(answer.value),
+            replace(
+                _evidence(answer),
                 role="excluded",
                 note=f"{answer.value_type}; expected {expected}",
             ),
         ),
         (_missing(ctx, answer.link_id),),
     )
+
+
+def number_value(value: CrfValue | None) -> float | int | None:
+    """A numeric answer as int when whole (``18``, not ``18.0``)."""
+    x = as_number(value)
+    return int(x) if x is not None and x.is_integer() else x
 
 
 def as_number(value: CrfValue | None) -> float | None:
@@ -83,7 +105,7 @@ def evaluate_crf(node: n.CrfAnswer, ctx: EvalContext) -> Verdict:
     if answer is None:
         return Verdict(
             Status.UNKNOWN,
-            f"CRF item {node.link} is not answered.",
+            f"{label(ctx, node.link)} is not answered.",
             (),
             (_missing(ctx, node.link),),
         )
@@ -94,7 +116,7 @@ def evaluate_crf(node: n.CrfAnswer, ctx: EvalContext) -> Verdict:
         holds = answer.value is node.equals
         return Verdict(
             Status.MET if holds else Status.NOT_MET,
-            f"CRF {node.link}: {str(answer.value).lower()}.",
+            f"{label(ctx, node.link)}: {yes_no(answer.value)}.",
             (ev,),
         )
     if node.one_of is not None:
@@ -103,31 +125,33 @@ def evaluate_crf(node: n.CrfAnswer, ctx: EvalContext) -> Verdict:
             return _bad_type(ctx, answer, "valueCoding or valueString")
         holds = choice in node.one_of
         return Verdict(
-            Status.MET if holds else Status.NOT_MET, f"CRF {node.link}: {choice}.", (ev,)
+            Status.MET if holds else Status.NOT_MET,
+            f"{label(ctx, node.link)}: {_display(ctx, node.link, choice)}.",
+            (ev,),
         )
     if node.on_or_before is not None:
         if not isinstance(answer.value, date):
             return _bad_type(ctx, answer, "valueDate")
         return _date_on_or_before(node, node.on_or_before, answer.value, ctx, ev)
-    number = as_number(answer.value)
-    if number is None:
+    numeric = as_number(answer.value)
+    if numeric is None:
         return _bad_type(ctx, answer, "valueDecimal or valueInteger")
-    shown = f"CRF {node.link}: {ev.value}"
+    shown = f"{label(ctx, node.link)}: {number(number_value(answer.value))}"
     if node.range is not None:
-        inside = node.range.low <= number <= node.range.high
+        inside = node.range.low <= numeric <= node.range.high
         verb = "within" if inside else "outside"
         return Verdict(
             Status.MET if inside else Status.NOT_MET,
-            f"{shown} is {verb} {node.range.low:g}–{node.range.high:g}.",
+            f"{shown} is {verb} {number(node.range.low)}–{number(node.range.high)}.",
             (ev,),
         )
     assert node.comparison is not None
     assert node.comparison.value is not None
     threshold = ctx.number(node.comparison.value)
-    holds = _OPS[node.comparison.op](number, threshold)
-    relation = node.comparison.op if holds else f"not {node.comparison.op}"
+    holds = _OPS[node.comparison.op](numeric, threshold)
+    said = relation(node.comparison.op, holds)
     return Verdict(
-        Status.MET if holds else Status.NOT_MET, f"{shown} is {relation} {threshold:g}.", (ev,)
+        Status.MET if holds else Status.NOT_MET, f"{shown} is {said} {number(threshold)}.", (ev,)
     )
 
 
@@ -136,17 +160,18 @@ def _date_on_or_before(
 ) -> Verdict:
     span = ctx.anchor(window.anchor)
     days = int(ctx.number(window.days))
+    item = label(ctx, node.link)
     if span is None:
-        return Verdict(Status.UNKNOWN, f"CRF {node.link} {when}: reference date unknown.", (ev,))
-    label = f"{days} days before {span.label}" if days else span.label
+        return Verdict(Status.UNKNOWN, f"{item} {day(when)}: reference date unknown.", (ev,))
+    against = f"{days} days before {span.label}" if days else span.label
     from datetime import timedelta
 
     delta = timedelta(days=days)
     if when <= span.low - delta:
-        return Verdict(Status.MET, f"CRF {node.link} {when} is on or before {label}.", (ev,))
+        return Verdict(Status.MET, f"{item} {day(when)} is on or before {against}.", (ev,))
     if span.high is not None and when > span.high - delta:
-        return Verdict(Status.NOT_MET, f"CRF {node.link} {when} is after {label}.", (ev,))
-    return Verdict(Status.UNKNOWN, f"CRF {node.link} {when}: cannot tell against {label}.", (ev,))
+        return Verdict(Status.NOT_MET, f"{item} {day(when)} is after {against}.", (ev,))
+    return Verdict(Status.UNKNOWN, f"{item} {day(when)}: cannot tell against {against}.", (ev,))
 
 
 def evaluate_crf_history(node: n.CrfHistory, ctx: EvalContext) -> Verdict:
@@ -165,35 +190,37 @@ def evaluate_crf_history(node: n.CrfHistory, ctx: EvalContext) -> Verdict:
             )
             return Verdict(
                 Status.UNKNOWN,
-                f"CRF {node.date} {dated.value} is after as-of; a past date is needed.",
+                f"{label(ctx, node.date)} {day(dated.value)} is after the as-of date; "
+                "a past date is needed.",
                 (ev,),
                 (_missing(ctx, node.date),),
             )
         placement = ctx.place(DateSpan.day(dated.value), node.within)
+        when = f"{label(ctx, node.date)} {day(dated.value)}"
         if placement is Placement.INSIDE:
-            return Verdict(Status.MET, f"CRF {node.date} {dated.value} is {window}.", (ev,))
+            return Verdict(Status.MET, f"{when} is {window}.", (ev,))
         if placement is Placement.OUTSIDE:
-            return Verdict(Status.NOT_MET, f"CRF {node.date} {dated.value} is not {window}.", (ev,))
+            return Verdict(Status.NOT_MET, f"{when} is not {window}.", (ev,))
         return Verdict(
             Status.UNKNOWN,
-            f"CRF {node.date} {dated.value}: cannot tell whether it is {window}.",
+            f"{when}: cannot tell whether it is {window}.",
             (ev,),
             ("the planned first dose date",),
         )
     if ever is None:
         return Verdict(
             Status.UNKNOWN,
-            f"CRF items {node.ever} and {node.date} are not answered.",
+            f"{label(ctx, node.ever)} and {label(ctx, node.date)} are not answered.",
             (),
             (_missing(ctx, node.ever),),
         )
     if not isinstance(ever.value, bool):
         return _bad_type(ctx, ever, "valueBoolean")
     if ever.value is False:
-        return Verdict(Status.NOT_MET, f"CRF {node.ever}: false (never).", (_evidence(ever),))
+        return Verdict(Status.NOT_MET, f"{label(ctx, node.ever)}: no (never).", (_evidence(ever),))
     return Verdict(
         Status.UNKNOWN,
-        f"CRF {node.ever}: true, but {node.date} is not given.",
+        f"{label(ctx, node.ever)}: yes, but {label(ctx, node.date)} is not given.",
         (_evidence(ever),),
         (_missing(ctx, node.date),),
     )
@@ -250,12 +277,12 @@ def lesion_measurability(lesion: dict[str, CrfAnswer]) -> Measurability:
         return Measurability(
             name,
             ok if irradiated is False or not ok else None,
-            f"node short axis {diameter:g} mm {'≥' if ok else '<'} 15 mm",
+            f"node short axis {number(diameter)} mm {'≥' if ok else '<'} 15 mm",
         )
     if method in ("CT", "MRI"):
         if slice_mm is None:
             if diameter < 10:
-                return Measurability(name, False, f"{diameter:g} mm < 10 mm")
+                return Measurability(name, False, f"{number(diameter)} mm < 10 mm")
             return Measurability(name, None, "slice thickness missing")
         minimum = max(10.0, 2 * slice_mm)
     elif method == "caliper":
@@ -264,10 +291,10 @@ def lesion_measurability(lesion: dict[str, CrfAnswer]) -> Measurability:
         minimum = 20.0
     else:
         if diameter < 10:
-            return Measurability(name, False, f"{diameter:g} mm < 10 mm")
+            return Measurability(name, False, f"{number(diameter)} mm < 10 mm")
         return Measurability(name, None, "method missing")
     ok = diameter >= minimum
-    why = f"{diameter:g} mm {'≥' if ok else '<'} {minimum:g} mm ({method})"
+    why = f"{number(diameter)} mm {'≥' if ok else '<'} {number(minimum)} mm, {method}"
     if ok and irradiated is None:
         return Measurability(name, None, why + "; previously-irradiated not answered")
     return Measurability(name, ok, why)
@@ -280,7 +307,7 @@ def evaluate_measurable(_: n.MeasurableLesion, ctx: EvalContext) -> Verdict:
             Status.UNKNOWN,
             "No baseline lesion is recorded in the CRF.",
             (),
-            ("CRF lesion group(s)",),
+            ("the baseline lesions (one CRF lesion group per lesion)",),
         )
     results = [lesion_measurability(lesion) for lesion in lesions]
     evidence = tuple(
@@ -297,8 +324,9 @@ def evaluate_measurable(_: n.MeasurableLesion, ctx: EvalContext) -> Verdict:
     if measurable:
         return Verdict(
             Status.MET,
-            f"{len(measurable)} measurable lesion(s): "
-            f"{measurable[0].lesion} ({measurable[0].why}).",
+            f"{count(len(measurable), 'measurable lesion')}: "
+            + names(f"{r.lesion} ({r.why})" for r in measurable)
+            + ".",
             evidence,
         )
     if all(r.measurable is False for r in results):
@@ -323,7 +351,7 @@ def evaluate_sstr(node: n.TargetLesionsSstrPositive, ctx: EvalContext) -> Verdic
             Status.UNKNOWN,
             "No lesion is marked as a RECIST target.",
             (),
-            ("CRF lesion-target for the target lesions",),
+            (f"{label(ctx, 'lesion-target')}: which lesions are the RECIST targets",),
         )
     evidence: list[Evidence] = []
     below: list[str] = []
@@ -343,7 +371,8 @@ def evaluate_sstr(node: n.TargetLesionsSstrPositive, ctx: EvalContext) -> Verdic
     if below:
         return Verdict(
             Status.NOT_MET,
-            f"Target lesion(s) below Krenning {minimum:g}: {', '.join(below)}.",
+            f"{'Target lesion' if len(below) == 1 else 'Target lesions'} below Krenning "
+            f"{number(minimum)}: {names(below)}.",
             tuple(evidence),
         )
     if unknown:
@@ -351,11 +380,15 @@ def evaluate_sstr(node: n.TargetLesionsSstrPositive, ctx: EvalContext) -> Verdic
             Status.UNKNOWN,
             "Krenning score missing for some target lesions.",
             tuple(evidence),
-            tuple(f"lesion-krenning of lesion {u}" for u in unknown),
+            tuple(f"{label(ctx, 'lesion-krenning')} of target lesion {u}" for u in unknown),
         )
     return Verdict(
         Status.MET,
-        f"All {len(targets)} target lesion(s) have Krenning ≥ {minimum:g} "
-        "(parameter sstr_min_krenning).",
+        (
+            f"The target lesion has Krenning ≥ {number(minimum)}"
+            if len(targets) == 1
+            else f"All {len(targets)} target lesions have Krenning ≥ {number(minimum)}"
+        )
+        + " (parameter sstr_min_krenning).",
         tuple(evidence),
     )

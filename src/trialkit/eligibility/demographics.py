@@ -7,6 +7,7 @@ from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.record import DataWarning
 from trialkit.model.time import completed_years
+from trialkit.wording import day
 
 
 def age_at(ctx: EvalContext) -> tuple[int | None, list[Evidence], list[str]]:
@@ -15,7 +16,7 @@ def age_at(ctx: EvalContext) -> tuple[int | None, list[Evidence], list[str]]:
     birth = ctx.record.birth_date
     source = f"Patient/{ctx.record.patient_id}"
     if birth is None:
-        return None, [], ["Patient.birthDate"]
+        return None, [], ["the date of birth (Patient.birthDate)"]
     if birth.low > ctx.as_of:
         # Nobody is born after the day they are screened: the birth date is wrong, so the
         # age is unknown, never negative (issue 12; data dictionary: implausible → unknown).
@@ -42,7 +43,8 @@ def age_at(ctx: EvalContext) -> tuple[int | None, list[Evidence], list[str]]:
         "birth_date",
         birth.original or str(birth),
         time=str(ctx.as_of),
-        note=f"age {youngest if oldest == youngest else f'{youngest}–{oldest}'} at as-of",
+        note=f"age {youngest if oldest == youngest else f'{youngest}–{oldest}'}"
+        f" on {day(ctx.as_of)}",
     )
     if oldest != youngest:
         return None, [evidence], ["a full birth date (the recorded one leaves the age ambiguous)"]
@@ -53,7 +55,7 @@ def evaluate_age(node: n.Age, ctx: EvalContext) -> Verdict:
     age, evidence, missing = age_at(ctx)
     if age is None:
         return Verdict(
-            Status.UNKNOWN, "Age at as-of is not known.", tuple(evidence), tuple(missing)
+            Status.UNKNOWN, "Age on the as-of date is not known.", tuple(evidence), tuple(missing)
         )
     low = node.min if node.min is not None else 0
     high = node.max if node.max is not None else 200
@@ -61,7 +63,7 @@ def evaluate_age(node: n.Age, ctx: EvalContext) -> Verdict:
     relation = "within" if inside else "outside"
     return Verdict(
         Status.MET if inside else Status.NOT_MET,
-        f"Age {age} at {ctx.as_of} is {relation} {low}–{high} years.",
+        f"Age {age} on {day(ctx.as_of)} is {relation} {low}–{high} years.",
         tuple(evidence),
     )
 
@@ -74,7 +76,7 @@ def evaluate_sex(node: n.Sex, ctx: EvalContext) -> Verdict:
             Status.UNKNOWN,
             f"Administrative sex is {sex or 'not recorded'}.",
             (),
-            ("Patient.gender",),
+            ("the administrative sex (Patient.gender)",),
         )
     evidence = Evidence(source, "gender", sex)
     if sex == node.value:

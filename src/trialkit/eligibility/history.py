@@ -17,6 +17,7 @@ from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.codes import SNOMED, Code
 from trialkit.model.record import ConditionFact, MedicationFact
 from trialkit.model.time import add_years
+from trialkit.wording import coded, day
 
 _IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 _ACTIVE_CONDITION = frozenset({"active", "recurrence", "relapse"})
@@ -76,7 +77,7 @@ def evaluate_condition(node: n.ConditionPresent, ctx: EvalContext) -> Verdict:
     if positive:
         return Verdict(
             Status.MET,
-            f"EHR records {node.label} ({positive[0].value}).",
+            f"EHR records {node.label}: {coded(str(positive[0].value))}.",
             tuple(positive + uncertain),
         )
     if uncertain:
@@ -109,7 +110,7 @@ def _condition_counts(node: n.ConditionPresent, ctx: EvalContext, c: ConditionFa
 def _why_not(node: n.ConditionPresent, c: ConditionFact) -> str:
     if node.status == "active":
         return f"not active ({c.clinical_status})"
-    return f"resolved {c.abatement}, more than the disease-free period before as-of"
+    return f"resolved {day(str(c.abatement))}, more than the disease-free period before as-of"
 
 
 # --- medications --------------------------------------------------------------------------------
@@ -180,7 +181,9 @@ def evaluate_medication(node: n.MedicationExposure, ctx: EvalContext) -> Verdict
     when = _medication_when(node, ctx)
     if positive:
         return Verdict(
-            Status.MET, f"EHR records {node.label} {when} ({positive[0].value}).", tuple(positive)
+            Status.MET,
+            f"EHR records {node.label} {when}: {coded(str(positive[0].value))}.",
+            tuple(positive),
         )
     if uncertain:
         return Verdict(
@@ -198,7 +201,7 @@ def _medication_when(node: n.MedicationExposure, ctx: EvalContext) -> str:
     if node.since is not None:
         span = ctx.anchor(node.since)
         return f"since {span.label}" if span else "since advanced disease (date unknown)"
-    return f"active at {ctx.as_of}" if node.active else f"before {ctx.as_of}"
+    return f"active on {day(ctx.as_of)}" if node.active else f"before {day(ctx.as_of)}"
 
 
 def _medication_placement(
@@ -254,11 +257,12 @@ def evaluate_procedure(node: n.ProcedureDone, ctx: EvalContext) -> Verdict:
         {Placement.INSIDE: positive, Placement.UNDETERMINED: uncertain}.get(
             placement, context
         ).append(ev if placement is Placement.INSIDE else replace(ev, role="context"))
-    when = ctx.window_text(node.within) if node.within is not None else f"before {ctx.as_of}"
+    when = ctx.window_text(node.within) if node.within is not None else f"before {day(ctx.as_of)}"
     if positive:
         return Verdict(
             Status.MET,
-            f"EHR records {node.label} {when} ({positive[0].value}, {positive[0].time}).",
+            f"EHR records {node.label} {when}: {coded(str(positive[0].value))}, "
+            f"{day(positive[0].time)}.",
             tuple(positive),
         )
     if uncertain:
@@ -298,7 +302,9 @@ def evaluate_allergy(node: n.AllergyRecorded, ctx: EvalContext) -> Verdict:
             continue
         found.append(ev)
     if found:
-        return Verdict(Status.MET, f"EHR records {node.label} ({found[0].value}).", tuple(found))
+        return Verdict(
+            Status.MET, f"EHR records {node.label}: {coded(str(found[0].value))}.", tuple(found)
+        )
     return ctx.absent(node.label, *context)
 
 
@@ -325,7 +331,7 @@ def evaluate_consent(node: n.ConsentSigned, ctx: EvalContext) -> Verdict:
             )
             continue
         what = "Consent to this study" if study is not None else "Research consent"
-        return Verdict(Status.MET, f"{what} signed {c.time} (EHR).", (ev,))
+        return Verdict(Status.MET, f"{what} signed {day(str(c.time))} (EHR).", (ev,))
     return Verdict(
         Status.UNKNOWN,
         "No active consent to this study dated on or before as-of in the EHR."

@@ -26,6 +26,17 @@ from trialkit.model.record import Measurement
 from trialkit.protocol.model import Element
 from trialkit.quality import conflict_reason, implausible, latest_day, no_value
 from trialkit.units import convert
+from trialkit.wording import (
+    a_or_an,
+    number,
+    number_against,
+    quantity,
+    relation,
+    sentence_case,
+    significant_digits,
+    unit,
+)
+from trialkit.wording import day as say_day
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
 _OPS = {
@@ -67,9 +78,9 @@ def select(
     """The results of the most recent usable date in the window, the context, the window text."""
     start = ctx.as_of - timedelta(days=lookback) if lookback is not None else date.min
     window = (
-        f"within {int(lookback)} days before {ctx.as_of}"
+        f"dated {say_day(start)} to {say_day(ctx.as_of)} (within {int(lookback)} days before as-of)"
         if lookback is not None
-        else f"on or before {ctx.as_of}"
+        else f"dated on or before {say_day(ctx.as_of)}"
     )
     usable: list[Measurement] = []
     context: list[Evidence] = []
@@ -145,7 +156,7 @@ def read(ctx: EvalContext, element: Element, m: Measurement) -> Reading:
                 "valueQuantity.unit",
                 f"{element.label} value {m.value} has no unit; it decides nothing",
             )
-        problem = f"unit not convertible to {target}: {exc}"
+        problem = f"unit not convertible to {unit(target) or 'a plain number'}: {exc}"
         return Reading(m, None, replace(base, role="excluded", note=problem), problem)
     why = implausible(m.value) or implausible(value, element.plausible)
     if why is not None:
@@ -203,23 +214,28 @@ def first_dose_window(params: Mapping[str, object], lookback: n.Number | None) -
 
 
 def too_early_for_first_dose(
-    ctx: EvalContext, lookback: n.Number | None, day: date, label: str
+    ctx: EvalContext, lookback: n.Number | None, when: date, label: str
 ) -> str | None:
     """Why the latest result of ``day`` is too old for the planned first dose (None: it is not)."""
     days = first_dose_window(ctx.params, lookback)
     if days is None or ctx.first_dose is None:
         return None
-    if day >= ctx.first_dose - timedelta(days=days):
+    if when >= ctx.first_dose - timedelta(days=days):
         return None
     return (
-        f"The latest {label} result ({day}) is more than {int(days)} days before the planned "
-        f"first dose {ctx.first_dose} (parameter {FIRST_DOSE_WINDOW})"
+        f"The latest {label} result ({say_day(when)}) is more than {int(days)} days before the "
+        f"planned first dose {say_day(ctx.first_dose)} (parameter {FIRST_DOSE_WINDOW})"
     )
 
 
 def stale_need(ctx: EvalContext, label: str) -> str:
     days = int(ctx.number(n.Param(FIRST_DOSE_WINDOW)))
-    return f"a {label} result within {days} days before the first dose {ctx.first_dose}"
+    assert ctx.first_dose is not None  # only asked when the first dose is known
+    start = ctx.first_dose - timedelta(days=days)
+    return (
+        f"{a_or_an(label)} result dated {say_day(start)} to {say_day(ctx.as_of)} "
+        f"(within {days} days before the first dose {say_day(ctx.first_dose)})"
+    )
 
 
 def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
@@ -232,7 +248,7 @@ def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
             Status.UNKNOWN,
             f"No usable {label} result {window}.",
             tuple(context),
-            (f"a {label} result {window}",),
+            (f"{a_or_an(label)} result {window}",),
         )
     stale = too_early_for_first_dose(ctx, node.lookback, _day(chosen[0]), label)
     if stale is not None:
@@ -275,19 +291,29 @@ def evaluate_lab(node: n.Lab, ctx: EvalContext) -> Verdict:
 def _judge(node: n.Lab, ctx: EvalContext, element: Element, m: Measurement) -> Verdict:
     reading = read(ctx, element, m)
     label = element.label
-    when = f" on {m.time}" if m.time else ""
+    when = f" on {say_day(str(m.time))}" if m.time else ""
     if reading.value is None:
         return Verdict(
             Status.UNKNOWN,
             f"The latest {label} result{when} cannot be used ({reading.problem}).",
             (reading.evidence,),
-            (f"a {label} result in a unit convertible to {element.unit}",),
+            (
+                f"{a_or_an(label)} result in a unit convertible to "
+                f"{unit(element.unit) or 'a plain number'}",
+            ),
         )
-    unit = element.unit if element.unit not in (None, "1") else ""
-    shown = f"{label[:1].upper()}{label[1:]} {_num(reading.value)} {unit}".rstrip()
+    digits = significant_digits(reading.evidence.original)
+    value = reading.value
+
+    def shown_against(*limits: float) -> str:
+        amount = number_against(value, limits, digits)
+        return sentence_case(f"{label} {amount} {unit(element.unit)}".rstrip())
+
+    shown = shown_against()
     if node.range is not None:
+        shown = shown_against(node.range.low, node.range.high)
         inside = node.range.low <= reading.value <= node.range.high
-        bounds = f"{node.range.low:g}–{node.range.high:g}"
+        bounds = f"{number(node.range.low)}–{number(node.range.high)}"
         status = Status.MET if inside else Status.NOT_MET
         verb = "is within" if inside else "is outside"
         return Verdict(status, f"{shown}{when} {verb} {bounds}.", (reading.evidence,))
@@ -305,15 +331,19 @@ def _judge(node: n.Lab, ctx: EvalContext, element: Element, m: Measurement) -> V
             )
         evidence = replace(evidence, uln=_num(uln), uln_source=uln_source)
         threshold = round(comparison.uln_multiple * uln, 9)  # as units._tidy
-        described = f"{comparison.uln_multiple:g} × ULN {_num(uln)} = {_num(threshold)}"
+        described = (
+            f"{number(comparison.uln_multiple)} × ULN {number(uln)} = "
+            f"{quantity(threshold, element.unit)}"
+        )
     else:
         assert comparison.value is not None
         threshold = ctx.number(comparison.value)
-        described = f"{_num(threshold)} {element.unit if element.unit != '1' else ''}".rstrip()
+        described = quantity(threshold, element.unit)
     holds = _OPS[comparison.op](reading.value, threshold)
     status = Status.MET if holds else Status.NOT_MET
-    relation = comparison.op if holds else f"not {comparison.op}"
-    return Verdict(status, f"{shown}{when} is {relation} {described}.", (evidence,))
+    said = relation(comparison.op, holds)
+    shown = shown_against(threshold)
+    return Verdict(status, f"{shown}{when} is {said} {described}.", (evidence,))
 
 
 def evaluate_qualitative(node: n.Qualitative, ctx: EvalContext) -> Verdict:
@@ -345,7 +375,7 @@ def evaluate_qualitative(node: n.Qualitative, ctx: EvalContext) -> Verdict:
             Status.UNKNOWN,
             f"No readable {label} result {window}.",
             evidence,
-            (f"a {label} result {window}",),
+            (f"{a_or_an(label)} result {window}",),
         )
     if len(decided) > 1 or any(r is None for r, _ in readings):
         return Verdict(
@@ -355,7 +385,8 @@ def evaluate_qualitative(node: n.Qualitative, ctx: EvalContext) -> Verdict:
             (f"a confirmed {label} result",),
         )
     positive = decided.pop()
-    when = chosen[0].time
+    when = say_day(str(chosen[0].time))
+    label = sentence_case(label)
     if positive:
         return Verdict(Status.MET, f"{label} positive on {when}.", evidence)
     if not node.negative_decides:
@@ -434,14 +465,13 @@ def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdic
         crcl,
         "mL/min",
         time=str(ctx.as_of),
-        note=f"(140 − {age}) × {_num(values['weight'])} kg / (72 × {round(scr_mg_dl, 4)} mg/dL)"
+        note=f"(140 − {age}) × {number(values['weight'])} kg / (72 × {number(scr_mg_dl)} mg/dL)"
         + (" × 0.85 (female)" if sex == "female" else "")
         + "; weight: actual body weight (parameter crcl_weight)",
     )
-    relation = node.comparison.op if holds else f"not {node.comparison.op}"
     return Verdict(
         Status.MET if holds else Status.NOT_MET,
-        f"Cockcroft-Gault creatinine clearance {crcl} mL/min is {relation} "
-        f"{_num(threshold)} mL/min.",
+        f"Cockcroft-Gault creatinine clearance {number(crcl)} mL/min is "
+        f"{relation(node.comparison.op, holds)} {number(threshold)} mL/min.",
         (derived, *evidence),
     )

@@ -57,10 +57,14 @@ class PatientResult:
     status: Overall
     criteria: tuple[CriterionResult, ...]
     warnings: tuple[DataWarning, ...]
+    patient_name: str | None = None
+    mrn: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "patient_id": self.patient_id,
+            "patient_name": self.patient_name,
+            "mrn": self.mrn,
             "source_file": self.source_file,
             "as_of": self.as_of.isoformat(),
             "first_dose": self.first_dose.isoformat() if self.first_dose else None,
@@ -121,6 +125,8 @@ def screen_record(
         status=overall_status(results),
         criteria=results,
         warnings=tuple(dict.fromkeys(ctx.warnings)),
+        patient_name=record.name,
+        mrn=record.mrn,
     )
 
 

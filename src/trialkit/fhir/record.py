@@ -84,6 +84,8 @@ def assemble(
         source_file=source_file,
         birth_date=birth,
         sex=clean_patient.get("gender"),
+        name=patient_name(clean_patient),
+        mrn=patient_mrn(clean_patient),
         measurements=tuple(facts["m"]),
         conditions=tuple(facts["c"]),
         medications=tuple(facts["med"]),
@@ -93,3 +95,30 @@ def assemble(
         crf=crf,
         warnings=tuple(dict.fromkeys(extractor.warnings + crf_warnings)),
     )
+
+
+def patient_name(patient: Mapping[str, Any]) -> str | None:
+    """Patient.name as people write it: the official (else first) name, given then family."""
+    names = [n for n in patient.get("name") or [] if isinstance(n, Mapping)]
+    if not names:
+        return None
+    chosen = next((n for n in names if n.get("use") == "official"), names[0])
+    if isinstance(chosen.get("text"), str) and chosen["text"].strip():
+        return str(chosen["text"]).strip()
+    given = [g for g in chosen.get("given") or [] if isinstance(g, str)]
+    family = chosen.get("family")
+    parts = [*given, family] if isinstance(family, str) else given
+    return " ".join(parts).strip() or None
+
+
+def patient_mrn(patient: Mapping[str, Any]) -> str | None:
+    """The medical record number: the Patient.identifier typed MR (HL7 v2 table 0203)."""
+    for ident in patient.get("identifier") or []:
+        if not isinstance(ident, Mapping) or not isinstance(ident.get("value"), str):
+            continue
+        kind = ident.get("type")
+        coding = kind.get("coding") if isinstance(kind, Mapping) else None
+        codes = [c for c in coding or [] if isinstance(c, Mapping)]
+        if any(c.get("code") == "MR" for c in codes):
+            return str(ident["value"])
+    return None

@@ -153,3 +153,5 @@ class PatientRecord:
     consents: tuple[ConsentFact, ...] = ()
     crf: Crf = field(default_factory=Crf)
     warnings: tuple[DataWarning, ...] = ()
+    name: str | None = None  # Patient.name, for people to recognise the patient
+    mrn: str | None = None  # Patient.identifier of type MR (medical record number)

@@ -53,5 +53,7 @@ def latest_day(items: Iterable[T], day: Callable[[T], date]) -> Latest[T] | None
 def conflict_reason(count: int, label: str, day: date | str | None = None) -> str:
     """The one wording of a same-day disagreement, e.g. '2 platelet count results on the same
     day (2026-02-27) disagree'."""
-    when = f" ({day})" if day is not None else ""
+    from trialkit.wording import day as say_day
+
+    when = f" ({say_day(day)})" if day is not None else ""
     return f"{count} {label} results on the same day{when} disagree"

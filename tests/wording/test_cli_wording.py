@@ -1,0 +1,48 @@
+"""Every shipped example and the Synthea records through ``trialkit screen`` (table): no Python
+values, tuples, raw UCUM or unrounded numbers reach the reader (issue 14 item 1, observation 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.wording.reader_text import problems_in
+from trialkit.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "src/trialkit/protocols").glob("*/examples/*.json"))
+SYNTHEA = sorted((ROOT.parent / "shared/data/synthea-r4").glob("*.json"))
+
+
+def _screen(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
+    monkeypatch.setenv("COLUMNS", "2000")  # one line per evidence item: nothing split by wrapping
+    code = main(["screen", *args, "--as-of", "2026-11-20", "--detail"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return out
+
+
+def test_examples_read_in_clinical_wording(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert EXAMPLES
+    out = _screen(capsys, monkeypatch, *map(str, EXAMPLES))
+    assert problems_in(out) == []
+    assert "Haemoglobin 121 g/L (entered 12.1 g/dL), 19 Nov 2026 — lab result o-hb" in out
+    assert (
+        "Date the written informed consent was signed (CRF): 18 Nov 2026, answered 20 Nov 2026"
+        in out
+    )
+    assert "Fasting glucose 5.77 mmol/L (entered 104 mg/dL)" in out
+    assert "White blood cell count 5.4 ×10⁹/L" in out
+    assert "3 measurable lesions: L1 (34 mm ≥ 10 mm, CT), L2 (21 mm ≥ 10 mm, CT) and N1" in out
+    assert "Inclusion: 8 of 8 met · Exclusion: 26 of 26 not present" in out
+
+
+def test_synthea_records_read_in_clinical_wording(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert len(SYNTHEA) == 10
+    out = _screen(capsys, monkeypatch, *map(str, SYNTHEA))
+    assert problems_in(out) == []
