@@ -1,6 +1,6 @@
 """``trialkit demo``: the main job on the embedded defaults (what ``make demo`` runs).
 
-Screens the example patients shipped with protocol nct05894486 and writes the
+Screens the example patients shipped with the default protocol and writes the
 contract's JSON next to a readable summary.
 """
 
@@ -35,9 +35,10 @@ def demo(
     from trialkit.eligibility.screening import Overall
     from trialkit.eligibility.verdict import Status
     from trialkit.services.screening import screen_paths
+    from trialkit.settings import DEFAULT_PROTOCOL
 
     console = Console()
-    folder = Path(str(resources.files("trialkit.protocols") / "nct05894486" / "examples"))
+    folder = Path(str(resources.files("trialkit.protocols") / DEFAULT_PROTOCOL / "examples"))
     paths = sorted(folder.glob("*.json"))
     check_output_folder(out, "--out")
     with spinner(f"Step 1 of 3: screening {len(paths)} example patients", quiet=quiet):

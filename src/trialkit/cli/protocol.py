@@ -12,6 +12,7 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.screen import Format
 from trialkit.safe_io import check_output_file
+from trialkit.settings import DEFAULT_PROTOCOL
 
 protocol_app = typer.Typer(
     help="Inspect a protocol: criteria, parameters, value sets, CRF.", no_args_is_help=True
@@ -19,7 +20,7 @@ protocol_app = typer.Typer(
 app.add_typer(protocol_app, name="protocol")
 
 _PROTOCOL = typer.Option(
-    "nct05894486",
+    DEFAULT_PROTOCOL,
     "--protocol",
     metavar="PROTOCOL",
     help="Bundled protocol id or a protocol folder.",

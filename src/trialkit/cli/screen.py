@@ -12,6 +12,7 @@ from rich.console import Console
 
 from trialkit.cli.main import app
 from trialkit.errors import InputError
+from trialkit.settings import DEFAULT_PROTOCOL
 
 
 class Format(StrEnum):
@@ -48,7 +49,7 @@ def screen(
         ..., metavar="RECORD", help="FHIR R4 Bundle JSON files or Bulk FHIR NDJSON folders."
     ),
     protocol: str = typer.Option(
-        "nct05894486", metavar="PROTOCOL", help="Bundled protocol id or a protocol folder."
+        DEFAULT_PROTOCOL, metavar="PROTOCOL", help="Bundled protocol id or a protocol folder."
     ),
     as_of: str | None = typer.Option(
         None, "--as-of", metavar="YYYY-MM-DD", help="Screening date (default today)."

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trialkit.errors import InputError
-from trialkit.fhir.record import DEFAULT_QUESTIONNAIRE, RELEVANT_TYPES, assemble
+from trialkit.fhir.record import RELEVANT_TYPES, assemble, default_questionnaire_url
 from trialkit.fhir.references import normalise_reference, resource_key, subject_reference
 from trialkit.model.record import DataWarning, PatientRecord
 from trialkit.safe_io import parse_json, read_json, read_text
@@ -22,7 +22,7 @@ def load_records(
     paths: Sequence[Path],
     *,
     timezone: str = "UTC",
-    questionnaire_url: str = DEFAULT_QUESTIONNAIRE,
+    questionnaire_url: str | None = None,
 ) -> list[PatientRecord]:
     """Every patient in ``paths`` (Bundle JSON files, NDJSON files or Bulk FHIR folders)."""
     records: list[PatientRecord] = []
@@ -69,7 +69,7 @@ def load_bundle(
     *,
     source: str,
     timezone: str = "UTC",
-    questionnaire_url: str = DEFAULT_QUESTIONNAIRE,
+    questionnaire_url: str | None = None,
 ) -> PatientRecord:
     """One patient from a Bundle (any type) — or from a bare Patient resource."""
     if not isinstance(data, Mapping) or not isinstance(data.get("resourceType"), str):
@@ -133,7 +133,7 @@ def load_bundle(
         kept,
         source_file=source,
         timezone=timezone,
-        questionnaire_url=questionnaire_url,
+        questionnaire_url=questionnaire_url or default_questionnaire_url(),
         resolve=resolve,
         warnings=warnings,
     )
@@ -143,7 +143,7 @@ def load_ndjson(
     files: Sequence[Path],
     *,
     timezone: str = "UTC",
-    questionnaire_url: str = DEFAULT_QUESTIONNAIRE,
+    questionnaire_url: str | None = None,
     source: str,
 ) -> list[PatientRecord]:
     """Bulk FHIR: resources of many patients, grouped by their subject/patient reference."""
@@ -195,7 +195,7 @@ def load_ndjson(
             by_patient[key],
             source_file=source,
             timezone=timezone,
-            questionnaire_url=questionnaire_url,
+            questionnaire_url=questionnaire_url or default_questionnaire_url(),
             resolve=resolve,
             warnings=orphans if i == 0 else (),
         )

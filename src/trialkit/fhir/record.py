@@ -10,6 +10,7 @@ from trialkit.fhir.extract import Extractor
 from trialkit.fhir.references import resource_key
 from trialkit.fhir.validate import validated
 from trialkit.model.record import DataWarning, PatientRecord
+from trialkit.settings import DEFAULT_PROTOCOL
 
 MEDICATION_TYPES = frozenset(
     {"MedicationRequest", "MedicationStatement", "MedicationAdministration", "MedicationDispense"}
@@ -24,7 +25,13 @@ RELEVANT_TYPES = MEDICATION_TYPES | {
     "QuestionnaireResponse",
     "Medication",
 }
-DEFAULT_QUESTIONNAIRE = "urn:trialkit:questionnaire:nct05894486-screening"
+
+
+def default_questionnaire_url() -> str:
+    """The CRF Questionnaire of the default protocol (``settings.DEFAULT_PROTOCOL``)."""
+    from trialkit.protocol import load_protocol  # the protocol package imports the engine
+
+    return load_protocol(DEFAULT_PROTOCOL).questionnaire_url
 
 
 def assemble(

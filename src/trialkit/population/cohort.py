@@ -37,6 +37,7 @@ from trialkit.population.omop import is_omop, stage_omop
 from trialkit.population.staging import records_to_tables
 from trialkit.protocol import Protocol
 from trialkit.protocol.model import ParamValue
+from trialkit.settings import DEFAULT_PROTOCOL
 
 PHASES = ("read the source", "screen", "summarise", "write")
 Progress = Callable[[str], None]
@@ -91,7 +92,7 @@ def run_cohort(
     paths: Sequence[Path],
     *,
     engine: str = "duckdb",
-    protocol: str = "nct05894486",
+    protocol: str = DEFAULT_PROTOCOL,
     as_of: date | None = None,
     first_dose: date | None = None,
     overrides: Mapping[str, str] | None = None,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from trialkit.fhir.record import DEFAULT_QUESTIONNAIRE
+from trialkit.fhir.record import default_questionnaire_url
 from trialkit.model.codes import ATC, ICD10CM, LOINC, RXNORM, SNOMED, UCUM, V2_INTERPRETATION
 from trialkit.population.synth import Synthetic
 
@@ -138,6 +138,7 @@ _ANSWER = """CASE vtype
     WHEN 'date' THEN json_object('valueDate', strftime(v_date, '%Y-%m-%d'))
     WHEN 'choice' THEN json_object('valueCoding', json_object('code', v_str))
     ELSE json_object('valueString', v_str) END"""
+_QUESTIONNAIRE = "$questionnaire"  # the generated protocol's CRF (write_fhir fills it in)
 _RESPONSE = f"""WITH items AS (
         SELECT person, response, lesion, link,
             json_object('linkId', link, 'answer', json_array({_ANSWER})) AS item FROM crf),
@@ -150,7 +151,7 @@ _RESPONSE = f"""WITH items AS (
             WHERE lesion IS NULL
         UNION ALL SELECT person, response, 0, lesion, NULL, item FROM groups)
     SELECT json_object('resourceType', 'QuestionnaireResponse',
-        'id', 'qr-' || e.person || '-' || e.response, 'questionnaire', '{DEFAULT_QUESTIONNAIRE}',
+        'id', 'qr-' || e.person || '-' || e.response, 'questionnaire', '{_QUESTIONNAIRE}',
         'status', 'completed', {_subject().replace("person", "e.person")},
         'authored', strftime(any_value(a.authored), '%Y-%m-%d'),
         'item', to_json(list(e.item ORDER BY e.kind, e.lesion, e.link)))
@@ -176,13 +177,14 @@ def write_fhir(population: Synthetic, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     written = []
+    questionnaire = default_questionnaire_url()
     try:
         for name, table in population.tables.items():
             con.register(name, table)
         for resource, query in RESOURCES.items():
             path = out / f"{resource}.ndjson"
             con.execute(
-                f"COPY ({query}) TO '{path}' "
+                f"COPY ({query.replace(_QUESTIONNAIRE, questionnaire)}) TO '{path}' "
                 "(FORMAT csv, HEADER false, DELIMITER '\x01', QUOTE '', ESCAPE '')"
             ).fetchall()
             written.append(path)

@@ -1,6 +1,7 @@
 """Load a protocol folder (``protocol.yaml`` + the CRF ``Questionnaire``) and check it whole.
 
-A bundled protocol is named by its id (``nct05894486``); any other is a path
+A bundled protocol is named by its id (the folder name under ``protocols/``,
+``settings.DEFAULT_PROTOCOL`` when none is given); any other is a path
 to a folder of the same shape. Every reference inside the file (value sets,
 elements, parameters, CRF linkIds) is checked at load time, so a broken
 protocol fails before it screens anyone.
@@ -34,6 +35,7 @@ from trialkit.protocol.model import (
 from trialkit.protocol.rules import parse_rule
 from trialkit.protocol.valuesets import CodeRule, ValueSet, make_rule, resolve_systems
 from trialkit.quality import PlausibleRange
+from trialkit.settings import DEFAULT_PROTOCOL
 
 _BUNDLED = "trialkit.protocols"
 _PARAM_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
@@ -44,7 +46,7 @@ def available_protocols() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "protocol.yaml").is_file())
 
 
-def load_protocol(name_or_path: str = "nct05894486") -> Protocol:
+def load_protocol(name_or_path: str = DEFAULT_PROTOCOL) -> Protocol:
     """The protocol bundled under ``name_or_path``, or the one in that folder."""
     path = Path(name_or_path)
     if path.is_dir():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trialkit.cdisc.package import Package, write_package
 from trialkit.protocol import load_protocol
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.study import load_study
 from trialkit.study.model import Study
 
@@ -23,6 +24,6 @@ def export_study(study: Study, out: Path, *, created: str | None = None) -> Pack
     return write_package(study, load_protocol(study.protocol_id), out, created=created or now_iso())
 
 
-def export_folder(folder: Path, out: Path, *, protocol_id: str = "nct05894486") -> Package:
+def export_folder(folder: Path, out: Path, *, protocol_id: str = DEFAULT_PROTOCOL) -> Package:
     """Validate the study folder whole (file/row/field errors, nothing written) and export it."""
     return export_study(load_study(folder, protocol_id), out)

@@ -15,6 +15,7 @@ from trialkit.model.record import PatientRecord
 from trialkit.protocol import Protocol, load_protocol
 from trialkit.protocol.loader import resolve_parameters
 from trialkit.protocol.model import ParamValue
+from trialkit.settings import DEFAULT_PROTOCOL
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def prepare(
 def screen_records(
     records: Sequence[PatientRecord],
     *,
-    protocol: str = "nct05894486",
+    protocol: str = DEFAULT_PROTOCOL,
     as_of: date | None = None,
     first_dose: date | None = None,
     overrides: Mapping[str, str] | None = None,
@@ -81,7 +82,7 @@ def screen_records(
 def screen_paths(
     paths: Sequence[Path],
     *,
-    protocol: str = "nct05894486",
+    protocol: str = DEFAULT_PROTOCOL,
     as_of: date | None = None,
     first_dose: date | None = None,
     overrides: Mapping[str, str] | None = None,

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from trialkit.errors import AuthError, Conflict
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study_common import utcnow
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store import audit, users
 from trialkit.store.db import Store
 from trialkit.store.permissions import Actor
@@ -37,7 +38,7 @@ class StudyCore:
     def __init__(
         self,
         store: Store,
-        protocol: str = "nct05894486",
+        protocol: str = DEFAULT_PROTOCOL,
         *,
         clock: Callable[[], datetime] | None = None,
         max_failed_logins: int = MAX_FAILED_LOGINS,

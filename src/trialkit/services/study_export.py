@@ -25,6 +25,7 @@ from trialkit.recist.display import response_label, unconfirmed
 from trialkit.services.study_screening import blocking_and_unknown
 from trialkit.services.study_subjects import lesions_of
 from trialkit.services.study_views import DashboardView
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store import models as m
 from trialkit.study import model as sm
 from trialkit.study.write import write_study
@@ -34,7 +35,7 @@ def _live(session: Session, model: Any) -> list[Any]:
     return list(session.scalars(select(model).where(model.deleted_at.is_(None)).order_by(model.id)))
 
 
-def to_study(session: Session, protocol_id: str = "nct05894486") -> sm.Study:
+def to_study(session: Session, protocol_id: str = DEFAULT_PROTOCOL) -> sm.Study:
     subjects = {s.id: s for s in _live(session, m.Subject)}
     number = {sid: s.subject_number for sid, s in subjects.items()}
     lesions: list[sm.LesionMeasurement] = []

@@ -23,6 +23,7 @@ from trialkit.errors import InputError
 from trialkit.protocol.model import Protocol
 from trialkit.recist.model import MAX_DIAMETER_MM
 from trialkit.safe_io import read_text
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.study.lab_checks import lab_value_problem
 from trialkit.study.model import (
     AdverseEvent,
@@ -179,7 +180,7 @@ class _Cell:
             raise _RowRejectedError
 
 
-def load_study(folder: Path, protocol_id: str = "nct05894486") -> Study:
+def load_study(folder: Path, protocol_id: str = DEFAULT_PROTOCOL) -> Study:
     if not folder.is_dir():
         raise InputError("not a study folder", source=str(folder))
     problems: list[Problem] = []

@@ -24,6 +24,7 @@ from trialkit.model.codes import ICD10CM, LOINC, SNOMED, Code
 from trialkit.model.record import ConditionFact, Crf, CrfAnswer, Measurement, PatientRecord
 from trialkit.model.time import DateSpan
 from trialkit.protocol import Protocol
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
@@ -54,7 +55,7 @@ AE_RATES = {
     "Vomiting": (0.12, 0.01),
     "Alopecia": (0.08, 0.0),
 }
-CHOICE = "urn:trialkit:codes:nct05894486"
+CHOICE = f"urn:trialkit:codes:{DEFAULT_PROTOCOL}"  # the CRF answer system the simulated study uses
 DAY = timedelta(days=1)
 
 

@@ -22,6 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from trialkit import __version__
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study import StudyService
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store.db import open_store
 from trialkit.web import api, auth, pages
 from trialkit.web.errors import install_error_handlers
@@ -33,7 +34,7 @@ def create_app(
     *,
     secret_key: str | Callable[[], str] | None = None,
     audit_key: Callable[[], bytes | None] | None = None,
-    protocol: str = "nct05894486",
+    protocol: str = DEFAULT_PROTOCOL,
     session_idle: timedelta = timedelta(minutes=SESSION_IDLE_MINUTES),
     session_lifetime: timedelta = timedelta(hours=SESSION_LIFETIME_HOURS),
     secure_cookies: bool = False,
@@ -68,7 +69,10 @@ def create_app(
         lifespan=lifespan,
         title="trialkit",
         version=__version__,
-        summary="Study application for NCT05894486: screening log, subjects, audit trail.",
+        summary=(
+            f"Study application for {Path(protocol).name.upper()}: "
+            "screening log, subjects, audit trail."
+        ),
         openapi_url="/openapi.json",
         docs_url=None,  # Swagger UI would load script from a CDN: off (the spec is /openapi.json)
         redoc_url=None,

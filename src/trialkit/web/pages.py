@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from trialkit.protocol import load_protocol
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.web.auth import safe_next, session_actor
 from trialkit.web.pages_common import render
 from trialkit.web.pages_records import router as records_router
@@ -32,7 +33,7 @@ _HEADINGS = {
 
 
 def _protocol_title() -> str:
-    protocol = load_protocol("nct05894486")
+    protocol = load_protocol(DEFAULT_PROTOCOL)
     return f"{protocol.id} · {protocol.title}"
 
 

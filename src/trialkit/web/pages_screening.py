@@ -23,6 +23,7 @@ from trialkit.services.study_views import (
     OUTCOMES,
     SIGNATURE_MEANINGS,
 )
+from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.web.auth import CurrentActor, session_actor
 from trialkit.web.pages_common import (
     FormErrors,
@@ -47,7 +48,7 @@ from trialkit.web.pages_crf import (
 )
 
 router = APIRouter()
-DEFAULT_PROTOCOL = "nct05894486"
+
 # The Questionnaire group the investigator answers at sign-off (EX24–EX26), not the coordinator.
 JUDGEMENT_GROUP = "investigator"
 JUDGEMENTS = ("EX24", "EX25", "EX26")
