@@ -7,7 +7,7 @@ that check and the calendar allow:
 - the window: cycle *n* > 1 is due ``interval_days × (n − 1)`` after the first dose, ± the
   label's ``window_days`` (8 ± 1 weeks); earlier is never allowed, later only while a
   toxicity holds the dose (the check then says withhold, and past ``max_delay_days``
-  discontinue);
+  discontinue) or after it held it (resume at the reduced activity);
 - the decision: withhold, withhold pending data and discontinue allow no dose;
 - the activity: at most the activity the check allows (7.4 GBq, or the reduced
   3.7 GBq once reduced), within ``activity_tolerance_pct`` for the measured activity.
@@ -95,7 +95,7 @@ def dose_breaches(
                     f"(due {nominal}, {(nominal - given_on).days} days early)",
                 )
             )
-        elif given_on > latest and kind in ("proceed", "resume_reduced"):
+        elif given_on > latest and kind == "proceed":  # resume_reduced: a toxicity held it
             out.append(
                 Breach(
                     "dosing_window",

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from trialkit.dosing import DosingParameters
 from trialkit.errors import AuthError, Conflict
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study_common import utcnow
@@ -53,6 +54,8 @@ class StudyCore:
         self.lockout = lockout
         self.session_idle = session_idle
         self.session_lifetime = session_lifetime
+        # the label's dosing rules as parameters (clinical-facts §3; dosing.parameters.SOURCES)
+        self.dosing = DosingParameters()
 
     @cached_property
     def site_timezone(self) -> str:

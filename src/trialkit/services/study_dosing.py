@@ -4,7 +4,10 @@ get it from, and the one the dose entry itself runs before writing.
 Which labs it sees is decided here (the decision is :func:`trialkit.dosing.check_dose`'s):
 only labs dated after the previous cycle's dose — the labs before a dose were that dose's
 pre-dose labs and never speak for the next one — and up to the check date; the dose
-check then keeps those within its lookback (``lab_lookback_days``).
+check then keeps those within its lookback (``lab_lookback_days``). The subject's own history
+is derived here too, from the stored doses and labs (:func:`history`): the toxicities earlier
+reduced doses were reduced for (recurrence → discontinue, else re-escalation where the
+parameter allows it) and a toxicity that already withheld the cycle (resume reduced).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trialkit.dosing import CheckInput, DosingParameters, check_dose
+from trialkit.dosing import CheckInput, Decision, DosingParameters, check_dose
 from trialkit.dosing import Lab as DosingLab
 from trialkit.errors import InputError, UnitError
 from trialkit.protocol import load_protocol
@@ -64,7 +67,12 @@ def dose_check_at(
     *,
     doses: Sequence[m.Dose] | None = None,
 ) -> DoseCheckView:
-    """The dose check of ``cycle`` as of ``when`` over the subject's stored labs."""
+    """The dose check of ``cycle`` as of ``when`` over the subject's stored labs and doses.
+
+    The subject's history speaks too (:func:`history`): the toxicities that led to an
+    earlier reduced dose (a recurrence of one → discontinue; otherwise re-escalation where
+    ``reescalate_after_reduced_dose`` allows it), and a toxicity that withheld this cycle on
+    an earlier lab day (once resolved the cycle resumes at the reduced activity)."""
     if not 1 <= cycle <= params.cycles:
         raise InputError(f"cycle must be 1–{params.cycles}, got {cycle}", field="cycle")
     # cycle 1 is the first dose: its calendar starts on the day it is given
@@ -75,27 +83,9 @@ def dose_check_at(
     previous = max((d for d in doses if d.cycle < cycle), key=lambda d: d.cycle, default=None)
     after = previous.given_on if previous is not None else None
     stored = _labs(session, subject)
-    usable = [x for x in stored if (after is None or x.on > after) and x.on <= when]
-    labs = tuple(
-        DosingLab(x.key, x.value, x.unit, x.on, x.uln, x.lln, f"lab {x.id}") for x in usable
-    )
-    creatinine = [x for x in stored if x.key == "creatinine"]
-    decision = check_dose(
-        CheckInput(
-            subject=subject.subject_number,
-            first_dose=first,
-            cycle_due=cycle,
-            check_date=when,
-            labs=labs,
-            sex=subject.sex,
-            age=subject.age,
-            weight_kg=subject.weight_kg,
-            baseline_creatinine_umol_l=_umol(creatinine[0]) if creatinine else None,
-            prior_reductions=(),
-        ),
-        params,
-        load_protocol().plausible_ranges(),
-    )
+    course = _Course(subject, first, stored, params)
+    prior, on_hold = history(course, doses, cycle, when)
+    decision = course.decide(cycle, when, after, prior, on_hold)
     lookback = when - timedelta(days=params.lab_lookback_days)
     labs_from = max(lookback, after + timedelta(days=1)) if after is not None else lookback
     ignored = sum(1 for x in stored if after is not None and x.on <= after)
@@ -108,6 +98,89 @@ def dose_check_at(
         previous_dose_date=after.isoformat() if after is not None else None,
         labs_ignored=ignored,
     )
+
+
+class _Course:
+    """One subject's stored labs, asked the dose check as of any day."""
+
+    def __init__(
+        self, subject: m.Subject, first: date, stored: Sequence[m.Lab], params: DosingParameters
+    ) -> None:
+        self.subject, self.first, self.stored, self.params = subject, first, stored, params
+        creatinine = [x for x in stored if x.key == "creatinine"]
+        self.baseline_creatinine = _umol(creatinine[0]) if creatinine else None
+        self.plausible = load_protocol().plausible_ranges()
+
+    def lab_days(self, after: date | None, before: date) -> list[date]:
+        """The days with a lab after ``after`` (the previous dose) and before ``before``."""
+        return sorted(
+            {x.on for x in self.stored if (after is None or x.on > after) and x.on < before}
+        )
+
+    def decide(
+        self,
+        cycle: int,
+        when: date,
+        after: date | None,
+        prior: tuple[str, ...],
+        on_hold: str | None,
+    ) -> Decision:
+        usable = [x for x in self.stored if (after is None or x.on > after) and x.on <= when]
+        labs = tuple(
+            DosingLab(x.key, x.value, x.unit, x.on, x.uln, x.lln, f"lab {x.id}") for x in usable
+        )
+        s = self.subject
+        return check_dose(
+            CheckInput(
+                subject=s.subject_number,
+                first_dose=self.first,
+                cycle_due=cycle,
+                check_date=when,
+                labs=labs,
+                sex=s.sex,
+                age=s.age,
+                weight_kg=s.weight_kg,
+                baseline_creatinine_umol_l=self.baseline_creatinine,
+                prior_reductions=prior,
+                on_hold=on_hold,
+            ),
+            self.params,
+            self.plausible,
+        )
+
+    def held(
+        self, cycle: int, after: date | None, before: date, prior: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """The toxicities for which the check withheld ``cycle`` on a lab day after the
+        previous dose and before ``before`` (cycle 1: none — there is no treatment toxicity
+        before the first dose)."""
+        if cycle == 1:
+            return ()
+        found: list[str] = []
+        for day in self.lab_days(after, before):
+            hold = ", ".join(found) or None
+            decision = self.decide(cycle, day, after, prior, hold)
+            found += [f.toxicity for f in decision.findings if f.toxicity not in found]
+        return tuple(found)
+
+
+def history(
+    course: _Course, doses: Sequence[m.Dose], cycle: int, when: date
+) -> tuple[tuple[str, ...], str | None]:
+    """(prior reductions, on hold) for the check of ``cycle`` as of ``when``, from the stored
+    doses and labs: a dose recorded as reduced was reduced for the toxicities that withheld
+    its cycle before it was given (clinical-facts §3: withhold, then resume at the reduced
+    activity); the current cycle is on hold for those that withheld it on an earlier lab day.
+    """
+    prior: list[str] = []
+    after: date | None = None
+    for d in sorted((d for d in doses if d.cycle < cycle), key=lambda d: d.cycle):
+        if d.reduced:
+            held = course.held(d.cycle, after, d.given_on + timedelta(days=1), tuple(prior))
+            prior += [t for t in held if t not in prior]
+        after = d.given_on
+    on_hold = course.held(cycle, after, when, tuple(prior))
+    return tuple(prior), ", ".join(on_hold) or None
 
 
 def _umol(lab: m.Lab) -> float | None:

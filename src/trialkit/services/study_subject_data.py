@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from trialkit.conduct.dates import not_future, resolved_after_onset
 from trialkit.conduct.deviations import refusal
 from trialkit.conduct.dosing import dose_breaches
-from trialkit.dosing import DosingParameters
 from trialkit.errors import InputError, ProtocolRefusal
 from trialkit.services.study_common import (
     check_version,
@@ -87,7 +86,7 @@ class SubjectCases(StudyCore):
         cycle's planned date, or today once that has passed — over the subject's labs dated
         after the previous cycle's dose (:func:`study_dosing.dose_check_at`)."""
         require(actor, "read")
-        params = DosingParameters()
+        params = self.dosing
         with self.store.session() as session:
             s = live(session, m.Subject, subject_id, "subject")
             if not 1 <= cycle <= params.cycles:
@@ -114,7 +113,7 @@ class SubjectCases(StudyCore):
         with a ``deviation_reason``: each breach is then stored as a deviation. The first dose
         sets the subject's first-dose date (and so the calendar)."""
         require(actor, "enter_data")
-        params = DosingParameters()
+        params = self.dosing
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
             day = not_future(need_date(dose_date, "dose_date"), "dose_date", self.site_today(now))
@@ -312,7 +311,7 @@ class SubjectCases(StudyCore):
     def _recheck_dose(self, session: Session, dose: m.Dose) -> None:
         """A corrected dose date or activity meets the same rules as a new dose: a correction
         that breaks one is refused (delete the dose and record it again, as a deviation)."""
-        params = DosingParameters()
+        params = self.dosing
         s = session.get(m.Subject, dose.subject_id)
         assert s is not None
         check = dose_check_at(session, s, dose.cycle, dose.given_on, params)
