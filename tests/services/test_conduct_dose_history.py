@@ -31,7 +31,7 @@ def reduced(store_url: str) -> Any:
     subject = enrolled(study)
     study.clock.now = datetime(2027, 4, 1, 9, 0)
     svc, coord = study.service, study["coordinator"]
-    svc.record_dose(coord, subject.id, cycle=1, given_on=CYCLE1, activity_gbq=7.4)
+    svc.record_dose(coord, subject.id, cycle=1, dose_date=CYCLE1, activity_gbq=7.4)
     add_panel(study, subject, WITHHELD, platelets=60)
     held = svc.dose_check(coord, subject.id, 2, check_date=WITHHELD)
     assert held.decision["decision"] == "withhold"
@@ -47,10 +47,10 @@ def test_a_cycle_withheld_for_a_toxicity_resumes_at_the_reduced_activity(reduced
     assert check.decision["activity_gbq"] == 3.7
     assert any("thrombocytopenia resolved" in n for n in check.decision["notes"])
     with pytest.raises(ProtocolRefusal) as info:  # the full dose is not what the label allows
-        svc.record_dose(coord, subject.id, cycle=2, given_on=RECOVERED, activity_gbq=7.4)
+        svc.record_dose(coord, subject.id, cycle=2, dose_date=RECOVERED, activity_gbq=7.4)
     assert info.value.rule == "dose_activity_exceeds"
     # after its window, but held by the toxicity: no dosing-window deviation
-    dose = svc.record_dose(coord, subject.id, cycle=2, given_on=RECOVERED, activity_gbq=3.7)
+    dose = svc.record_dose(coord, subject.id, cycle=2, dose_date=RECOVERED, activity_gbq=3.7)
     assert dose.reduced
     assert svc.list_deviations(study["monitor"]) == []
 
@@ -58,20 +58,20 @@ def test_a_cycle_withheld_for_a_toxicity_resumes_at_the_reduced_activity(reduced
 def test_a_recurrence_after_the_reduced_dose_discontinues(reduced: Any) -> None:
     study, subject = reduced
     svc, coord = study.service, study["coordinator"]
-    svc.record_dose(coord, subject.id, cycle=2, given_on=RECOVERED, activity_gbq=3.7)
+    svc.record_dose(coord, subject.id, cycle=2, dose_date=RECOVERED, activity_gbq=3.7)
     add_panel(study, subject, date(2027, 3, 20), platelets=60)
     check = svc.dose_check(coord, subject.id, 3, check_date=CYCLE3_DUE)
     assert check.decision["decision"] == "discontinue"
     assert any("recurrent thrombocytopenia" in n for n in check.decision["notes"])
     with pytest.raises(ProtocolRefusal) as info:
-        svc.record_dose(coord, subject.id, cycle=3, given_on=CYCLE3_DUE, activity_gbq=3.7)
+        svc.record_dose(coord, subject.id, cycle=3, dose_date=CYCLE3_DUE, activity_gbq=3.7)
     assert info.value.rule == "dose_check_discontinue"
 
 
 def test_no_recurrence_re_escalates_only_where_the_parameter_allows(reduced: Any) -> None:
     study, subject = reduced
     svc, coord = study.service, study["coordinator"]
-    svc.record_dose(coord, subject.id, cycle=2, given_on=RECOVERED, activity_gbq=3.7)
+    svc.record_dose(coord, subject.id, cycle=2, dose_date=RECOVERED, activity_gbq=3.7)
     add_panel(study, subject, date(2027, 3, 20), platelets=200)
     check = svc.dose_check(coord, subject.id, 3, check_date=CYCLE3_DUE)
     assert (check.decision["decision"], check.decision["activity_gbq"]) == ("proceed", 7.4)
@@ -81,7 +81,7 @@ def test_no_recurrence_re_escalates_only_where_the_parameter_allows(reduced: Any
     check = svc.dose_check(coord, subject.id, 3, check_date=CYCLE3_DUE)
     assert (check.decision["decision"], check.decision["activity_gbq"]) == ("proceed", 3.7)
     with pytest.raises(ProtocolRefusal) as info:
-        svc.record_dose(coord, subject.id, cycle=3, given_on=CYCLE3_DUE, activity_gbq=7.4)
+        svc.record_dose(coord, subject.id, cycle=3, dose_date=CYCLE3_DUE, activity_gbq=7.4)
     assert info.value.rule == "dose_activity_exceeds"
 
 
@@ -91,9 +91,9 @@ def test_a_full_dose_after_no_toxicity_is_no_reduction(store_url: str) -> None:
     subject = enrolled(study)
     study.clock.now = datetime(2027, 4, 1, 9, 0)
     svc, coord = study.service, study["coordinator"]
-    svc.record_dose(coord, subject.id, cycle=1, given_on=CYCLE1, activity_gbq=7.4)
+    svc.record_dose(coord, subject.id, cycle=1, dose_date=CYCLE1, activity_gbq=7.4)
     add_panel(study, subject, date(2027, 1, 24), platelets=200)
-    svc.record_dose(coord, subject.id, cycle=2, given_on=date(2027, 1, 26), activity_gbq=7.4)
+    svc.record_dose(coord, subject.id, cycle=2, dose_date=date(2027, 1, 26), activity_gbq=7.4)
     add_panel(study, subject, date(2027, 3, 20), platelets=60)
     check = svc.dose_check(coord, subject.id, 3, check_date=CYCLE3_DUE)
     assert check.decision["decision"] == "withhold"
