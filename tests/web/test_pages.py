@@ -238,8 +238,7 @@ def test_screen_bundle_shows_the_checklist_with_evidence(client: TestClient) -> 
     rows = re.findall(r'<tr id="crit-([A-Z]+\d+)">', page)
     assert len(rows) == 34
     assert "status-eligible" in page
-    assert "Observation/o-hb" in page
-    assert "as recorded 12.1 g/dL" in page
+    assert "Haemoglobin 121 g/L (entered 12.1 g/dL), 19 Nov 2026 — lab result o-hb" in page
     assert 'id="sign-form"' not in page  # coordinators do not sign
     assert 'id="enrol-form"' not in page  # not signed yet
     listing = client.get("/screening").text

@@ -20,7 +20,7 @@ from trialkit.eligibility.screening import Overall, PatientResult
 from trialkit.services.screening import ScreeningRun
 from trialkit.wording import day, shown
 from trialkit.wording.evidence import Labels, evidence_json_text
-from trialkit.wording.screening import problems, tallies
+from trialkit.wording.screening import problems, tallies, verdict_word
 
 _OVERALL_STYLE = {
     Overall.ELIGIBLE: "bold green",
@@ -34,10 +34,9 @@ def _mark(c: dict[str, Any]) -> Text:
     if c["status"] == "unknown":
         return Text("? unknown", style="yellow")
     passes = c["status"] == ("met" if c["kind"] == "inclusion" else "not_met")
-    label = {"met": "met", "not_met": "not met"}[c["status"]]
-    if c["kind"] == "exclusion":
-        label = "present" if c["status"] == "met" else "not present"
-    return Text(("✓ " if passes else "✗ ") + label, style="green" if passes else "bold red")
+    return Text(
+        ("✓ " if passes else "✗ ") + verdict_word(c), style="green" if passes else "bold red"
+    )
 
 
 def _table(criteria: list[dict[str, Any]], title: str, labels: Labels) -> Table:

@@ -86,9 +86,9 @@ def _suffix(unit: str) -> str:
     return "" if unit in ("", "1") else f" {reader_unit(unit)}"
 
 
-_READER_UNITS = {"10*9/L": "×10⁹/L", "10*12/L": "×10¹²/L", "umol/L": "µmol/L", "1": ""}
-
-
 def reader_unit(unit: str) -> str:
-    """A UCUM code as a clinician writes it (10*9/L → ×10⁹/L, umol/L → µmol/L)."""
-    return _READER_UNITS.get(unit, unit)
+    """A UCUM code as a clinician writes it (10*9/L → ×10⁹/L, umol/L → µmol/L): the one
+    spelling of :func:`trialkit.wording.unit`."""
+    from trialkit.wording import unit as spelled
+
+    return spelled(unit)

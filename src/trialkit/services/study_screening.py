@@ -24,7 +24,7 @@ from trialkit.services.screening import ScreeningRun, prepare, screen_records
 from trialkit.services.study_common import iso
 from trialkit.services.study_crf import questionnaire_response
 from trialkit.services.study_deviations import deviation_view, deviations_of
-from trialkit.services.study_views import ScreeningView, SignatureView
+from trialkit.services.study_views import PatientScreeningView, ScreeningView, SignatureView
 from trialkit.store import audit
 from trialkit.store.models import Screening, Signature, Subject, User
 
@@ -208,7 +208,41 @@ def screening_view(session: Session, s: Screening) -> ScreeningView:
         created_by=creator.username if creator else "(system)",
         updated_at=s.updated_at.isoformat(),
         deviations=[deviation_view(session, d) for d in deviations_of(session, screening_id=s.id)],
+        patient_name=_text(s.verdict.get("patient_name")),
+        mrn=_text(s.verdict.get("mrn")),
+        other_screenings=other_screenings(session, s),
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def other_screenings(session: Session, s: Screening) -> list[PatientScreeningView]:
+    """The same patient's other screenings (same source patient id), oldest first: screening a
+    patient twice is allowed (a re-screen after a failure) but never unnoticed. A screening
+    from CRF answers alone names no patient: it matches none."""
+    if s.patient_id == CRF_ONLY_PATIENT:
+        return []
+    rows = session.scalars(
+        select(Screening)
+        .where(
+            Screening.patient_id == s.patient_id,
+            Screening.id != s.id,
+            Screening.deleted_at.is_(None),
+        )
+        .order_by(Screening.id)
+    ).all()
+    return [
+        PatientScreeningView(
+            id=o.id,
+            screening_id=o.screening_number,
+            as_of=o.as_of.isoformat(),
+            status=o.status,
+            outcome=o.outcome,
+        )
+        for o in rows
+    ]
 
 
 def _value(answer: Any) -> Any:

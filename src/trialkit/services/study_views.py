@@ -99,6 +99,17 @@ class DeviationView(_View):
 
 
 @dataclass(frozen=True)
+class PatientScreeningView(_View):
+    """Another screening of the same patient (same source patient id): the page warns."""
+
+    id: int
+    screening_id: str  # the screening number (S-0001)
+    as_of: str
+    status: str
+    outcome: str
+
+
+@dataclass(frozen=True)
 class ScreeningView(_View):
     id: int
     version: int
@@ -124,6 +135,10 @@ class ScreeningView(_View):
     created_by: str
     updated_at: str
     deviations: list[DeviationView] = field(default_factory=list)
+    patient_name: str | None = None  # Patient.name of the uploaded record (None: not recorded)
+    mrn: str | None = None  # Patient.identifier of type MR (None: not recorded)
+    # the patient's other screenings in this study, oldest first (a second screening warns)
+    other_screenings: list[PatientScreeningView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

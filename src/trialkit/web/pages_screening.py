@@ -46,6 +46,9 @@ from trialkit.web.pages_crf import (
     read_crf_form,
     row_count,
 )
+from trialkit.wording import shown
+from trialkit.wording.evidence import Labels
+from trialkit.wording.screening import checklist, problems, tallies
 
 router = APIRouter()
 
@@ -209,10 +212,20 @@ def _detail(
     texts = {c.id: c.text for c in protocol.criteria}
     _, judgement = _sections(view.protocol_id)
     editable = view.outcome == "pending" and view.subject_record_id is None
+    labels = Labels.of(protocol)
+    criteria = view.verdict.get("criteria", [])
+    overridden = view.parameters.get("overridden", {})
     context = {
         "title": f"Screening {view.screening_id}",
         "s": view,
-        "criteria": view.verdict.get("criteria", []),
+        "criteria": criteria,
+        "checklist": checklist(criteria, labels),
+        "problems": problems(criteria, labels),
+        "tally": tallies(criteria),
+        "overridden": [
+            f"{name} = {shown(v.get('value'))} (protocol default {shown(v.get('default'))})"
+            for name, v in overridden.items()
+        ],
         "texts": texts,
         "warnings": view.verdict.get("data_quality_warnings", []),
         **_crf_context(view.protocol_id, crf_values),

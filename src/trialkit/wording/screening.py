@@ -118,3 +118,44 @@ def tallies(criteria: Sequence[Mapping[str, Any]]) -> str:
     inc = [c for c in criteria if c["kind"] == "inclusion"]
     exc = [c for c in criteria if c["kind"] == "exclusion"]
     return _tally_pair(inc, exc)
+
+
+def verdict_word(c: Mapping[str, Any]) -> str:
+    """``met`` / ``not met`` for an inclusion, ``present`` / ``not present`` for an exclusion."""
+    if c["status"] == "unknown":
+        return "unknown"
+    if c["kind"] == "exclusion":
+        return "present" if c["status"] == "met" else "not present"
+    return "met" if c["status"] == "met" else "not met"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One criterion of the checklist, in words."""
+
+    id: str
+    kind: str
+    status: str  # met / not_met / unknown (the contract's)
+    word: str  # what the reader sees (verdict_word)
+    good: bool | None  # passes (True), blocks (False), unknown (None)
+    reason: str
+    evidence: tuple[str, ...]
+    to_collect: tuple[str, ...]
+
+
+def checklist(criteria: Sequence[Mapping[str, Any]], labels: Labels) -> list[Row]:
+    from trialkit.wording.evidence import evidence_json_text
+
+    return [
+        Row(
+            id=c["id"],
+            kind=c["kind"],
+            status=c["status"],
+            word=verdict_word(c),
+            good=None if c["status"] == "unknown" else not _blocks(c),
+            reason=c["reason"],
+            evidence=tuple(evidence_json_text(e, labels) for e in c.get("evidence") or ()),
+            to_collect=tuple(c.get("missing") or ()),
+        )
+        for c in criteria
+    ]
