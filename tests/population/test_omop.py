@@ -118,7 +118,7 @@ def test_embedded_views_and_parquet_staging_give_the_same_result(tmp_path: Path)
     con = connect("duckdb")
     tables = load_tables(con, staged.folder)
     params = resolve_parameters(protocol, {})
-    files = screen_population(con, tables, protocol, params, as_of=as_of)
+    files = screen_population(con, tables, protocol, params, as_of=as_of, patient_resource="Person")
     assert embedded.result.table.num_rows == 1500
     assert embedded.result.table.equals(files.table)
     assert embedded.data_quality == data_quality(con, tables)

@@ -40,6 +40,8 @@ from trialkit.protocol.model import ParamValue
 from trialkit.settings import DEFAULT_PROTOCOL
 
 PHASES = ("read the source", "screen", "summarise", "write")
+# A patient's own record per source: OMOP's is the person table (person_id, an integer).
+PATIENT_RESOURCE = {"omop": "Person"}
 Progress = Callable[[str], None]
 
 
@@ -69,7 +71,7 @@ class CohortRun:
                 for k, v in self.parameters.items()
                 if defaults[k] != v
             },
-            **self.funnel.to_json(),
+            **self.funnel.to_json(integer_ids=self.source_kind == "omop"),
             "data_quality_warnings": self.data_quality,
             "written": [str(p) for p in self.written],
         }
@@ -137,7 +139,13 @@ def run_cohort(
         try:
             tables = load_tables(con, staged, views)
             result = screen_population(
-                con, tables, proto, params, as_of=as_of, first_dose=first_dose
+                con,
+                tables,
+                proto,
+                params,
+                as_of=as_of,
+                first_dose=first_dose,
+                patient_resource=PATIENT_RESOURCE.get(kind, "Patient"),
             )
             quality = data_quality(con, tables, as_of)
         except duckdb.Error as exc:
@@ -188,19 +196,26 @@ def _stage(
 
 def write_outputs(out: Path, run: CohortRun) -> list[Path]:
     """patients.parquet, verdicts.parquet (one row per patient and criterion, with the
-    deciding evidence), near_misses.parquet, funnel.json, funnel.png / .svg."""
+    deciding evidence), near_misses.parquet, funnel.json, funnel.png / .svg. Every table
+    names the patient ``patient_id`` (docs/fields.md): the source's id, an integer for OMOP
+    (person_id), rows in patient-id order."""
     from trialkit.analysis.figures import save
     from trialkit.population.funnel_figure import attrition_figure
 
     out.mkdir(parents=True, exist_ok=True)
     table = run.result.table
+    id_type = pa.int64() if run.source_kind == "omop" else pa.string()
+    pid = table.column("pid").cast(id_type)
     patients = out / "patients.parquet"
-    pq.write_table(table.select(["pid", "status"]), patients)
+    pq.write_table(
+        pa.table({"patient_id": pid, "status": table.column("status").cast(pa.string())}),
+        patients,
+    )
     verdicts = out / "verdicts.parquet"
     status = pa.array(["not_met", "met", "unknown"]).dictionary_encode()
     schema = pa.schema(
         [
-            ("pid", pa.string()),
+            ("patient_id", id_type),
             ("criterion", pa.dictionary(pa.int8(), pa.string())),
             ("kind", pa.dictionary(pa.int8(), pa.string())),
             ("status", pa.dictionary(pa.int32(), pa.string())),
@@ -208,14 +223,13 @@ def write_outputs(out: Path, run: CohortRun) -> list[Path]:
             ("evidence_value", pa.string()),
         ]
     )
-    pid = table.column("pid").cast(pa.string())
     n = table.num_rows
     with pq.ParquetWriter(verdicts, schema) as writer:
         for c in run.protocol.criteria:
             codes = table.column(c.id).combine_chunks().fill_null(2).cast(pa.int32())
             part = pa.table(
                 {
-                    "pid": pid,
+                    "patient_id": pid,
                     "criterion": pa.DictionaryArray.from_arrays(
                         pa.array([0] * n, pa.int8()), pa.array([c.id])
                     ),
@@ -233,8 +247,11 @@ def write_outputs(out: Path, run: CohortRun) -> list[Path]:
     pairs = run.funnel.near_misses
     pq.write_table(
         pa.table(
-            {"pid": [p for p, _ in pairs], "criterion": [c for _, c in pairs]},
-            schema=pa.schema([("pid", pa.string()), ("criterion", pa.string())]),
+            {
+                "patient_id": pa.array([p for p, _ in pairs], pa.string()).cast(id_type),
+                "criterion": [c for _, c in pairs],
+            },
+            schema=pa.schema([("patient_id", id_type), ("criterion", pa.string())]),
         ),
         near,
     )

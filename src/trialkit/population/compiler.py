@@ -67,8 +67,11 @@ class Compiler:
         params: dict[str, ParamValue],
         as_of: date,
         first_dose: date | None,
+        patient_resource: str = "Patient",
     ) -> None:
         self.p, self.params, self.as_of, self.first_dose = protocol, params, as_of, first_dose
+        # what a patient's own evidence is called: Patient/<id> (FHIR), Person/<id> (OMOP)
+        self.patient_prefix = f"{patient_resource}/"
         self.labs = LabFeatures(protocol, params, as_of)
         self.history = HistoryFeatures(protocol, params, as_of)
         self.crf = CrfFeatures(params, as_of)
@@ -228,7 +231,7 @@ class Compiler:
             known = born_by(w.birth_low, as_of) & (oldest == completed_years(w.birth_high, as_of))
             return rel(
                 ibis.cases((known, (oldest >= low) & (oldest <= high)), else_=NULL_BOOL),
-                ibis.cases((w.birth_low.notnull(), "Patient/" + w.pid.cast("string"))),
+                ibis.cases((w.birth_low.notnull(), self.patient_prefix + w.pid.cast("string"))),
                 ibis.cases((known, joined(text(oldest), " years"))),
             )
 
@@ -239,7 +242,7 @@ class Compiler:
             known = w.sex.isin(["male", "female"])
             return rel(
                 ibis.cases((known, w.sex == node.value), else_=NULL_BOOL),
-                ibis.cases((known, "Patient/" + w.pid.cast("string"))),
+                ibis.cases((known, self.patient_prefix + w.pid.cast("string"))),
                 ibis.cases((known, w.sex)),
             )
 

@@ -88,9 +88,12 @@ def compile_population(
     *,
     as_of: date,
     first_dose: date | None = None,
+    patient_resource: str = "Patient",
 ) -> ir.Table:
-    """The whole protocol as one query (plus a few lookups of the codes present)."""
-    compiler = Compiler(protocol, params, as_of, first_dose)
+    """The whole protocol as one query (plus a few lookups of the codes present).
+    ``patient_resource`` names the patient's own evidence: ``Patient`` (FHIR) or ``Person``
+    (OMOP)."""
+    compiler = Compiler(protocol, params, as_of, first_dose, patient_resource)
     criteria = {c.id: compiler.compile(c.rule) for c in protocol.criteria}
     result = compiler.query(con, tables, criteria)
     blocking: Any = ibis.literal(False)
@@ -111,14 +114,28 @@ def screen_population(
     *,
     as_of: date,
     first_dose: date | None = None,
+    patient_resource: str = "Patient",
 ) -> PopulationResult:
-    """Every patient's status per criterion and overall (data dictionary §3)."""
+    """Every patient's status per criterion and overall (data dictionary §3), one row per
+    patient ordered by patient id: numerically for OMOP (``patient_resource="Person"``, whose
+    ``person_id`` is an integer), as text otherwise."""
     check_unique_patients(con, tables)
-    query = compile_population(con, tables, protocol, params, as_of=as_of, first_dose=first_dose)
+    query = compile_population(
+        con,
+        tables,
+        protocol,
+        params,
+        as_of=as_of,
+        first_dose=first_dose,
+        patient_resource=patient_resource,
+    )
     # sorted in Arrow, not in the engine: an ORDER BY over the wide result is the one step
     # that cannot spill within a memory limit
     table = _fetch(con, query)
-    table = table.take(pc.sort_indices(table, [("pid", "ascending")]))
+    key = table.column("pid")
+    if patient_resource == "Person":
+        key = pc.cast(key, pa.int64())
+    table = table.take(pc.sort_indices(key))
     return PopulationResult(table, tuple(c.id for c in protocol.criteria))
 
 

@@ -40,10 +40,12 @@ class Funnel:
     eligible: int
     incomplete: int
     ineligible: int
-    near_misses: tuple[tuple[str, str], ...]  # (pid, the one criterion that blocks)
+    near_misses: tuple[tuple[str, str], ...]  # (patient id, the one criterion that blocks)
     blocked_by_one: dict[str, int]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, integer_ids: bool = False) -> dict[str, Any]:
+        """``integer_ids``: patient ids as JSON integers (OMOP person_id)."""
+        typed: Any = int if integer_ids else str
         return {
             "screened": self.screened,
             "eligible": self.eligible,
@@ -52,7 +54,8 @@ class Funnel:
             "steps": [asdict(s) for s in self.steps],
             "near_misses_total": len(self.near_misses),
             "near_misses": [
-                {"pid": p, "criterion": c} for p, c in self.near_misses[:NEAR_MISS_LISTED]
+                {"patient_id": typed(p), "criterion": c}
+                for p, c in self.near_misses[:NEAR_MISS_LISTED]
             ],
             "blocked_by_exactly_one": self.blocked_by_one,
         }
@@ -71,7 +74,8 @@ def blocking_matrix(table: pa.Table, protocol: Protocol) -> tuple[np.ndarray, np
 
 
 def funnel_of(table: pa.Table, protocol: Protocol) -> Funnel:
-    """``table``: pid, status and one 1 / 0 / NULL column per criterion (PopulationResult)."""
+    """``table``: pid, status and one 1 / 0 / NULL column per criterion (PopulationResult),
+    in patient-id order (screen_population's): near misses keep that order."""
     blocks, unknown = blocking_matrix(table, protocol)
     count = len(protocol.criteria)
     first = np.where(blocks.any(axis=1), blocks.argmax(axis=1), count)
@@ -86,8 +90,7 @@ def funnel_of(table: pa.Table, protocol: Protocol) -> Funnel:
     which = np.asarray([c.id for c in protocol.criteria], dtype=object)[
         blocks[single].argmax(axis=1)
     ]
-    order = np.argsort(pids, kind="stable")
-    near = tuple(zip(pids[order].tolist(), which[order].tolist(), strict=True))
+    near = tuple(zip(pids.tolist(), which.tolist(), strict=True))
     overall = Counter(table.column("status").to_pylist())
     return Funnel(
         table.num_rows,
