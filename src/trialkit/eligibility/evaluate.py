@@ -118,6 +118,38 @@ def _guard(node: n.Guard, ctx: EvalContext) -> Verdict:
     )
 
 
+def _if(node: n.If, ctx: EvalContext) -> Verdict:
+    condition = evaluate(node.condition, ctx)
+    if condition.status.decided:
+        branch = evaluate(node.then if condition.status is Status.MET else node.otherwise, ctx)
+        return Verdict(
+            branch.status,
+            f"{condition.reason} {branch.reason}",
+            merged(condition.evidence, branch.evidence),
+            branch.missing,
+        )
+    then, otherwise = evaluate(node.then, ctx), evaluate(node.otherwise, ctx)
+    if then.status.decided and then.status is otherwise.status:
+        return Verdict(
+            then.status,
+            f"{condition.reason} Either way: {then.reason} {otherwise.reason}",
+            merged(then.evidence, otherwise.evidence, _as_context(condition)),
+        )
+    undecided = [v for v in (then, otherwise) if not v.status.decided]
+    return Verdict(
+        Status.UNKNOWN,
+        " ".join([condition.reason, *(v.reason for v in (then, otherwise))]),
+        merged(condition.evidence, then.evidence, otherwise.evidence),
+        unique([*condition.missing, *(m for v in undecided for m in v.missing)]),
+    )
+
+
+def _always(node: n.Always, ctx: EvalContext) -> Verdict:
+    if node.met:
+        return Verdict(Status.MET, "Nothing further is required.")
+    return Verdict(Status.NOT_MET, "It does not apply.")
+
+
 _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {
     n.Lab: labs.evaluate_lab,
     n.Qualitative: labs.evaluate_qualitative,
@@ -140,4 +172,6 @@ _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {
     n.Reconcile: _reconcile,
     n.Ask: _ask,
     n.Guard: _guard,
+    n.If: _if,
+    n.Always: _always,
 }

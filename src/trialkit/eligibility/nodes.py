@@ -243,6 +243,28 @@ class Guard:
     conflict: Node
 
 
+@dataclass(frozen=True)
+class If:
+    """A conditional criterion: ``then`` where ``condition`` is met, ``otherwise`` where it is
+    not. While ``condition`` is unknown the node is decided only where both branches agree
+    (Hb > 9 g/dL for men and > 8 g/dL for women decides 10 g/dL whatever the sex; ALT
+    < 2.5 × ULN, or < 5.5 × ULN with liver metastases, decides 2 × ULN without knowing of
+    them). Exception clauses and criteria that apply only when another holds are an ``If``
+    with an :class:`Always` branch."""
+
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True)
+class Always:
+    """A fixed verdict, ``met`` or ``not_met``: the branch of an ``If`` where the criterion
+    does not apply ("unless Gilbert's syndrome", "ALP < 5 × ULN if bilirubin > ULN")."""
+
+    met: bool
+
+
 Node = (
     Lab
     | Qualitative
@@ -265,6 +287,8 @@ Node = (
     | Reconcile
     | Guard
     | Ask
+    | If
+    | Always
 )
 
 

@@ -210,6 +210,29 @@ class Compiler:
 
         return self._combine([self.compile(node.crf), self.compile(node.relevant_if)], ask)
 
+    def visit_If(self, node: n.If) -> Ref:
+        """evaluate._if: the branch the condition picks; while it is unknown, the verdict both
+        branches agree on (NULL if they do not)."""
+
+        def choose(parts: list[Rel]) -> Rel:
+            c, then, otherwise = parts
+            agree = then.status == otherwise.status  # NULL when either is unknown
+            status = ibis.cases(
+                (c.status == True, then.status),
+                (c.status == False, otherwise.status),
+                (agree, then.status),
+                else_=NULL_BOOL,
+            )
+            picked = [(c.status == True, then), (c.status == False, otherwise)]
+            shown = _pick(picked, _pick([(then.source.notnull(), then)], otherwise))
+            return Rel(status, shown.source, shown.value)
+
+        refs = [self.compile(node.condition), self.compile(node.then), self.compile(node.otherwise)]
+        return self._combine(refs, choose)
+
+    def visit_Always(self, node: n.Always) -> Ref:
+        return self._add(lambda w: rel(ibis.literal(node.met)))
+
     # --- leaves ------------------------------------------------------------------------------
 
     def visit_Lab(self, node: n.Lab) -> Ref:

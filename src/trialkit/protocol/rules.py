@@ -249,6 +249,27 @@ def _guard(body: Any, ctx: _Ctx) -> n.Node:
     )
 
 
+def _if(body: Any, ctx: _Ctx) -> n.Node:
+    b = _mapping(body, ctx, {"condition", "then", "else"})
+    missing = [k for k in ("condition", "then", "else") if k not in b]
+    if missing:
+        raise ctx.fail(
+            f"an if needs condition, then and else (missing {', '.join(missing)}); "
+            "a branch where the criterion does not apply is {always: met} or {always: not_met}"
+        )
+    return n.If(
+        _node(b["condition"], ctx.at("condition")),
+        _node(b["then"], ctx.at("then")),
+        _node(b["else"], ctx.at("else")),
+    )
+
+
+def _always(body: Any, ctx: _Ctx) -> n.Node:
+    if body not in ("met", "not_met"):
+        raise ctx.fail("always is met or not_met")
+    return n.Always(body == "met")
+
+
 _PARSERS: dict[str, Callable[[Any, _Ctx], n.Node]] = {
     "lab": _lab,
     "qualitative": _qualitative,
@@ -271,4 +292,6 @@ _PARSERS: dict[str, Callable[[Any, _Ctx], n.Node]] = {
     "reconcile": _reconcile,
     "ask": _ask,
     "guard": _guard,
+    "if": _if,
+    "always": _always,
 }
