@@ -14,7 +14,6 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.screen import Format, parse_date
 from trialkit.errors import InputError
-from trialkit.quality import reader_unit
 
 if TYPE_CHECKING:
     from trialkit.dosing import DosingParameters
@@ -95,6 +94,7 @@ def check(
     """Decide before a cycle from the latest labs, citing the values and the rule."""
     from trialkit.dosing import check_dose, load_check
     from trialkit.protocol import load_protocol
+    from trialkit.wording import quantity, significant_digits
 
     console = Console() if fmt != "json" else None
     params = _params(param, console)
@@ -127,8 +127,8 @@ def check(
     for e in decision.labs:
         labs.add_row(
             e.key,
-            f"{e.value:g} {reader_unit(e.unit or '')}".strip(),
-            f"{e.canonical:g} {reader_unit(e.canonical_unit)}".strip(),
+            quantity(e.value, e.unit),
+            quantity(e.canonical, e.canonical_unit, digits=significant_digits(f"{e.value:g}")),
             str(e.date),
             "—" if e.grade is None else str(e.grade),
             e.source or "",

@@ -72,11 +72,13 @@ def show(
     for c in p.criteria:
         criteria.add_row(c.id, c.kind, c.text)
     console.print(criteria)
+    from trialkit.wording import shown, unit
+
     params = Table("parameter", "default", "source", "meaning", title="Parameters", expand=True)
     for name, param in p.parameters.items():
         params.add_row(
             name,
-            f"{param.default}{' ' + param.unit if param.unit else ''}",
+            f"{shown(param.default)} {unit(param.unit)}".rstrip(),
             param.source,
             param.description,
         )

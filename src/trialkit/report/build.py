@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from trialkit import __version__
+from trialkit import __version__, wording
 from trialkit.analysis.efficacy import Efficacy, analyse_efficacy, months
 from trialkit.analysis.figures import (
     consort_figure,
@@ -113,6 +113,9 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
     env = Environment(autoescape=select_autoescape(default=True))
     env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.1f}%"
     env.filters["num"] = lambda x, d=1: "NR" if x is None else f"{x:.{d}f}"
+    env.filters["shown"] = wording.shown
+    env.filters["unit"] = wording.unit
+    env.filters["count"] = wording.count
     out.write_text(env.from_string(template).render(**context), encoding="utf-8")
     return Report(out, tuple(written))
 
