@@ -21,7 +21,8 @@ from tests.web.test_pages import login, post_form
 from tests.wording.reader_text import problems_in
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "src/trialkit/protocols").glob("*/examples/*.json"))
+OURS = ROOT / "src/trialkit/protocols/nct05894486/examples"  # the study application's protocol
+EXAMPLES = sorted(OURS.glob("*.json"))
 SYNTHEA = sorted((ROOT.parent / "shared/data/synthea-r4").glob("*.json"))
 TAGS = re.compile(r"<[^>]+>")
 
@@ -73,13 +74,13 @@ def test_examples_and_synthea_read_in_clinical_wording(client: TestClient) -> No
 
 def test_the_page_opens_with_what_blocks_and_what_to_collect(client: TestClient) -> None:
     login(client, "carol")
-    low = client.get(f"/screening/{_screen(client, EXAMPLES[2])}").text  # low-haemoglobin
+    low = client.get(f"/screening/{_screen(client, OURS / 'low-haemoglobin.json')}").text
     assert low.index('id="problems"') < low.index('id="checklist"')
     blocking = _words(low, "blocking")
     assert "EX2 blood counts too low (haemoglobin, WBC or platelets)" in blocking
     assert "Haemoglobin 76 g/L on 19 Nov 2026 is below 80 g/L." in blocking
     assert "Inclusion: 8 of 8 met · Exclusion:" in _words(low, "summary")
-    incomplete = client.get(f"/screening/{_screen(client, EXAMPLES[1])}").text
+    incomplete = client.get(f"/screening/{_screen(client, OURS / 'incomplete.json')}").text
     to_collect = _words(incomplete, "to-collect")
     assert "one usable serum creatinine result dated 23 Oct 2026 to 20 Nov 2026" in to_collect
     assert "(EX1)" in to_collect

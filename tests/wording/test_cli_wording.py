@@ -11,7 +11,9 @@ from tests.wording.reader_text import problems_in
 from trialkit.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "src/trialkit/protocols").glob("*/examples/*.json"))
+PROTOCOLS = sorted(
+    p for p in (ROOT / "src/trialkit/protocols").iterdir() if (p / "examples").is_dir()
+)
 SYNTHEA = sorted((ROOT.parent / "shared/data/synthea-r4").glob("*.json"))
 
 
@@ -23,12 +25,21 @@ def _screen(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     return out
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda p: p.name)
+def test_every_protocols_examples_read_in_clinical_wording(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, protocol: Path
+) -> None:
+    examples = sorted((protocol / "examples").glob("*.json"))
+    assert examples
+    out = _screen(capsys, monkeypatch, *map(str, examples), "--protocol", protocol.name)
+    assert problems_in(out) == []
+
+
 def test_examples_read_in_clinical_wording(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert EXAMPLES
-    out = _screen(capsys, monkeypatch, *map(str, EXAMPLES))
-    assert problems_in(out) == []
+    examples = sorted((ROOT / "src/trialkit/protocols/nct05894486/examples").glob("*.json"))
+    out = _screen(capsys, monkeypatch, *map(str, examples))
     assert "Haemoglobin 121 g/L (entered 12.1 g/dL), 19 Nov 2026 — lab result o-hb" in out
     assert (
         "Date the written informed consent was signed (CRF): 18 Nov 2026, answered 20 Nov 2026"

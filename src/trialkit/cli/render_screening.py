@@ -19,8 +19,8 @@ from rich.text import Text
 from trialkit.eligibility.screening import Overall, PatientResult
 from trialkit.services.screening import ScreeningRun
 from trialkit.wording import day, shown
-from trialkit.wording.evidence import Labels, evidence_json_text
-from trialkit.wording.screening import problems, tallies, verdict_word
+from trialkit.wording.evidence import Labels, evidence_json_text, first_dose_source
+from trialkit.wording.screening import Problems, problems, tallies, verdict_word
 
 _OVERALL_STYLE = {
     Overall.ELIGIBLE: "bold green",
@@ -94,7 +94,7 @@ def render_patient(result: PatientResult, console: Console, labels: Labels) -> N
         (who(result), "bold cyan"),
         f"  ({result.source_file})\n",
         f"As of {day(result.as_of)} · planned first dose {first_dose}"
-        f" ({result.first_dose_source})\n",
+        f" ({first_dose_source(result.first_dose_source, labels)})\n",
         ("Verdict: ", "bold"),
         (result.status.value.upper(), _OVERALL_STYLE[result.status]),
         f"   {tallies(criteria)}",
@@ -112,12 +112,15 @@ def render_patient(result: PatientResult, console: Console, labels: Labels) -> N
     console.print(Panel(Group(head, *parts), expand=True))
 
 
-def summary_table(run: ScreeningRun, labels: Labels) -> Table:
+def summary_table(run: ScreeningRun, labels: Labels, width: int = 200) -> Table:
     """One line per patient: who, verdict, how many criteria block / are unknown, what next."""
     table = Table(title="Screening summary", title_justify="left", expand=True)
-    for column in ("patient", "MRN", "id", "verdict", "blocking", "unknown"):
-        table.add_column(column, no_wrap=column in ("verdict", "blocking", "unknown"))
-    table.add_column("next to collect", ratio=1)
+    table.add_column("patient")
+    for column in ("MRN", "id"):  # identifiers are folded, never cut short
+        table.add_column(column, overflow="fold", max_width=None if width >= 160 else 14)
+    for column in ("verdict", "blocking", "unknown"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("next to collect", min_width=24)
     for r in run.results:
         found = problems(r.to_json()["criteria"], labels)
         table.add_row(
@@ -127,9 +130,16 @@ def summary_table(run: ScreeningRun, labels: Labels) -> Table:
             Text(r.status.value, style=_OVERALL_STYLE[r.status]),
             str(len(found.blocking)),
             str(len(found.unknown)),
-            escape(found.next_item or "—"),
+            escape(_next(found)),
         )
     return table
+
+
+def _next(found: Problems) -> str:
+    """What to do next: nothing to collect for a patient already excluded."""
+    if found.blocking:
+        return f"— (not eligible: {', '.join(p.criterion for p in found.blocking)})"
+    return found.next_item or "—"
 
 
 def render_run(run: ScreeningRun, console: Console, *, detail: bool = False) -> None:
@@ -151,7 +161,7 @@ def render_run(run: ScreeningRun, console: Console, *, detail: bool = False) -> 
         )
     several = len(run.results) > 1
     if several:
-        console.print(summary_table(run, labels))
+        console.print(summary_table(run, labels, console.width))
     if detail or not several:
         for result in run.results:
             render_patient(result, console, labels)

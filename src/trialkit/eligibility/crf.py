@@ -56,8 +56,9 @@ def _display(ctx: EvalContext, link: str, code: str) -> str:
 
 
 def _missing(ctx: EvalContext, link: str) -> str:
+    """What to collect: the CRF item as the form asks it, and its linkId (to find it)."""
     text = _item(ctx, link).get("text")
-    return f"CRF item {link}" + (f" ({text})" if text else "")
+    return f"{text} (CRF item {link})" if isinstance(text, str) and text else f"CRF item {link}"
 
 
 def _bad_type(ctx: EvalContext, answer: CrfAnswer, expected: str) -> Verdict:

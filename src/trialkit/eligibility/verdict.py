@@ -86,6 +86,11 @@ def unique(items: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def _said(verdicts: list[Verdict]) -> str:
+    """The reasons of several verdicts, each sentence once (two rules may read one answer)."""
+    return " ".join(dict.fromkeys(v.reason for v in verdicts))
+
+
 def merged(*groups: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     """The evidence of several verdicts, each datum once (the first role it was given wins)."""
     seen: dict[tuple[str, str, str | None], Evidence] = {}
@@ -101,7 +106,7 @@ def all_of(verdicts: list[Verdict]) -> Verdict:
     if failing:
         return Verdict(
             Status.NOT_MET,
-            " ".join(v.reason for v in failing),
+            _said(failing),
             merged(*(v.evidence for v in failing)),
         )
     return _combine(verdicts, Status.MET if all(v.status is Status.MET for v in verdicts) else None)
@@ -113,7 +118,7 @@ def any_of(verdicts: list[Verdict]) -> Verdict:
     if passing:
         return Verdict(
             Status.MET,
-            " ".join(v.reason for v in passing),
+            _said(passing),
             merged(*(v.evidence for v in passing)),
         )
     return _combine(
@@ -125,13 +130,13 @@ def _combine(verdicts: list[Verdict], status: Status | None) -> Verdict:
     if status is not None:
         return Verdict(
             status,
-            " ".join(v.reason for v in verdicts),
+            _said(verdicts),
             merged(*(v.evidence for v in verdicts)),
         )
     undecided = [v for v in verdicts if v.status is Status.UNKNOWN]
     return Verdict(
         Status.UNKNOWN,
-        " ".join(v.reason for v in undecided),
+        _said(undecided),
         merged(*(v.evidence for v in verdicts)),
         unique([m for v in undecided for m in v.missing]),
     )

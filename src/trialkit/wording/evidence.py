@@ -215,6 +215,14 @@ def _range(text: str) -> str:
     return f"{low}–{high} {unit(ucum)}".strip() if rest else text
 
 
+def first_dose_source(source: str, labels: Labels) -> str:
+    """``CRF planned-first-dose-date (QuestionnaireResponse/x)`` → ``CRF: <the item's text>``."""
+    match = re.fullmatch(r"CRF (\S+) \((.*)\)", source)
+    if match is None:
+        return source
+    return f"CRF: {labels.items.get(match.group(1), match.group(1))}"
+
+
 def evidence_json_text(data: Mapping[str, Any], labels: Labels) -> str:
     return evidence_text(evidence_from_json(data), labels)
 

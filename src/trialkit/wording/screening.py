@@ -97,6 +97,8 @@ def _summary(c: Mapping[str, Any], labels: Labels, *, blocked: bool) -> str:
 
 def _tally_pair(inc: list[Mapping[str, Any]], exc: list[Mapping[str, Any]]) -> str:
     def part(items: list[Mapping[str, Any]], good: str, good_word: str, bad_word: str) -> str:
+        if not items:
+            return "none in this protocol"
         n_good = sum(1 for c in items if c["status"] == good)
         n_unknown = sum(1 for c in items if c["status"] == "unknown")
         n_bad = len(items) - n_good - n_unknown
