@@ -158,7 +158,8 @@ def test_screen_sign_enrol_dose_scan_export(page: Page) -> None:
     page.get_by_label("Re-enter your password to sign").fill(PASSWORD)
     shot(page, "sign-off-filled")
     submit(page, "Sign eligibility")
-    expect(page.locator("#signoff")).to_contain_text("Signed by ivan")
+    signed = "Signed by Dr Ivan Petrov (ivan), investigator"
+    expect(page.locator("#signoff")).to_contain_text(signed)
     shot(page, "signed")
 
     # --- coordinator: enrol, dose check, record the first dose -------------------------------

@@ -37,11 +37,16 @@ def password(role: str) -> str:
     return f"{role}-password"
 
 
+def full_name(role: str) -> str:
+    """The printed name shown with the user's signatures, e.g. "Dr Investigator Test"."""
+    return f"Dr {role.title()} Test"
+
+
 def make_study(url: str) -> Study:
     clock = Clock()
     service = StudyService(open_store(url), clock=clock)
     for role in ROLES:
-        service.add_user(None, role, password(role), role)
+        service.add_user(None, role, password(role), role, full_name(role))
     actors = {role: service.authenticate(role, password(role)) for role in ROLES}
     return Study(service, clock, actors)
 

@@ -37,6 +37,14 @@ USERS = {
     "mona": "monitor",
     "stan": "statistician",
 }
+# the printed names shown with signatures (an investigator without one cannot sign)
+FULL_NAMES = {
+    "admin": "Ada Admin",
+    "carol": "Carol Coordinator",
+    "ivan": "Dr Ivan Petrov",
+    "mona": "Mona Monitor",
+    "stan": "Stan Statistician",
+}
 MEANING = "I confirm the patient is eligible"
 # A fixed "now" for flows that record follow-up events months after AS_OF (the application
 # refuses clinical dates after today): 2027-06-01 09:00 UTC.
@@ -49,7 +57,7 @@ def make_app(store_url: str, *, now: datetime | None = None) -> FastAPI:
     app = create_app(store_url, secret_key=SECRET, clock=(lambda: now) if now else None)
     service = app.state.service
     for username, role in USERS.items():
-        service.add_user(None, username, PASSWORD, role)
+        service.add_user(None, username, PASSWORD, role, FULL_NAMES[username])
     return app
 
 

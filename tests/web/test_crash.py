@@ -24,7 +24,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.api_support import PASSWORD, USERS, basic, enrolled_subject, free_port
+from tests.web.api_support import (
+    FULL_NAMES,
+    PASSWORD,
+    USERS,
+    basic,
+    enrolled_subject,
+    free_port,
+)
 from trialkit.services.study import StudyService
 from trialkit.store import open_store
 from trialkit.web.auth import CSRF_HEADER
@@ -79,7 +86,7 @@ def test_sigkill_mid_write_loses_no_acknowledged_write(store_url: str, tmp_path:
     store = open_store(url)
     service = StudyService(store)
     for username, role in USERS.items():
-        service.add_user(None, username, PASSWORD, role)
+        service.add_user(None, username, PASSWORD, role, FULL_NAMES[username])
     store.close()
 
     acknowledged: dict[int, float] = {}  # lab id → value, for every 201 received

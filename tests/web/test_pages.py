@@ -330,7 +330,8 @@ def test_sign_then_enrol(client: TestClient) -> None:
     assert "Dosing calendar" in page
     assert 'id="dose-form"' in page
     screening = client.get("/screening/1").text
-    assert "Signed by <strong>ivan</strong>" in screening
+    assert "Signed by Dr Ivan Petrov (ivan), investigator, " in screening
+    assert "Eligibility: Signed by Dr Ivan Petrov (ivan), investigator, " in page
     assert SIGNATURE_MEANINGS[0] in screening
 
 

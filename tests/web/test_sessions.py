@@ -15,7 +15,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.web.api_support import AS_OF, PASSWORD, SECRET, USERS, example_bundle, make_app
+from tests.web.api_support import (
+    AS_OF,
+    FULL_NAMES,
+    PASSWORD,
+    SECRET,
+    USERS,
+    example_bundle,
+    make_app,
+)
 from trialkit.store.models import AuditEvent
 from trialkit.web.app import create_app
 from trialkit.web.auth import CSRF_HEADER, SESSION_COOKIE
@@ -42,7 +50,7 @@ def app_with(store_url: str, clock: Clock | None = None) -> FastAPI:
         clock=clock,
     )
     for username, role in USERS.items():
-        app.state.service.add_user(None, username, PASSWORD, role)
+        app.state.service.add_user(None, username, PASSWORD, role, FULL_NAMES[username])
     return app
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from trialkit.dosing import DosingParameters
-from trialkit.errors import AuthError, Conflict
+from trialkit.errors import AuthError, Conflict, ProtocolRefusal
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study_common import utcnow
 from trialkit.settings import DEFAULT_PROTOCOL
@@ -91,6 +91,22 @@ class StudyCore:
         if candidate is None:
             raise AuthError("the signing user no longer exists")
         self._settle_password(candidate, actor.username, password, "signature")
+
+    def _printed_name(self, actor: Actor) -> str:
+        """The signer's full name, which every signature shows (21 CFR 11.50(a): the printed
+        name of the signer). Without one the signature is refused before the password is
+        asked, so nothing is counted against the account."""
+        with self.store.session() as session:
+            name = users.full_name_of(session, actor.user_id)
+        if not name:
+            raise ProtocolRefusal(
+                "add your full name first: a signature shows the signer's printed name "
+                f'(an admin sets it: trialkit user set-name {actor.username} "…", or the '
+                f"API POST /api/v1/users/{actor.username}/full-name)",
+                rule="signer_full_name_missing",
+                field="full_name",
+            )
+        return name
 
     def _settle_password(
         self,

@@ -6,6 +6,7 @@ dashboard and ``trialkit report`` on the export agree.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import tempfile
@@ -150,12 +151,60 @@ def _reason(s: m.Screening) -> str:
     return s.outcome_reason or "all criteria decided"
 
 
+SIGNATURE_COLUMNS = (
+    "screening_number",
+    "subject_number",
+    "signed_at_utc",
+    "signer_name",
+    "username",
+    "role",
+    "meaning",
+    "status_signed",
+    "current",
+    "signature",
+)
+
+
+def _write_signatures(session: Session, path: Path) -> None:
+    """signatures.csv: every eligibility signature with the signer's printed name as it was
+    when signing (21 CFR 11.50) and the statement shown on the pages; ``current`` is false
+    once the data it covered changed or it was invalidated. Not part of the study folder
+    that ``trialkit report`` reads (it ignores the file)."""
+    from trialkit.services.study_screening import signed_by, signed_sha256
+
+    screenings = {s.id: s for s in _live(session, m.Screening)}
+    subjects = {s.screening_id: s.subject_number for s in _live(session, m.Subject)}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SIGNATURE_COLUMNS)
+        for sig in _live(session, m.Signature):
+            s = screenings.get(sig.screening_id)
+            if s is None:
+                continue
+            current = sig.invalidated_at is None and sig.verdict_sha256 == signed_sha256(s)
+            writer.writerow(
+                (
+                    s.screening_number,
+                    subjects.get(s.id, ""),
+                    sig.signed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    sig.signer_name,
+                    sig.username,
+                    sig.role,
+                    sig.meaning,
+                    sig.status_signed,
+                    "true" if current else "false",
+                    signed_by(sig),
+                )
+            )
+
+
 def export_csv(session: Session) -> bytes:
-    """A zip of the study CSV folder (readable by ``trialkit report``)."""
+    """A zip of the study CSV folder (readable by ``trialkit report``), with signatures.csv."""
     study = to_study(session)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_study(study, Path(tmp) / "study")
+        _write_signatures(session, folder / "signatures.csv")
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(folder.iterdir()):
                 zf.write(path, f"study/{path.name}")

@@ -125,6 +125,16 @@ class MonitoringCases(StudyCore):
         with self.store.session() as session:
             return audit.verify(session, anchor)
 
+    def check_audit(self, actor: Actor, anchor: audit.Head | None = None) -> AuditReport:
+        """:meth:`verify_audit` for a logged-in user who may read the audit trail."""
+        require(actor, "read_audit")
+        return self.verify_audit(anchor)
+
+    def current_audit_head(self, actor: Actor) -> audit.Head:
+        """:meth:`audit_head` for a logged-in user who may read the audit trail."""
+        require(actor, "read_audit")
+        return self.audit_head()
+
     def audit_head(self) -> audit.Head:
         """The chain's last event (SEQ:HASH), to be kept outside the database."""
         with self.store.session() as session:

@@ -130,6 +130,17 @@ def active_signature(session: Session, screening_id: int) -> Signature | None:
     )
 
 
+def signed_by(sig: Signature) -> str:
+    """The signature in words (21 CFR 11.50: printed name, date and time, meaning), e.g.
+    "Signed by Dr Jane Doe (jdoe), investigator, 2026-11-20 14:03 UTC — meaning “…”".
+    A signature made before full names existed says that it has none."""
+    who = sig.signer_name or "(no full name recorded)"
+    return (
+        f"Signed by {who} ({sig.username}), {sig.role}, {sig.signed_at:%Y-%m-%d %H:%M} UTC"
+        f" — meaning “{sig.meaning}”"
+    )
+
+
 def signature_view(session: Session, sig: Signature, s: Screening) -> SignatureView:
     from trialkit.conduct import confirms_eligibility
 
@@ -142,6 +153,8 @@ def signature_view(session: Session, sig: Signature, s: Screening) -> SignatureV
         id=sig.id,
         user_id=sig.user_id,
         username=sig.username,
+        signer_name=sig.signer_name,
+        statement=signed_by(sig),
         role=sig.role,
         meaning=sig.meaning,
         signed_at=sig.signed_at.isoformat(),

@@ -58,6 +58,7 @@ def screening_page(session: Session, page: int, per_page: int) -> ScreeningPageV
             Screening.created_at,
             Screening.updated_at,
             Signature.username.label("signed_by"),
+            Signature.signer_name,
             Signature.signed_at,
             Subject.id.label("subject_record_id"),
             Subject.subject_number,
@@ -106,6 +107,7 @@ def screening_page(session: Session, page: int, per_page: int) -> ScreeningPageV
             created_at=r.created_at.isoformat(),
             created_by=r.creator or "(system)",
             updated_at=r.updated_at.isoformat(),
+            signer_name=r.signer_name or None,
         )
         for r in rows
     ]

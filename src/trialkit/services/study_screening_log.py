@@ -182,6 +182,7 @@ class ScreeningCases(StudyCore):
         ``waiver_reason`` — each waived criterion is then stored as an eligibility deviation
         (:func:`trialkit.conduct.check_sign_off`)."""
         require(actor, "sign")
+        signer_name = self._printed_name(actor)
         meaning = (meaning or "").strip()
         if not meaning:
             raise InputError("the meaning of the signature is required", field="meaning")
@@ -217,6 +218,7 @@ class ScreeningCases(StudyCore):
                 screening_id=s.id,
                 user_id=actor.user_id,
                 username=actor.username,
+                signer_name=signer_name,
                 role=actor.role,
                 meaning=meaning,
                 signed_at=now,

@@ -290,8 +290,16 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
         adverse_events=[ae_view(a) for a in aes],
         queries=queries,
         state=conduct_state(s, doses).describe(),
+        signed_off=_signed_off(session, s),
         deviations=[deviation_view(session, d) for d in subject_deviations(session, s)],
     )
+
+
+def _signed_off(session: Session, s: m.Subject) -> str:
+    from trialkit.services.study_screening import active_signature, signed_by
+
+    sig = active_signature(session, s.screening_id)
+    return signed_by(sig) if sig is not None else ""
 
 
 def conduct_state(s: m.Subject, doses: Sequence[m.Dose]) -> SubjectState:

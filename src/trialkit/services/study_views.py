@@ -64,7 +64,7 @@ class UserView(_View):
 class SignatureView(_View):
     id: int
     user_id: int
-    username: str  # printed name of the signer (21 CFR 11.50)
+    username: str  # the signer's login name
     role: str
     meaning: str
     signed_at: str  # UTC
@@ -73,6 +73,9 @@ class SignatureView(_View):
     confirms_eligibility: bool = False  # the meaning is the sign-off that allows enrolment
     waived: list[str] = field(default_factory=list)  # criteria waived at this sign-off
     current: bool = True  # the signed verdict hash still matches the screening's verdict
+    signer_name: str = ""  # the signer's full name when signing (21 CFR 11.50: printed name)
+    # the signature in words: "Signed by Dr Jane Doe (jdoe), investigator, … UTC — meaning “…”"
+    statement: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class ScreeningSummaryView(_View):
     created_at: str
     created_by: str
     updated_at: str
+    signer_name: str | None = None  # the signer's full name (None: not signed, or no name)
 
 
 # Screening log pages: rows per page unless asked, and the most one request may ask for.
@@ -306,6 +310,7 @@ class SubjectView(_View):
     adverse_events: list[AEView]
     queries: list[QueryView]
     state: str = ""  # the conduct state: "cycle 2 due", "follow-up", "off study"
+    signed_off: str = ""  # the eligibility signature of its screening, in words ("" = none)
     deviations: list[DeviationView] = field(default_factory=list)
 
 

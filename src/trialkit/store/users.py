@@ -198,6 +198,10 @@ def keep_an_admin(session: Session, user: User, *, stays_admin: bool) -> None:
         )
 
 
+def full_name_of(session: Session, user_id: int) -> str:
+    return session.scalar(select(User.full_name).where(User.id == user_id)) or ""
+
+
 def last_logins(session: Session) -> dict[int, datetime]:
     """Each user's last successful sign-in (login form, JSON login or HTTP Basic), from the
     audit trail: user id → time (UTC)."""

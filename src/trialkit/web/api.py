@@ -37,7 +37,7 @@ from trialkit.services.study_views import (
     ScreeningView,
     SubjectView,
 )
-from trialkit.store.permissions import require
+from trialkit.store.audit import Head
 from trialkit.web import api_models as models
 from trialkit.web.api_users import router as users_router
 from trialkit.web.auth import CurrentActor, Service
@@ -463,10 +463,33 @@ def audit_trail(
 
 
 @router.get("/audit/verify", response_model=AuditReport, tags=["audit"])
-def verify_audit(service: Service, actor: CurrentActor) -> AuditReport:
-    """Recompute the hash chain: does the trail still match the data?"""
-    require(actor, "read_audit")
-    return service.verify_audit()
+def verify_audit(
+    service: Service,
+    actor: CurrentActor,
+    head: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="A head kept elsewhere (SEQ:HASH, as `trialkit audit head` or "
+            "GET /audit/head printed it): the trail up to it must be unchanged.",
+        ),
+    ] = None,
+) -> AuditReport:
+    """Recompute the hash chain and replay every record: does the trail still match the
+    data, and (with ``head``) is the event kept elsewhere still in it, unchanged?"""
+    try:
+        anchor = Head.parse(head) if head is not None else None
+    except ValueError as exc:
+        raise InputError(str(exc), field="head") from None
+    return service.check_audit(actor, anchor)
+
+
+@router.get("/audit/head", response_model=models.AuditHeadInfo, tags=["audit"])
+def audit_head(service: Service, actor: CurrentActor) -> models.AuditHeadInfo:
+    """The chain's last event as SEQ:HASH: keep it outside this server (a monitor's record)
+    and pass it to ``/audit/verify?head=`` later."""
+    current = service.current_audit_head(actor)
+    return models.AuditHeadInfo(seq=current.seq, hash=current.hash, head=str(current))
 
 
 @router.get("/deviations", response_model=list[DeviationView], tags=["deviations"])

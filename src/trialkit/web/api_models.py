@@ -236,6 +236,12 @@ class NameChange(_Body):
     reason: Reason
 
 
+class AuditHeadInfo(BaseModel):
+    seq: int
+    hash: str
+    head: str = Field(description="SEQ:HASH, the form /audit/verify?head= takes")
+
+
 class ProtocolInfo(BaseModel):
     id: str
     version: str
