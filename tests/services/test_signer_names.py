@@ -63,7 +63,7 @@ def test_the_signature_names_the_signer_in_words_everywhere(study: Study) -> Non
     assert rows[0]["signed_at_utc"] == "2026-11-24T09:00:00Z"
     assert rows[0]["meaning"] == ELIGIBLE
     assert rows[0]["current"] == "true"
-    assert rows[0]["subject_number"] == subject.subject_number
+    assert rows[0]["subject_id"] == subject.subject_id
     assert rows[0]["signature"] == signed.signature.statement
     with svc.store.session() as session:
         (sign,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "sign"))

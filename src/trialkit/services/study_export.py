@@ -152,8 +152,8 @@ def _reason(s: m.Screening) -> str:
 
 
 SIGNATURE_COLUMNS = (
-    "screening_number",
-    "subject_number",
+    "screening_id",  # the screening number, as in screening.csv
+    "subject_id",  # the subject number once enrolled, as in subjects.csv
     "signed_at_utc",
     "signer_name",
     "username",
