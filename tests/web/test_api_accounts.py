@@ -133,11 +133,11 @@ def test_the_admin_endpoints_change_accounts_and_keep_the_last_admin(app: FastAP
     with TestClient(app) as client:
         named = client.post(
             "/api/v1/users/ivan/full-name",
-            json={"full_name": "Dr Ivan Petrov", "reason": "for signatures"},
+            json={"full_name": "Dr Ivan P. Petrov", "reason": "middle initial"},
             headers=admin,
         )
         assert named.status_code == 200, named.text
-        assert named.json()["full_name"] == "Dr Ivan Petrov"
+        assert named.json()["full_name"] == "Dr Ivan P. Petrov"
         role = client.post(
             "/api/v1/users/mona/role", json={"role": "coordinator", "reason": "r"}, headers=admin
         )
