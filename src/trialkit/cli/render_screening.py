@@ -115,12 +115,13 @@ def render_patient(result: PatientResult, console: Console, labels: Labels) -> N
 def summary_table(run: ScreeningRun, labels: Labels, width: int = 200) -> Table:
     """One line per patient: who, verdict, how many criteria block / are unknown, what next."""
     table = Table(title="Screening summary", title_justify="left", expand=True)
-    table.add_column("patient")
-    for column in ("MRN", "id"):  # identifiers are folded, never cut short
-        table.add_column(column, overflow="fold", max_width=None if width >= 160 else 14)
+    narrow = width < 160  # identifiers fold (never cut) so that the last column keeps room
+    table.add_column("patient", overflow="fold", max_width=16 if narrow else None)
+    for column in ("MRN", "id"):
+        table.add_column(column, overflow="fold", max_width=12 if narrow else None)
     for column in ("verdict", "blocking", "unknown"):
         table.add_column(column, no_wrap=True)
-    table.add_column("next to collect", min_width=24)
+    table.add_column("next to collect", ratio=1)
     for r in run.results:
         found = problems(r.to_json()["criteria"], labels)
         table.add_row(
