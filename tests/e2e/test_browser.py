@@ -142,7 +142,7 @@ def test_screen_sign_enrol_dose_scan_export(page: Page) -> None:
 
     expect(page.locator("#checklist tbody tr")).to_have_count(34)
     expect(page.locator("#summary")).to_contain_text("eligible")
-    expect(page.locator("#crit-EX2")).to_contain_text("Observation/o-hb")
+    expect(page.locator("#crit-EX2")).to_contain_text("lab result o-hb")
     expect(page.locator("#enrolment")).to_contain_text("not signed")
     shot(page, "checklist")
     screening_url = page.url.split("?")[0]
