@@ -39,6 +39,9 @@ def secret_key_for(db_url: str) -> str:
     else:
         path = Path("trialkit.secret")
     if path.exists():
+        from trialkit.store.audit_key import check_private
+
+        check_private(path, "session key file")
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_urlsafe(48)
     try:

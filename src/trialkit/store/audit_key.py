@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class AuditKeyFile:
 
     def _load(self) -> bytes | None:
         if self.path.exists():
+            check_private(self.path, "audit key file")
             try:
                 return bytes.fromhex(self.path.read_text(encoding="utf-8").strip())
             except (OSError, ValueError) as exc:
@@ -60,6 +62,21 @@ class AuditKeyFile:
             raise InputError(why, source=str(self.path)) from exc
         self.created = True
         return key
+
+
+def check_private(path: Path, what: str) -> None:
+    """Refuse a key file that other users may read or write (as ssh refuses such a key):
+    whoever reads it can forge sessions or reseal a rewritten audit trail."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as exc:
+        raise InputError(f"cannot read the {what}: {exc}", source=str(path)) from exc
+    if mode & 0o077:
+        raise InputError(
+            f"the {what} is open to other users (mode {mode:04o}); make it the owner's "
+            f"only: chmod 600 {path}",
+            source=str(path),
+        )
 
 
 def audit_key_file(db_url: str, *, create: bool) -> AuditKeyFile:
