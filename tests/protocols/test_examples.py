@@ -117,3 +117,22 @@ def test_the_incomplete_sinet_record_names_what_it_lacks() -> None:
     last = load_protocol("nct04065165").criteria[-1]
     assert last.id == "IN8"
     assert "retrieved copy ends here" in last.text
+
+
+@pytest.mark.parametrize("name", ["nct01677910", "nct04065165"])
+@pytest.mark.parametrize("by", ["id", "path"])
+def test_cohort_takes_the_protocol_by_id_or_path(
+    name: str, by: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = _expected(name)
+    examples = bundled_folder(name) / "examples"
+    protocol = name if by == "id" else str(bundled_folder(name))
+    paths = [str(examples / f) for f in sorted(expected["examples"])]
+    code = main(
+        ["cohort", *paths, "--protocol", protocol, "--as-of", expected["as_of"], "--format", "json"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    run = json.loads(out)
+    assert run["protocol"]["id"] == name
+    assert (run["eligible"], run["ineligible"], run["incomplete"]) == (1, 1, 1)

@@ -17,6 +17,7 @@ from trialkit.cli.progress import QUIET_OPTION_HELP, steps
 from trialkit.cli.screen import Format, parse_date, say_as_of
 from trialkit.population.options import DEFAULT_MEMORY_LIMIT, Engine
 from trialkit.safe_io import staged_output
+from trialkit.settings import DEFAULT_PROTOCOL
 
 if TYPE_CHECKING:
     from trialkit.population.cohort import CohortRun
@@ -33,6 +34,9 @@ def cohort(
     ),
     engine: Engine = typer.Option(
         Engine.duckdb, "--engine", help="duckdb (embedded) or spark (a Spark master)."
+    ),
+    protocol: str = typer.Option(
+        DEFAULT_PROTOCOL, metavar="PROTOCOL", help="Bundled protocol id or a protocol folder."
     ),
     as_of: str | None = typer.Option(
         None, "--as-of", metavar="YYYY-MM-DD", help="Screening date (default today)."
@@ -72,6 +76,7 @@ def cohort(
         run = run_cohort(
             sources,
             engine=engine.value,
+            protocol=protocol,
             as_of=parse_date(as_of, "--as-of"),
             first_dose=parse_date(first_dose, "--first-dose"),
             overrides=parse_overrides(param),

@@ -12,6 +12,7 @@ import typer
 from trialkit.cli.main import app
 from trialkit.errors import InputError
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
+from trialkit.settings import DEFAULT_PROTOCOL
 
 DEFAULT_DB = "sqlite:///trialkit.db"
 SECRET_ENV = "TRIALKIT_SECRET_KEY"
@@ -61,6 +62,12 @@ def serve(
         DEFAULT_DB, "--db", help="SQLAlchemy database URL (SQLite file or postgresql+psycopg://…)."
     ),
     access_log: bool = typer.Option(True, help="Log every request."),
+    protocol: str = typer.Option(
+        DEFAULT_PROTOCOL,
+        "--protocol",
+        metavar="PROTOCOL",
+        help="Bundled protocol id or a protocol folder the application screens with.",
+    ),
     session_idle_minutes: int = typer.Option(
         SESSION_IDLE_MINUTES, min=1, help="A session ends after this long without a request."
     ),
@@ -74,14 +81,18 @@ def serve(
     """Serve the web UI and the REST API (/api/v1, spec at /openapi.json)."""
     import uvicorn
 
+    from trialkit.protocol import load_protocol
     from trialkit.store.audit_key import audit_key_file
     from trialkit.web.app import create_app
+
+    load_protocol(protocol)  # a protocol that does not load is exit 2 before anything opens
 
     # The key (maybe a new key file) only after the database opened: a wrong --db leaves nothing.
     application = create_app(
         db,
         secret_key=lambda: secret_key_for(db),
         audit_key=audit_key_file(db, create=True),
+        protocol=protocol,
         session_idle=timedelta(minutes=session_idle_minutes),
         session_lifetime=timedelta(hours=session_hours),
         secure_cookies=secure_cookies,
