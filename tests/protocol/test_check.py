@@ -156,8 +156,8 @@ BROKEN: list[tuple[str, Edit, str, str, str]] = [
     (
         "a calculator input not declared",
         lambda raw, q: raw["elements"].pop("weight"),
-        "criteria.EX1.rule",
-        "the calculator reads element 'weight'",
+        "derived.creatinine_clearance.inputs.weight",
+        "unknown element 'weight'",
         "declare weight under elements:",
     ),
     (

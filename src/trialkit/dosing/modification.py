@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from trialkit.calculators import calculator
 from trialkit.ctcae import TERMS, grade
 from trialkit.dosing.parameters import DosingParameters
 from trialkit.errors import UnitError
@@ -268,7 +269,7 @@ def check_dose(
 
 
 def _cockcroft_gault(c: CheckInput, used: dict[str, LabEvidence]) -> float | None:
-    """clinical-facts §7: (140 − age) × weight / (72 × SCr mg/dL) × 0.85 if female."""
+    """Cockcroft-Gault (calculators, the one formula; clinical-facts §7)."""
     creatinine = used.get("creatinine")
     if (
         creatinine is None
@@ -277,8 +278,14 @@ def _cockcroft_gault(c: CheckInput, used: dict[str, LabEvidence]) -> float | Non
         or c.sex not in ("male", "female")
     ):
         return None
-    scr = creatinine.canonical / 88.4
-    return round((140 - c.age) * c.weight_kg / (72 * scr) * (0.85 if c.sex == "female" else 1), 2)
+    return calculator("cockcroft_gault").compute(
+        {
+            "creatinine": creatinine.canonical,
+            "weight": c.weight_kg,
+            "age": c.age,
+            "female": c.sex == "female",
+        }
+    )
 
 
 def _findings(

@@ -153,7 +153,7 @@ def _always(node: n.Always, ctx: EvalContext) -> Verdict:
 _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {
     n.Lab: labs.evaluate_lab,
     n.Qualitative: labs.evaluate_qualitative,
-    n.CockcroftGault: labs.evaluate_cockcroft_gault,
+    n.Derived: labs.evaluate_derived,
     n.Age: demographics.evaluate_age,
     n.Sex: demographics.evaluate_sex,
     n.ConditionPresent: history.evaluate_condition,

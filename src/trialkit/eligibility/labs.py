@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from trialkit.calculators import calculator
 from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
@@ -408,17 +409,21 @@ def _polarity(ctx: EvalContext, m: Measurement) -> bool | None:
     return None
 
 
-def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdict:
-    """CrCl = (140 − age) × weight / (72 × SCr mg/dL) × 0.85 if female (clinical-facts §7)."""
+def evaluate_derived(node: n.Derived, ctx: EvalContext) -> Verdict:
+    """A declared derived value (``derived:``): its calculator over the one usable result of
+    each bound element in the lab lookback, age at as-of and sex; unknown if any is missing."""
     from trialkit.eligibility.demographics import age_at
 
-    creat_el = ctx.protocol.elements["creatinine"]
-    weight_el = ctx.protocol.elements["weight"]
+    decl = ctx.protocol.derived[node.name]
+    calc = calculator(decl.calculator)
     lookback = ctx.number(LAB_LOOKBACK)
     missing: list[str] = []
     evidence: list[Evidence] = []
-    values: dict[str, float] = {}
-    for key, element in (("creatinine", creat_el), ("weight", weight_el)):
+    values: dict[str, object] = {}
+    for need in calc.inputs:
+        if need.kind != "number":
+            continue
+        element = ctx.protocol.elements[decl.inputs[need.name]]
         chosen, _context, window = select(ctx, element, lookback)
         readings = [read(ctx, element, m) for m in chosen]
         numbers = {r.value for r in readings if r.value is not None}
@@ -438,40 +443,44 @@ def evaluate_cockcroft_gault(node: n.CockcroftGault, ctx: EvalContext) -> Verdic
         elif len(numbers) != 1 or any(r.value is None for r in readings):
             missing.append(f"one usable {element.label} result {window}")
         else:
-            values[key] = numbers.pop()
-    age, age_evidence, age_missing = age_at(ctx)
-    evidence.extend(age_evidence)
-    missing.extend(age_missing)
-    sex = ctx.record.sex
-    if sex not in ("male", "female"):
-        missing.append("administrative sex male or female (Cockcroft-Gault factor)")
+            values[need.name] = input_value(numbers.pop(), element, str(need.unit))
+    if any(i.kind == "age" for i in calc.inputs):
+        age, age_evidence, age_missing = age_at(ctx)
+        evidence.extend(age_evidence)
+        missing.extend(age_missing)
+        values["age"] = age
+    if any(i.kind == "sex" for i in calc.inputs):
+        sex = ctx.record.sex
+        if sex not in ("male", "female"):
+            missing.append(f"administrative sex male or female (factor of {decl.label})")
+        values["female"] = sex == "female"
+    label = sentence_case(decl.label)
     if missing:
         return Verdict(
-            Status.UNKNOWN,
-            "Creatinine clearance cannot be computed.",
-            tuple(evidence),
-            tuple(missing),
+            Status.UNKNOWN, f"{label} cannot be computed.", tuple(evidence), tuple(missing)
         )
-    assert age is not None
-    scr_mg_dl = values["creatinine"] / 88.4
-    crcl = (140 - age) * values["weight"] / (72 * scr_mg_dl) * (0.85 if sex == "female" else 1.0)
-    crcl = round(crcl, 2)
+    result = calc.compute(values)
     assert node.comparison.value is not None
     threshold = ctx.number(node.comparison.value)
-    holds = _OPS[node.comparison.op](crcl, threshold)
+    holds = _OPS[node.comparison.op](result, threshold)
     derived = Evidence(
-        "derived:cockcroft-gault",
-        "creatinine_clearance",
-        crcl,
-        "mL/min",
+        f"derived:{calc.name.replace('_', '-')}",
+        decl.name,
+        result,
+        calc.unit,
         time=str(ctx.as_of),
-        note=f"(140 − {age}) × {number(values['weight'])} kg / (72 × {number(scr_mg_dl)} mg/dL)"
-        + (" × 0.85 (female)" if sex == "female" else "")
-        + "; weight: actual body weight (parameter crcl_weight)",
+        note=calc.shown(values) + (f"; {decl.note}" if decl.note else ""),
     )
     return Verdict(
         Status.MET if holds else Status.NOT_MET,
-        f"Cockcroft-Gault creatinine clearance {number(crcl)} mL/min is "
-        f"{relation(node.comparison.op, holds)} {number(threshold)} mL/min.",
+        f"{label} {number(result)} {unit(calc.unit)} is "
+        f"{relation(node.comparison.op, holds)} {number(threshold)} {unit(calc.unit)}.",
         (derived, *evidence),
     )
+
+
+def input_value(value: float, element: Element, target: str) -> float:
+    """An element's canonical value in the unit a calculator reads (exact when they agree)."""
+    if element.unit == target:
+        return value
+    return convert(value, element.unit, target, analyte=element.analyte)

@@ -88,9 +88,11 @@ class Qualitative:
 
 
 @dataclass(frozen=True)
-class CockcroftGault:
-    """Creatinine clearance by Cockcroft-Gault (clinical-facts §7) compared with a threshold."""
+class Derived:
+    """A derived value the protocol declares (``derived:``: a calculator of
+    :mod:`trialkit.calculators` bound to its elements) compared with a threshold."""
 
+    name: str
     comparison: Comparison
 
 
@@ -268,7 +270,7 @@ class Always:
 Node = (
     Lab
     | Qualitative
-    | CockcroftGault
+    | Derived
     | Age
     | Sex
     | ConditionPresent

@@ -75,5 +75,7 @@ def days_before(d: date, days: int) -> date:
 
 
 def completed_years(birth: date, on: date) -> int:
-    """Age in completed years on ``on``."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    """Age in completed years on ``on`` (the one rule: calculators.age_years)."""
+    from trialkit.calculators import PY, age_years
+
+    return int(age_years(PY, birth, on))

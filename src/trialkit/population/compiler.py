@@ -241,8 +241,8 @@ class Compiler:
     def visit_Qualitative(self, node: n.Qualitative) -> Ref:
         return self._add(self.labs.qualitative(node))
 
-    def visit_CockcroftGault(self, node: n.CockcroftGault) -> Ref:
-        return self._add(self.labs.cockcroft_gault(node))
+    def visit_Derived(self, node: n.Derived) -> Ref:
+        return self._add(self.labs.derived(node))
 
     def visit_Age(self, node: n.Age) -> Ref:
         as_of = self.as_of

@@ -27,10 +27,12 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from trialkit.calculators import calculator
 from trialkit.eligibility import nodes as n
-from trialkit.eligibility.labs import LAB_LOOKBACK, first_dose_window
+from trialkit.eligibility.labs import LAB_LOOKBACK, first_dose_window, input_value
 from trialkit.population.relational import (
     NULL_BOOL,
+    SQL,
     USABLE_STATUSES,
     Aggregation,
     Reduction,
@@ -187,43 +189,58 @@ class LabFeatures:
 
         return rule
 
-    def cockcroft_gault(self, node: n.CockcroftGault) -> Rule:
-        """(140 − age) × weight / (72 × SCr mg/dL) × 0.85 if female (clinical-facts §7),
-        from the one usable creatinine and weight of the latest day in the lab lookback."""
+    def derived(self, node: n.Derived) -> Rule:
+        """eligibility.labs.evaluate_derived: the declared calculator's own formula, compiled
+        (calculators, over SQL), from the one usable value of each bound element on the latest
+        day in the lab lookback, age at as-of and sex."""
+        decl = self.p.derived[node.name]
+        calc = calculator(decl.calculator)
         start = self._start(self._number(LAB_LOOKBACK))
-        values: dict[str, tuple[str, str, str]] = {}
-        for key in ("creatinine", "weight"):
-            eid = self._eid(key)
+        values: dict[str, tuple[str, str, str, float]] = {}
+        for need in calc.number_inputs():
+            element = self.p.elements[decl.inputs[need.name]]
+            eid = self._eid(element.name)
             self._reads_from(eid, start)
             unread = self.agg.add_part(_latest_unread(), ("unread", eid), ("eid", eid))
             top = self.agg.add_part(_latest_value(1), ("top", eid), ("eid", eid))
             bottom = self.agg.add_part(_latest_value(-1), ("bottom", eid), ("eid", eid))
-            values[key] = (unread, top, bottom)
+            factor = input_value(1.0, element, str(need.unit))
+            values[need.name] = (unread, top, bottom, factor)
         assert node.comparison.value is not None
         op, threshold = node.comparison.op, self._number(node.comparison.value)
         as_of = self.as_of
         dose_window = first_dose_window(self.params, LAB_LOOKBACK)
+        kinds = {i.kind for i in calc.inputs}
 
         def one(w: ir.Table, key: str) -> tuple[Any, Any]:
-            unread, top, bottom = values[key]
+            unread, top, bottom, factor = values[key]
             day = w[unread] // 2
             ok = w[unread].notnull() & (w[unread] - day * 2 == 0) & (day >= start)
             ok = ok & (w[top]["v"] == -w[bottom]["v"])
             ok = ok & _near_first_dose(w, day, dose_window)
-            return ok, w[top]["v"]
+            return ok, w[top]["v"] if factor == 1.0 else w[top]["v"] * factor
 
         def rule(w: ir.Table) -> Rel:
-            (c_ok, creatinine), (w_ok, weight) = one(w, "creatinine"), one(w, "weight")
-            age = completed_years(w.birth_low, as_of)
-            known_age = born_by(w.birth_low, as_of) & (age == completed_years(w.birth_high, as_of))
-            female = ibis.cases((w.sex == "female", 0.85), else_=1.0)
-            raw = (140 - age) * weight / (72 * (creatinine / 88.4)) * female
-            ok = c_ok & w_ok & known_age & w.sex.isin(["male", "female"])
-            status = ibis.cases((ok, rounded_compare(raw, 2, op, threshold)), else_=NULL_BOOL)
+            ok: Any = ibis.literal(True)
+            inputs: dict[str, Any] = {}
+            for key in values:
+                known, inputs[key] = one(w, key)
+                ok = ok & known
+            if "age" in kinds:
+                inputs["age"] = completed_years(w.birth_low, as_of)
+                ok = ok & born_by(w.birth_low, as_of)
+                ok = ok & (inputs["age"] == completed_years(w.birth_high, as_of))
+            if "sex" in kinds:
+                inputs["female"] = w.sex == "female"
+                ok = ok & w.sex.isin(["male", "female"])
+            raw = calc.formula(SQL, inputs)
+            status = ibis.cases(
+                (ok, rounded_compare(raw, calc.digits, op, threshold)), else_=NULL_BOOL
+            )
             return rel(
                 status,
-                ibis.cases((ok, "derived:cockcroft-gault")),
-                ibis.cases((ok, joined(text(raw.round(2)), " mL/min"))),
+                ibis.cases((ok, f"derived:{calc.name.replace('_', '-')}")),
+                ibis.cases((ok, joined(text(raw.round(calc.digits)), f" {calc.unit}"))),
             )
 
         return rule

@@ -16,6 +16,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from trialkit.calculators import Ops, age_years
+
 NULL_BOOL = ibis.null("boolean")
 NULL_STR = ibis.null("string")
 USABLE_STATUSES = ("final", "amended", "corrected")  # eligibility.labs.USABLE_STATUSES
@@ -62,12 +64,40 @@ def compare(left: Any, op: str, right: Any) -> ir.BooleanValue:
     return result
 
 
+class SqlOps(Ops):
+    """The calculators' arithmetic as ibis expressions: the same formula, compiled."""
+
+    def where(self, cond: Any, yes: Any, no: Any) -> Any:
+        return ibis.cases((cond, yes), else_=no)
+
+    def pow(self, base: Any, exponent: Any) -> Any:
+        return ibis.literal(base) ** exponent if isinstance(base, int | float) else base**exponent
+
+    def sqrt(self, value: Any) -> Any:
+        return value.sqrt()
+
+    def least(self, a: Any, b: Any) -> Any:
+        return ibis.least(a, b)
+
+    def greatest(self, a: Any, b: Any) -> Any:
+        return ibis.greatest(a, b)
+
+    def year(self, day: Any) -> Any:
+        return day.year()
+
+    def month(self, day: Any) -> Any:
+        return day.month()
+
+    def day(self, day: Any) -> Any:
+        return day.day()
+
+
+SQL = SqlOps()
+
+
 def completed_years(birth: Any, as_of: date) -> ir.IntegerValue:
-    """Age in completed years at as-of (model.time.completed_years)."""
-    before = (birth.month() > as_of.month) | (
-        (birth.month() == as_of.month) & (birth.day() > as_of.day)
-    )
-    years: ir.IntegerValue = as_of.year - birth.year() - ibis.cases((before, 1), else_=0)
+    """Age in completed years at as-of (calculators.age_years, compiled)."""
+    years: ir.IntegerValue = age_years(SQL, birth, as_of)
     return years
 
 

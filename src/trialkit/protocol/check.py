@@ -26,10 +26,12 @@ from typing import Any
 
 import yaml
 
+from trialkit.calculators import CALCULATORS
 from trialkit.eligibility import nodes as n
-from trialkit.errors import TrialkitError
+from trialkit.errors import TrialkitError, UnitError
 from trialkit.protocol import loader
 from trialkit.protocol.rules import parse_rule
+from trialkit.units import convert
 
 _NUMERIC_PARAM = frozenset({"int", "float"})
 _NUMERIC_ITEM = frozenset({"integer", "decimal", "quantity"})
@@ -53,9 +55,6 @@ _ITEM_TYPES = frozenset(
         "quantity",
     }
 )
-# The calculators the engine computes and the elements each reads (until protocols declare
-# their calculators' inputs themselves).
-_CALCULATOR_INPUTS: dict[type, tuple[str, ...]] = {n.CockcroftGault: ("creatinine", "weight")}
 # The CRF items the RECIST lesion rules read in each repeated lesion group.
 _LESION_ITEMS: dict[type, tuple[str, ...]] = {
     n.MeasurableLesion: (
@@ -121,6 +120,7 @@ def check_protocol(folder: Path) -> list[Problem]:
     value_sets = _value_sets(raw, report)
     elements = _elements(raw, params, value_sets, report)
     anchors = _anchors(raw, links, value_sets, report)
+    _derived(raw, elements, report)
     _criteria(raw, params, value_sets, elements, anchors, links, report)
     if not report.problems:
         try:
@@ -407,6 +407,80 @@ def _link(
 # --- criteria ------------------------------------------------------------------------------
 
 
+def _derived(
+    raw: Mapping[str, Any], elements: dict[str, Mapping[str, Any]], report: _Report
+) -> None:
+    """``derived:``: each a known calculator with every number input bound to a declared
+    element whose unit converts to the calculator's; every ``derived:`` rule names one."""
+    declared = _mapping_at(raw, "derived", report)
+    for name, body in declared.items():
+        where = f"derived.{name}"
+        if not isinstance(body, Mapping) or not isinstance(body.get("inputs"), Mapping):
+            report.add(where, "expected {calculator, inputs, label}", "write it so")
+            continue
+        calc = CALCULATORS.get(str(body.get("calculator")))
+        if calc is None:
+            report.add(
+                f"{where}.calculator",
+                f"unknown calculator {body.get('calculator')!r}",
+                f"use one of {', '.join(CALCULATORS)}",
+            )
+            continue
+        wanted = {i.name: i for i in calc.number_inputs()}
+        for key in sorted(set(wanted) - set(body["inputs"])):
+            report.add(
+                f"{where}.inputs",
+                f"{calc.name} reads {key!r}, which is not bound",
+                f"add {key}: <element> to inputs",
+            )
+        for key, element in body["inputs"].items():
+            if key not in wanted:
+                report.add(
+                    f"{where}.inputs.{key}",
+                    f"{calc.name} has no input {key!r}",
+                    f"bind only {', '.join(wanted)}",
+                )
+            elif element not in elements:
+                report.add(
+                    f"{where}.inputs.{key}",
+                    f"unknown element {element!r}",
+                    f"declare {element} under elements: (value_set, unit, plausible)",
+                )
+            else:
+                unit = elements[element].get("unit")
+                try:
+                    convert(
+                        1.0, unit, str(wanted[key].unit), analyte=elements[element].get("analyte")
+                    )
+                except UnitError:
+                    report.add(
+                        f"{where}.inputs.{key}",
+                        f"element {element!r} is in {unit}, which does not convert to "
+                        f"{wanted[key].unit}",
+                        f"give elements.{element} a unit convertible to {wanted[key].unit}",
+                    )
+    for path, name in _raw_derived(raw.get("criteria"), "criteria"):
+        if name not in declared:
+            report.add(
+                path,
+                f"unknown derived value {name!r}",
+                f"declare {name} under derived: (calculator, inputs: {{input: element}})",
+            )
+
+
+def _raw_derived(raw: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every ``derived: {name: …}`` in the rules as written."""
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            if key == "derived" and isinstance(value, Mapping) and "name" in value:
+                yield f"{path}.derived", str(value["name"])
+            else:
+                yield from _raw_derived(value, f"{path}.{key}")
+    elif isinstance(raw, list):
+        for i, value in enumerate(raw):
+            yield from _raw_derived(value, f"{path}.{i}")
+
+
 def _criteria(
     raw: Mapping[str, Any],
     params: dict[str, str],
@@ -530,15 +604,6 @@ def _node(
                     f"a numeric test of {node.element!r}, which has no unit",
                     f"give elements.{node.element} its canonical unit",
                 )
-    for calc, inputs in _CALCULATOR_INPUTS.items():
-        if isinstance(node, calc):
-            for element in inputs:
-                if element not in elements:
-                    report.add(
-                        where,
-                        f"the calculator reads element {element!r}, which is not declared",
-                        f"declare {element} under elements:",
-                    )
     for vs in _value_set_refs(node):
         if vs not in value_sets:
             report.add(where, f"unknown value set {vs!r}", f"declare {vs} under value_sets:")

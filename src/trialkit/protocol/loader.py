@@ -20,12 +20,14 @@ from typing import Any
 
 import yaml
 
+from trialkit.calculators import calculator
 from trialkit.eligibility import nodes as n
-from trialkit.errors import ProtocolError
+from trialkit.errors import ProtocolError, UnitError
 from trialkit.model.codes import Code
 from trialkit.protocol.model import (
     AnchorSource,
     Criterion,
+    DerivedValue,
     Element,
     KnownDefect,
     Parameter,
@@ -36,6 +38,7 @@ from trialkit.protocol.rules import parse_rule
 from trialkit.protocol.valuesets import CodeRule, ValueSet, make_rule, resolve_systems
 from trialkit.quality import PlausibleRange
 from trialkit.settings import DEFAULT_PROTOCOL
+from trialkit.units import convert
 
 _BUNDLED = "trialkit.protocols"
 _PARAM_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
@@ -162,6 +165,36 @@ def _build(
             KnownDefect(str(d["text"]), str(d["reading"])) for d in raw.get("known_defects", [])
         ),
         folder=folder,
+        derived={
+            name: _derived(name, body, source) for name, body in (raw.get("derived") or {}).items()
+        },
+    )
+
+
+def _derived(name: str, body: Any, source: str) -> DerivedValue:
+    """``derived.<name>: {calculator, inputs: {calculator input: element}, label, note}``."""
+    where = f"derived.{name}"
+    if not isinstance(body, Mapping) or not isinstance(body.get("inputs"), Mapping):
+        raise ProtocolError(
+            "a derived value is {calculator, inputs: {input: element}, label}",
+            source=source,
+            field=where,
+        )
+    try:
+        calc = calculator(str(body.get("calculator")))
+    except KeyError as exc:
+        raise ProtocolError(str(exc.args[0]), source=source, field=f"{where}.calculator") from exc
+    inputs = {str(k): str(v) for k, v in body["inputs"].items()}
+    wanted = {i.name for i in calc.number_inputs()}
+    if set(inputs) != wanted:
+        raise ProtocolError(
+            f"{calc.name} reads {', '.join(sorted(wanted))} (age and sex from the patient); "
+            f"bind each to an element, got {', '.join(sorted(inputs)) or 'none'}",
+            source=source,
+            field=f"{where}.inputs",
+        )
+    return DerivedValue(
+        name, calc.name, inputs, str(body.get("label") or calc.label), str(body.get("note") or "")
     )
 
 
@@ -334,6 +367,20 @@ def _check_references(p: Protocol, source: str) -> None:
                 source=source,
                 field=f"anchors.{name}",
             )
+    for name, value in p.derived.items():
+        for key, bound in value.inputs.items():
+            where = f"derived.{name}.inputs.{key}"
+            if bound not in p.elements:
+                raise ProtocolError(f"unknown element {bound!r}", source=source, field=where)
+            want = next(i for i in calculator(value.calculator).inputs if i.name == key).unit
+            try:
+                convert(1.0, p.elements[bound].unit, str(want), analyte=p.elements[bound].analyte)
+            except UnitError as exc:
+                raise ProtocolError(
+                    f"element {bound!r} has no unit convertible to {want} ({exc})",
+                    source=source,
+                    field=where,
+                ) from exc
     ids = [c.id for c in p.criteria]
     if len(set(ids)) != len(ids):
         raise ProtocolError("criterion ids are not unique", source=source, field="criteria")
@@ -349,6 +396,7 @@ def _check_references(p: Protocol, source: str) -> None:
                     "value set": p.value_sets,
                     "parameter": p.parameters,
                     "CRF linkId": links,
+                    "derived value": p.derived,
                 }[kind]  # type: ignore[assignment]
                 if name not in known:
                     raise ProtocolError(f"unknown {kind} {name!r}", source=source, field=where)
@@ -359,6 +407,8 @@ def _references(node: object) -> Iterator[tuple[str, str]]:
         yield "parameter", node.name
     if isinstance(node, n.Lab | n.Qualitative):
         yield "element", node.element
+    if isinstance(node, n.Derived):
+        yield "derived value", node.name
     if isinstance(
         node, n.ConditionPresent | n.MedicationExposure | n.ProcedureDone | n.AllergyRecorded
     ):

@@ -67,6 +67,19 @@ class AnchorSource:
 
 
 @dataclass(frozen=True)
+class DerivedValue:
+    """A value the protocol derives with a calculator of :mod:`trialkit.calculators`:
+    ``inputs`` binds each of the calculator's number inputs to one of its elements
+    (age and sex come from the patient)."""
+
+    name: str
+    calculator: str
+    inputs: dict[str, str]
+    label: str
+    note: str = ""  # shown in the evidence beside the formula (e.g. which body weight)
+
+
+@dataclass(frozen=True)
 class Protocol:
     id: str
     version: str
@@ -81,6 +94,7 @@ class Protocol:
     known_defects: tuple[KnownDefect, ...] = ()
     anchors: dict[str, AnchorSource] = field(default_factory=dict)
     folder: str = ""
+    derived: dict[str, DerivedValue] = field(default_factory=dict)
 
     @property
     def questionnaire_url(self) -> str:

@@ -110,12 +110,12 @@ def _qualitative(body: Any, ctx: _Ctx) -> n.Node:
     )
 
 
-def _cockcroft_gault(body: Any, ctx: _Ctx) -> n.Node:
-    b = _mapping(body, ctx, {"op", "value"})
+def _derived(body: Any, ctx: _Ctx) -> n.Node:
+    b = _mapping(body, ctx, {"name", "op", "value"})
     comparison = _comparison(b, ctx)
-    if comparison is None:
-        raise ctx.fail("cockcroft_gault needs op and value")
-    return n.CockcroftGault(comparison)
+    if "name" not in b or comparison is None or comparison.value is None:
+        raise ctx.fail("derived needs name (a value declared under derived:), op and value")
+    return n.Derived(str(b["name"]), comparison)
 
 
 def _age(body: Any, ctx: _Ctx) -> n.Node:
@@ -273,7 +273,7 @@ def _always(body: Any, ctx: _Ctx) -> n.Node:
 _PARSERS: dict[str, Callable[[Any, _Ctx], n.Node]] = {
     "lab": _lab,
     "qualitative": _qualitative,
-    "cockcroft_gault": _cockcroft_gault,
+    "derived": _derived,
     "age": _age,
     "sex": _sex,
     "condition": _condition,

@@ -35,7 +35,6 @@ _ENGINE_ELEMENTS = {
     "krenning": "Krenning score",
     "birth_date": "Date of birth",
     "gender": "Administrative sex",
-    "creatinine_clearance": "Creatinine clearance",
     "consent": "Consent",
 }
 _RESOURCES = {
@@ -70,6 +69,7 @@ class Labels:
         from trialkit.protocol.loader import questionnaire_items
 
         elements = {name: e.label for name, e in protocol.elements.items()}
+        elements.update({name: d.label for name, d in protocol.derived.items()})
         for criterion in protocol.criteria:
             for node in _nodes(criterion.rule):
                 value_set, label = getattr(node, "value_set", None), getattr(node, "label", None)
