@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.api_support import MEANING, PASSWORD, basic, make_app, screen
+from tests.web.api_support import (
+    LATER,
+    MEANING,
+    PASSWORD,
+    basic,
+    enrolled_subject,
+    make_app,
+    screen,
+)
 
 NO_JUDGEMENT = {"EX24": False, "EX25": False, "EX26": False}
 
@@ -142,3 +150,78 @@ def test_refused_dose_and_dates_are_422_naming_the_rule_and_field(tmp_path: Path
         assert check["check_date"] == "2027-01-26"  # the planned date
         assert check["previous_dose_date"] == "2026-12-01"
         assert check["decision"]["decision"] == "withhold_pending_data"  # no labs since cycle 1
+
+
+def test_conduct_stages_through_the_api(tmp_path: Path) -> None:
+    """Off treatment, follow-up, off study: each a POST asking the state first; a dose after
+    the end of treatment and a second off study are 422 naming the rule."""
+    with TestClient(make_app(f"sqlite:///{tmp_path / 'study.db'}", now=LATER)) as client:
+        subject = enrolled_subject(client)
+        url = f"/api/v1/subjects/{subject['id']}"
+        carol = basic("carol")
+        first = client.post(
+            f"{url}/doses",
+            json={"cycle": 1, "dose_date": "2026-12-01", "activity_gbq": 7.4},
+            headers=carol,
+        )
+        assert first.status_code == 201, first.text
+        view = client.get(url, headers=carol).json()
+        assert view["stage"] == "cycle due"
+        no_reason = client.post(
+            f"{url}/end-treatment",
+            json={"treatment_end_date": "2027-01-05", "reason": "", "version": view["version"]},
+            headers=carol,
+        )
+        assert no_reason.status_code == 422
+        ended = client.post(
+            f"{url}/end-treatment",
+            json={
+                "treatment_end_date": "2027-01-05",
+                "reason": "progressive disease",
+                "version": view["version"],
+            },
+            headers=carol,
+        )
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["state"] == "off treatment (progressive disease)"
+        dose = client.post(
+            f"{url}/doses",
+            json={"cycle": 2, "dose_date": "2027-01-26", "activity_gbq": 7.4},
+            headers=carol,
+        )
+        assert dose.status_code == 422
+        assert dose.json()["error"]["code"] == "off_treatment"
+        follow = client.post(
+            f"{url}/follow-up",
+            json={"follow_up_date": "2027-01-10", "version": ended.json()["version"]},
+            headers=carol,
+        )
+        assert follow.status_code == 200, follow.text
+        off = client.post(
+            f"{url}/off-study",
+            json={
+                "off_study_date": "2027-03-01",
+                "reason": "death",
+                "version": follow.json()["version"],
+            },
+            headers=carol,
+        )
+        assert off.status_code == 200, off.text
+        again = client.post(
+            f"{url}/off-study",
+            json={"off_study_date": "2027-03-02", "reason": "x", "version": off.json()["version"]},
+            headers=carol,
+        )
+        assert again.status_code == 422
+        assert again.json()["error"]["code"] == "off_study"
+        patch = client.patch(
+            f"/api/v1/records/subject/{subject['id']}",
+            json={
+                "changes": {"status": "on_study"},
+                "version": off.json()["version"],
+                "reason": "x",
+            },
+            headers=carol,
+        )
+        assert patch.status_code in (400, 422), patch.text
+        assert client.get(url, headers=carol).json()["stage"] == "off study"

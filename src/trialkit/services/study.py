@@ -34,6 +34,7 @@ from trialkit.services.study_deviations import DeviationCases
 from trialkit.services.study_monitoring import ExportFormat, MonitoringCases
 from trialkit.services.study_screening_log import ScreeningCases
 from trialkit.services.study_subject_data import SubjectCases
+from trialkit.services.study_subjects_conduct import SubjectConduct
 from trialkit.services.study_users import UserCases
 from trialkit.services.study_views import (
     AEView,
@@ -82,7 +83,13 @@ __all__ = [
 
 
 class StudyService(
-    UserCases, AccountCases, ScreeningCases, SubjectCases, MonitoringCases, DeviationCases
+    UserCases,
+    AccountCases,
+    ScreeningCases,
+    SubjectCases,
+    SubjectConduct,
+    MonitoringCases,
+    DeviationCases,
 ):
     """Use cases of the running study over one :class:`Store`.
 

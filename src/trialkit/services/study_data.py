@@ -30,7 +30,9 @@ from trialkit.store.permissions import Actor
 # Fields a user may correct with update_record, per kind (everything else is derived or fixed),
 # by the names the views and the API give them (docs/fields.md).
 EDITABLE: dict[str, frozenset[str]] = {
-    "subject": frozenset({"weight_kg", "first_dose", "status", "off_study_reason"}),
+    # status, treatment end, follow-up, off study: only through the conduct transitions
+    # (services.study_subjects_conduct), which ask the subject's state first
+    "subject": frozenset({"weight_kg", "first_dose"}),
     "dose": frozenset({"dose_date", "activity_gbq", "calibration_time", "note"}),
     "lab": frozenset({"value", "unit", "lab_date", "uln", "lln"}),
     "assessment": frozenset({"assessment_date", "new_lesions", "lesions"}),

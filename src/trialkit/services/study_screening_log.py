@@ -13,7 +13,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trialkit.conduct import check_enrolment, check_sign_off, confirms_eligibility
+from trialkit.conduct import (
+    check_enrolment,
+    check_sign_off,
+    confirms_eligibility,
+    screening_state,
+)
 from trialkit.conduct.dates import not_future
 from trialkit.dosing.modification import LABS
 from trialkit.errors import Conflict, InputError
@@ -293,9 +298,10 @@ class ScreeningCases(StudyCore):
         require(actor, "enrol")
         with self._tx() as (session, now):
             s = live(session, m.Screening, screening_id, "screening")
-            check_version(s, version, "screening")
-            self._not_enrolled(s)
             sig = active_signature(session, s.id)
+            # the conduct state first: enrolled once, never from a closed screening
+            screening_state(outcome=s.outcome, signed_off=sig is not None).require_enrolment()
+            check_version(s, version, "screening")
             waived = (
                 {
                     d.criterion

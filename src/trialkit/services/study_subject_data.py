@@ -181,6 +181,7 @@ class SubjectCases(StudyCore):
         require(actor, "enter_data")
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
+            self._open(session, s, lab_date, "the lab", "lab_date")
             lab = add_lab(
                 session,
                 actor,
@@ -212,6 +213,7 @@ class SubjectCases(StudyCore):
         require(actor, "enter_data")
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
+            self._open(session, s, assessment_date, "the scan", "assessment_date")
             a = add_assessment(
                 session,
                 actor,
@@ -263,6 +265,7 @@ class SubjectCases(StudyCore):
             if end is not None:
                 not_future(end, "resolved_date", today, "AE resolution")
             resolved_after_onset(onset, end, field="resolved_date")
+            self._open(session, s, onset, "the AE onset", "onset_date")
             ae = m.AdverseEvent(
                 subject_id=s.id,
                 term=term.strip(),
@@ -352,6 +355,12 @@ class SubjectCases(StudyCore):
     @staticmethod
     def _on_study(session: Session, subject_id: int) -> m.Subject:
         return live(session, m.Subject, subject_id, "subject")
+
+    @staticmethod
+    def _open(session: Session, s: m.Subject, on: Any, what: str, field: str) -> None:
+        """An event dated after the subject went off study is refused (conduct state)."""
+        day = need_date(on, field)
+        conduct_state(s, live_doses(session, s)).require_on_study(day, what, field)
 
     def _view(self, session: Session, kind: str, row: Any) -> Any:
         if kind == "subject":

@@ -291,6 +291,11 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
         queries=queries,
         state=conduct_state(s, doses).describe(),
         signed_off=_signed_off(session, s),
+        stage=str(conduct_state(s, doses).stage),
+        treatment_end_date=iso(s.treatment_end_date),
+        treatment_end_reason=s.treatment_end_reason,
+        follow_up_date=iso(s.follow_up_date),
+        off_study_date=iso(s.off_study_date),
         deviations=[deviation_view(session, d) for d in subject_deviations(session, s)],
     )
 
@@ -304,9 +309,14 @@ def _signed_off(session: Session, s: m.Subject) -> str:
 
 def conduct_state(s: m.Subject, doses: Sequence[m.Dose]) -> SubjectState:
     return subject_state(
-        on_study=s.status == "on_study",
+        status=s.status,
         given={d.cycle for d in doses},
         cycles=DosingParameters().cycles,
+        treatment_end=s.treatment_end_date,
+        treatment_end_reason=s.treatment_end_reason,
+        follow_up=s.follow_up_date,
+        off_study=s.off_study_date,
+        off_study_reason=s.off_study_reason,
     )
 
 

@@ -295,7 +295,7 @@ class SubjectView(_View):
     weight_kg: float | None
     enrolment_date: str
     first_dose: str | None
-    status: str  # on_study / off_study
+    status: str  # on_study / follow_up / off_study (the stage is ``stage``)
     off_study_reason: str
     plan: dict[str, Any] | None  # dosing.make_plan(...).to_json(): cycles with windows, imaging
     next_due: (
@@ -309,8 +309,13 @@ class SubjectView(_View):
     recist: dict[str, Any] | None  # recist.evaluate(...).to_json(); None without a baseline
     adverse_events: list[AEView]
     queries: list[QueryView]
-    state: str = ""  # the conduct state: "cycle 2 due", "follow-up", "off study"
     signed_off: str = ""  # the eligibility signature of its screening, in words ("" = none)
+    state: str = ""  # the conduct state in words: "cycle 2 due", "off treatment (…)", …
+    stage: str = ""  # trialkit.conduct.Stage: enrolled, cycle due, off treatment, follow-up, …
+    treatment_end_date: str | None = None  # treatment ended early (None: not, or all given)
+    treatment_end_reason: str = ""
+    follow_up_date: str | None = None
+    off_study_date: str | None = None
     deviations: list[DeviationView] = field(default_factory=list)
 
 

@@ -121,8 +121,14 @@ class Subject(Versioned, Base):
     enrolled_on: Mapped[date] = mapped_column(Date, nullable=False)
     first_dose: Mapped[date | None] = mapped_column(Date, nullable=True)
     baseline_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # on_study (enrolled, treatment or follow-up) / follow_up / off_study; the conduct stage
+    # is derived from these with the doses (trialkit.conduct.state), never stored twice
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="on_study")
     off_study_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    off_study_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    treatment_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    treatment_end_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    follow_up_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Dose(Versioned, Base):

@@ -285,6 +285,50 @@ def dose_check(
 
 
 @router.post(
+    "/subjects/{subject_record_id}/end-treatment", response_model=SubjectView, tags=["subjects"]
+)
+def end_treatment(
+    subject_record_id: Id, body: models.TreatmentEndRequest, service: Service, actor: CurrentActor
+) -> SubjectView:
+    """End the treatment early, dated, with the reason (422 ``not_on_treatment`` otherwise)."""
+    return service.end_treatment(
+        actor,
+        subject_record_id,
+        treatment_end_date=body.treatment_end_date,
+        reason=body.reason,
+        version=body.version,
+    )
+
+
+@router.post(
+    "/subjects/{subject_record_id}/follow-up", response_model=SubjectView, tags=["subjects"]
+)
+def start_follow_up(
+    subject_record_id: Id, body: models.FollowUpRequest, service: Service, actor: CurrentActor
+) -> SubjectView:
+    """Start follow-up once off treatment (422 ``not_off_treatment`` otherwise)."""
+    return service.start_follow_up(
+        actor, subject_record_id, follow_up_date=body.follow_up_date, version=body.version
+    )
+
+
+@router.post(
+    "/subjects/{subject_record_id}/off-study", response_model=SubjectView, tags=["subjects"]
+)
+def take_off_study(
+    subject_record_id: Id, body: models.OffStudyRequest, service: Service, actor: CurrentActor
+) -> SubjectView:
+    """Take the subject off study, dated, with the reason (the treatment ends with it)."""
+    return service.take_off_study(
+        actor,
+        subject_record_id,
+        off_study_date=body.off_study_date,
+        reason=body.reason,
+        version=body.version,
+    )
+
+
+@router.post(
     "/subjects/{subject_record_id}/doses",
     response_model=DoseView,
     status_code=201,

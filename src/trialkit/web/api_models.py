@@ -92,6 +92,23 @@ class OutcomeRequest(_Body):
     version: int = Field(ge=1)
 
 
+class TreatmentEndRequest(_Body):
+    treatment_end_date: date
+    reason: str = Field(pattern=NO_NUL, min_length=1, max_length=2000)
+    version: int = Field(ge=1)
+
+
+class FollowUpRequest(_Body):
+    follow_up_date: date
+    version: int = Field(ge=1)
+
+
+class OffStudyRequest(_Body):
+    off_study_date: date
+    reason: str = Field(pattern=NO_NUL, min_length=1, max_length=2000)
+    version: int = Field(ge=1)
+
+
 class EnrolRequest(_Body):
     version: int = Field(ge=1)
     subject_id: str | None = Field(
