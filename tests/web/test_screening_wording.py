@@ -103,3 +103,15 @@ def test_patient_by_name_and_mrn_and_a_second_screening_warns(client: TestClient
     assert f'href="/screening/{first}"' in again
     # the first screening links to the second too: either page says the patient has two
     assert f'href="/screening/{second}"' in client.get(f"/screening/{first}").text
+
+
+def test_screenings_from_crf_answers_alone_are_not_one_patient(client: TestClient) -> None:
+    login(client, "carol")
+    ids = []
+    for _ in range(2):
+        response = post_form(
+            client, "/screening/new", "/screening/new", {"as_of": "2026-11-20", "ecog": "1"}
+        )
+        assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+        ids.append(response.headers["location"])  # type: ignore[attr-defined]
+    assert 'id="other-screenings"' not in client.get(ids[1]).text

@@ -187,7 +187,9 @@ def evaluate_crf_history(node: n.CrfHistory, ctx: EvalContext) -> Verdict:
         ev = _evidence(dated)
         if dated.value > ctx.as_of:
             ctx.warn(
-                dated.source, f"item {node.date}", f"date {dated.value} is after as-of {ctx.as_of}"
+                dated.source,
+                f"item {node.date}",
+                f"date {day(dated.value)} is after the as-of date {day(ctx.as_of)}",
             )
             return Verdict(
                 Status.UNKNOWN,

@@ -99,7 +99,11 @@ def select(
             context.append(replace(base, role="excluded", note="no effective date"))
             continue
         if m.time.low > ctx.as_of:
-            context.append(replace(base, role="excluded", note=f"dated after as-of {ctx.as_of}"))
+            context.append(
+                replace(
+                    base, role="excluded", note=f"dated after the as-of date {say_day(ctx.as_of)}"
+                )
+            )
             continue
         if m.time.high < start:
             context.append(
