@@ -146,7 +146,9 @@ def test_future_dated_lab_never_decides() -> None:
     rec = record(labs={"hemoglobin": lab("718-7", 130, "g/L", days_ago=-1)})
     ex2 = criterion(screen(rec), "EX2")
     assert ex2.status.value == "unknown"
-    assert any(e.role == "excluded" and "after the as-of date" in (e.note or "") for e in ex2.evidence)
+    assert any(
+        e.role == "excluded" and "after the as-of date" in (e.note or "") for e in ex2.evidence
+    )
 
 
 def test_most_recent_result_decides_older_is_context() -> None:
