@@ -9,6 +9,7 @@ not define can never reach the service.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -62,6 +63,14 @@ class CrfSection:
     title: str
     fields: tuple[CrfField, ...]
     repeats: bool = False  # a repeating group (the baseline lesions): one row per repetition
+
+    @property
+    def row_label(self) -> str:
+        """What one row of a repeating group is called ("Baseline lesion"): the group's text
+        up to its first parenthesis or semicolon. Each control of row n is labelled
+        "<row label> n: <question>", so a screen reader names the row, not only the column."""
+        head = re.split(r"[(;]", self.title, maxsplit=1)[0].strip()
+        return head or self.link_id
 
 
 def crf_sections(questionnaire: Mapping[str, Any]) -> list[CrfSection]:

@@ -151,7 +151,6 @@ def create_screening(
     answers, crf_errors = read_crf_form(sections, posted.fields)
     errors = FormErrors(crf_errors)
     as_of = parse_date(posted, "as_of", errors, required=False)
-    first_dose = parse_date(posted, "first_dose", errors, required=False)
     bundle = posted.files.get("bundle")
     if bundle is None and not answers and not errors:
         errors.fields["bundle"] = "upload a FHIR Bundle, fill in the CRF, or both"
@@ -163,17 +162,18 @@ def create_screening(
             bundle=bundle,
             crf=answers or None,
             as_of=as_of,
-            first_dose=first_dose,
             screening_number=posted.get("screening_number") or None,
         )
     except TrialkitError as exc:
         controls = _controls(sections, posted.fields) | {
             "bundle",
             "as_of",
-            "first_dose",
             "screening_number",
         }
-        errors = form_errors(exc, controls, {"--first-dose": "first_dose"})
+        # the planned first dose is asked once, by the CRF (the protocol's first-dose anchor)
+        anchor = load_protocol(DEFAULT_PROTOCOL).anchors.get("first_dose")
+        aliases = {"--first-dose": anchor.crf} if anchor and anchor.crf else {}
+        errors = form_errors(exc, controls, aliases)
         if errors.form and bundle is not None and getattr(exc, "source", None) != "CRF":
             # the FHIR loader names the file and resource, not a form control: it is the upload
             errors = FormErrors({"bundle": errors.form}, None, errors.status)

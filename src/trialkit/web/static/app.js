@@ -14,12 +14,16 @@ document.addEventListener("click", (event) => {
     const name = control.name.replace(/^([^.]+)\.\d+\./, `$1.${next}.`);
     control.name = name;
     control.id = `f-${name}`;
+    const label = control.getAttribute("aria-label");
+    if (label) control.setAttribute("aria-label", label.replace(/ \d+: /, ` ${next + 1}: `));
     control.removeAttribute("aria-invalid");
     control.removeAttribute("aria-describedby");
     if (control.tagName === "SELECT") control.selectedIndex = 0;
     else control.value = "";
   });
   row.querySelectorAll(".field-error").forEach((el) => el.remove());
+  const number = row.querySelector(".row-number");
+  if (number) number.textContent = String(next + 1);
   body.appendChild(row);
   const first = row.querySelector("input, select");
   if (first) first.focus();
@@ -59,3 +63,25 @@ document.addEventListener("click", (event) => {
   const target = document.getElementById(link.getAttribute("href").slice(1));
   if (target && target.tagName === "DETAILS") target.open = true;
 });
+
+// A table wider than its box scrolls inside its .table-wrap: such a box takes keyboard focus
+// (arrow keys scroll it) and is named after its table, so a screen reader says what it is.
+function markScrollingTables() {
+  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      const table = wrap.querySelector("table");
+      const caption = table && table.caption ? table.caption.textContent.trim() : "";
+      const section = wrap.closest("section, fieldset");
+      const heading = section && section.querySelector("h2, h3, legend");
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", `${caption || (heading ? heading.textContent.trim() : document.title)} (table, scrolls sideways)`);
+    } else {
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+    }
+  });
+}
+window.addEventListener("DOMContentLoaded", markScrollingTables);
+window.addEventListener("resize", markScrollingTables);
