@@ -61,17 +61,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         _post(
             client,
             f"{base}/doses",
-            {"cycle": 1, "given_on": "2026-12-01", "activity_gbq": 7.4},
+            {"cycle": 1, "dose_date": "2026-12-01", "activity_gbq": 7.4},
             "carol",
         )
-        lab = {"key": "platelets", "value": 60, "unit": "10*9/L", "on": "2027-01-20", "lln": 150}
+        lab = {
+            "analyte": "platelets",
+            "value": 60,
+            "unit": "10*9/L",
+            "lab_date": "2027-01-20",
+            "lln": 150,
+        }
         _post(client, f"{base}/labs", lab, "carol")
         ae = _post(
             client,
             f"{base}/adverse-events",
             {
                 "term": "platelet_count_decreased",
-                "onset": "2027-01-20",
+                "onset_date": "2027-01-20",
                 "lab_value": 60,
                 "lab_unit": "10*9/L",
                 "lln": 150,
@@ -85,7 +91,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             else {"id": x["lesion_id"], "status": "present"}
             for x in subject["baseline_lesions"]
         ]
-        _post(client, f"{base}/assessments", {"on": "2027-03-20", "lesions": lesions}, "carol")
+        _post(
+            client,
+            f"{base}/assessments",
+            {"assessment_date": "2027-03-20", "lesions": lesions},
+            "carol",
+        )
         query = {
             "kind": "adverse_event",
             "record_id": ae["id"],
