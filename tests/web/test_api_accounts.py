@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests.web.api_support import PASSWORD, basic, make_app
 from trialkit.store.models import AuditEvent
-from trialkit.web.auth import SESSION_COOKIE
+from trialkit.web.auth import CSRF_HEADER, SESSION_COOKIE
 
 NEW_PASSWORD = "lichen-orbit-saddle"
 
@@ -179,3 +179,49 @@ def test_the_admin_endpoints_change_accounts_and_keep_the_last_admin(app: FastAP
         assert created.json()["full_name"] == "Dr Jane Doe"
         verified = client.get("/api/v1/audit/verify", headers=admin)
         assert verified.json()["ok"], verified.text
+
+
+def test_changing_your_own_password_ends_every_session_and_a_wrong_one_counts(
+    app: FastAPI,
+) -> None:
+    other_cookie = _captured_cookie(app, "carol")  # carol's session on another machine
+    with TestClient(app) as client:
+        login = client.post("/api/v1/auth/login", json={"username": "carol", "password": PASSWORD})
+        csrf = {CSRF_HEADER: login.json()["csrf_token"]}
+        wrong = client.post(
+            "/api/v1/auth/password",
+            json={"current_password": "not it", "new_password": NEW_PASSWORD},
+            headers=csrf,
+        )
+        assert wrong.status_code == 401
+        assert "current password is wrong" in wrong.json()["error"]["message"]
+        weak = client.post(
+            "/api/v1/auth/password",
+            json={"current_password": PASSWORD, "new_password": "carol-123456"},
+            headers=csrf,
+        )
+        assert weak.status_code == 400
+        assert weak.json()["error"]["field"] == "new_password"
+        no_csrf = client.post(
+            "/api/v1/auth/password",
+            json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        )
+        assert no_csrf.status_code == 403
+        changed = client.post(
+            "/api/v1/auth/password",
+            json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+            headers=csrf,
+        )
+        assert changed.status_code == 204, changed.text
+        assert client.get("/api/v1/auth/me").status_code == 401  # this session too
+        assert _replay(app, other_cookie) == 401
+        assert client.get("/api/v1/auth/me", headers=basic("carol")).status_code == 401
+        assert (
+            client.get("/api/v1/auth/me", headers=basic("carol", NEW_PASSWORD)).json()["username"]
+            == "carol"
+        )
+    (failed,) = _events(app, "password_failed")
+    assert (failed.username, failed.reason) == ("carol", "wrong password")
+    (event,) = _events(app, "change_password")
+    assert event.username == "carol"
+    assert event.reason == "changed by the user (2 sessions ended)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from trialkit.errors import Conflict
+from trialkit.errors import Conflict, InputError
 from trialkit.services.study_common import need_reason
 from trialkit.services.study_core import StudyCore
 from trialkit.services.study_users import user_view
@@ -96,6 +96,30 @@ class AccountCases(StudyCore):
             return ""
 
         return self._change(actor, username, "set_name", reason, rename, stays_admin=True)
+
+    def change_password(self, actor: Actor, current: str, new: str) -> UserView:
+        """A user changes their own password: the current one is checked like a login (a
+        wrong one counts towards the lockout and is audited), the policy applies to the new
+        one, and every session of the user ends, this one included (log in again)."""
+        self.verify_password(actor, current, "password")
+        if new == current:
+            raise InputError(
+                "the new password must differ from the current one", field="new_password"
+            )
+        with self._tx() as (session, now):
+            user = users.by_name(session, actor.username)
+            try:
+                users.check_password_policy(user.username, new)
+            except InputError as exc:  # the API's field is new_password
+                raise InputError(
+                    str(exc).removeprefix("password: "), field="new_password"
+                ) from None
+            before = audit.snapshot(user)
+            user.password_hash = users.hash_password(new)
+            ended = sessions.revoke_all(session, user.id, now=now, reason="password changed")
+            why = f"changed by the user ({ended} session{'' if ended == 1 else 's'} ended)"
+            audit.changed(session, actor, user, before, "change_password", why, now=now)
+            return user_view(user, now, users.last_logins(session).get(user.id))
 
     def _change(
         self,

@@ -81,6 +81,14 @@ class StudyCore:
         except IntegrityError as exc:
             raise Conflict(f"duplicate or inconsistent record: {exc.orig}") from exc
 
+    def verify_password(self, actor: Actor, password: str, purpose: users.Purpose) -> None:
+        """Re-authentication of a logged-in user (counted and audited like a login)."""
+        with self.store.session() as session:
+            candidate = users.find_id(session, actor.user_id)
+        if candidate is None:
+            raise AuthError("the user no longer exists")
+        self._settle_password(candidate, actor.username, password, purpose)
+
     def verify_signer(self, actor: Actor, password: str) -> None:
         """Re-authentication for an electronic signature (21 CFR 11.200): AuthError if wrong.
 

@@ -37,12 +37,24 @@ MIN_PASSWORD_LENGTH = 12
 # One message for unknown user and wrong password: a login form must not reveal which names exist.
 BAD_CREDENTIALS = "wrong username or password"
 WRONG_SIGNATURE = "signature refused: wrong password"
+WRONG_CURRENT = "password not changed: the current password is wrong"
 
-Purpose = Literal["login", "signature"]
+Purpose = Literal["login", "signature", "password"]
 # audit actions of a success that changed the counters, and of a failure, per purpose
 _ACTIONS: dict[Purpose, tuple[str, str]] = {
     "login": ("login", "login_failed"),
     "signature": ("sign_auth", "sign_failed"),
+    "password": ("password_auth", "password_failed"),  # the current one, to change it
+}
+_WRONG: dict[Purpose, str] = {
+    "login": BAD_CREDENTIALS,
+    "signature": WRONG_SIGNATURE,
+    "password": WRONG_CURRENT,
+}
+_CANNOT: dict[Purpose, str] = {
+    "login": "cannot log in",
+    "signature": "cannot sign",
+    "password": "cannot change the password",
 }
 
 _hasher = PasswordHasher()
@@ -267,7 +279,7 @@ def settle(
     commits and then raises, so a failure is never rolled back with the refused action.
     """
     ok_action, failed_action = _ACTIONS[purpose]
-    bad = BAD_CREDENTIALS if purpose == "login" else WRONG_SIGNATURE
+    bad = _WRONG[purpose]
     if candidate is None:
         changes = {"username": [None, username]}
         audit.event(session, None, failed_action, "user", None, changes, "unknown user", now=now)
@@ -303,7 +315,7 @@ def refuse_locked(
     """Audit an attempt on a locked account (the password is not even checked)."""
     until = session.scalar(select(User.locked_until).where(User.id == actor.user_id))
     audit.event(session, actor, _ACTIONS[purpose][1], "user", actor.user_id, {}, "locked", now=now)
-    what = "cannot sign" if purpose == "signature" else "cannot log in"
+    what = _CANNOT[purpose]
     shown = f" until {until:%Y-%m-%d %H:%M} UTC" if until is not None else ""
     return None, f"account locked after {max_failed} failed attempts{shown}: {what}"
 

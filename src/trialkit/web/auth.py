@@ -328,6 +328,34 @@ async def logout_json(request: Request, service: Service) -> None:
     await end_session(request, service)
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(
+        min_length=1,
+        max_length=1000,
+        pattern=NO_NUL,
+        description="At least 12 characters, not the user name, not a common password.",
+    )
+
+
+@api_router.post("/password", status_code=204)
+async def change_password(
+    request: Request, service: Service, actor: CurrentActor, body: PasswordChange
+) -> None:
+    """Change your own password. A wrong current password counts towards the lockout (401,
+    audited). Every session of yours ends, this one included: log in again."""
+    try:
+        await run_in_threadpool(
+            service.change_password, actor, body.current_password, body.new_password
+        )
+    finally:  # a success or a counted failure: no cached Basic success stands for it
+        cache: BasicCache | None = getattr(request.app.state, "basic_cache", None)
+        if cache is not None:
+            cache.clear()
+    request.session.clear()
+    request.state.actor = None
+
+
 @api_router.get("/me", response_model=SessionInfo)
 async def me(request: Request, actor: CurrentActor) -> SessionInfo:
     """Who the request is authenticated as, and this session's CSRF token."""
