@@ -118,6 +118,8 @@ def _collect(p: Protocol, node: object, out: Facets) -> None:
     elif isinstance(node, n.Window):
         if (days := _number(p, node.days)) is not None:
             out.days.add(int(days))
+        if after := _number(p, node.after):
+            out.days.add(-int(after))  # days "ago" after as-of
     elif isinstance(node, n.CrfAnswer):
         values = out.crf[node.link]
         if node.equals is not None:

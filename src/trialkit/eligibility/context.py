@@ -81,20 +81,26 @@ class EvalContext:
         return AnchorSpan(when, when, f"advanced disease diagnosed {day(when)} ({source})")
 
     def window_text(self, window: Window) -> str:
-        days = int(self.number(window.days))
+        days, after = int(self.number(window.days)), int(self.number(window.after))
         span = self.anchor(window.anchor)
         where = span.label if span else window.anchor.value.replace("_", " ")
+        if after and days:
+            return f"from {days} days before to {after} days after {where}"
+        if after:
+            return f"within {after} days after {where}"
         return f"within {days} days before {where}"
 
     def place(self, when: DateSpan, window: Window) -> Placement:
-        """Where ``when`` falls relative to the inclusive window ``anchor - days .. anchor``."""
+        """Where ``when`` falls relative to the inclusive window
+        ``anchor - days .. anchor + after``."""
         span = self.anchor(window.anchor)
         if span is None:
             return Placement.UNDETERMINED
         days = timedelta(days=self.number(window.days))
-        if when.high < span.low - days or (span.high is not None and when.low > span.high):
+        after = timedelta(days=self.number(window.after))
+        if when.high < span.low - days or (span.high is not None and when.low > span.high + after):
             return Placement.OUTSIDE
-        if span.high is not None and span.high - days <= when.low and when.high <= span.low:
+        if span.high is not None and span.high - days <= when.low and when.high <= span.low + after:
             return Placement.INSIDE
         return Placement.UNDETERMINED
 
@@ -104,11 +110,16 @@ class EvalContext:
         if span is None:
             return Placement.UNDETERMINED
         days = timedelta(days=self.number(window.days))
+        after = timedelta(days=self.number(window.after))
         start_low = start.low if start else date.min
         start_high = start.high if start else date.max
-        if end_high < span.low - days or (span.high is not None and start_low > span.high):
+        if end_high < span.low - days or (span.high is not None and start_low > span.high + after):
             return Placement.OUTSIDE
-        if span.high is not None and start_high <= span.low and end_high >= span.high - days:
+        if (
+            span.high is not None
+            and start_high <= span.low + after
+            and end_high >= span.high - days
+        ):
             return Placement.INSIDE
         return Placement.UNDETERMINED
 

@@ -35,10 +35,13 @@ class Anchor(StrEnum):
 
 @dataclass(frozen=True)
 class Window:
-    """The inclusive window ``anchor - days .. anchor`` (data dictionary §4 Windows)."""
+    """The inclusive window ``anchor - days .. anchor + after`` (data dictionary §4 Windows):
+    ``days`` before the anchor ("within 28 days prior to screening"), ``after`` days after it
+    ("within 7 days after the first dose"); both 0 is the anchor's day."""
 
     anchor: Anchor
     days: Number = 0.0
+    after: Number = 0.0
 
 
 @dataclass(frozen=True)

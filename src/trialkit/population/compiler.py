@@ -122,9 +122,11 @@ class Compiler:
     def _place(self, w: ir.Table, day: Any, window: n.Window) -> Any:
         """EvalContext.place of one exact date (1 inside, 0 outside, NULL cannot tell)."""
         low, high = _span(w, window.anchor, self.as_of)
-        days = int(self.labs._number(window.days))
-        outside = (day < minus_days(low, days)) | (high.notnull() & (day > high))
-        inside = high.notnull() & (minus_days(high, days) <= day) & (day <= low)
+        days, after = int(self.labs._number(window.days)), int(self.labs._number(window.after))
+        outside = (day < minus_days(low, days)) | (
+            high.notnull() & (day > minus_days(high, -after))
+        )
+        inside = high.notnull() & (minus_days(high, days) <= day) & (day <= minus_days(low, -after))
         return _placed(low, outside, inside, window.anchor)
 
     # --- dispatch ----------------------------------------------------------------------------

@@ -228,17 +228,25 @@ class HistoryFeatures:
 
     def _place(self, t: ir.Table, t_low: Any, t_high: Any, window: n.Window) -> Any:
         low, high = _span(t, window.anchor, self.as_of)
-        days = int(self._number(window.days))
-        outside = (t_high < minus_days(low, days)) | (high.notnull() & (t_low > high))
-        inside = high.notnull() & (minus_days(high, days) <= t_low) & (t_high <= low)
+        days, after = int(self._number(window.days)), int(self._number(window.after))
+        outside = (t_high < minus_days(low, days)) | (
+            high.notnull() & (t_low > minus_days(high, -after))
+        )
+        inside = (
+            high.notnull() & (minus_days(high, days) <= t_low) & (t_high <= minus_days(low, -after))
+        )
         return _placed(low, outside, inside, window.anchor)
 
     def _overlap(self, t: ir.Table, s_low: Any, s_high: Any, end: Any, window: n.Window) -> Any:
         low, high = _span(t, window.anchor, self.as_of)
-        days = int(self._number(window.days))
+        days, after = int(self._number(window.days)), int(self._number(window.after))
         s_low, s_high = s_low.fill_null(date(1, 1, 1)), s_high.fill_null(date(9999, 12, 31))
-        outside = (end < minus_days(low, days)) | (high.notnull() & (s_low > high))
-        inside = high.notnull() & (s_high <= low) & (end >= minus_days(high, days))
+        outside = (end < minus_days(low, days)) | (
+            high.notnull() & (s_low > minus_days(high, -after))
+        )
+        inside = (
+            high.notnull() & (s_high <= minus_days(low, -after)) & (end >= minus_days(high, days))
+        )
         return _placed(low, outside, inside, window.anchor)
 
     # --- tables ------------------------------------------------------------------------------

@@ -61,12 +61,16 @@ def _number(raw: Any, ctx: _Ctx) -> n.Number:
 
 
 def _window(raw: Any, ctx: _Ctx) -> n.Window:
-    body = _mapping(raw, ctx, {"anchor", "days"})
+    body = _mapping(raw, ctx, {"anchor", "days", "after"})
     try:
         anchor = n.Anchor(str(body.get("anchor")))
     except ValueError as exc:
         raise ctx.fail(f"anchor must be one of {[a.value for a in n.Anchor]}") from exc
-    return n.Window(anchor, _number(body.get("days", 0), ctx.at("days")))
+    return n.Window(
+        anchor,
+        _number(body.get("days", 0), ctx.at("days")),
+        _number(body.get("after", 0), ctx.at("after")),
+    )
 
 
 def _comparison(body: Mapping[str, Any], ctx: _Ctx) -> n.Comparison | None:
@@ -181,6 +185,8 @@ def _crf(body: Any, ctx: _Ctx) -> n.Node:
         raise ctx.fail(
             "a crf rule needs exactly one of equals / in / op+value / range / on_or_before"
         )
+    if isinstance(b.get("on_or_before"), Mapping) and "after" in b["on_or_before"]:
+        raise ctx.at("on_or_before").fail("on_or_before takes anchor and days (no after)")
     return n.CrfAnswer(
         link=str(b["link"]),
         equals=bool(b["equals"]) if "equals" in b else None,
