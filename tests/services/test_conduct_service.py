@@ -83,10 +83,13 @@ def test_enrolment_refused_when_the_data_changed_after_the_sign_off(store_url: s
     changed = svc.update_crf(
         study["coordinator"], view.id, {"ecog": 1}, version=view.version, reason="corrected"
     )
-    assert changed.signature is None  # the old signature no longer holds
+    # the old signature is shown, stale: it no longer holds
+    assert changed.signature is not None
+    assert not changed.signature.current
+    assert changed.signature.validity == "stale — data changed after signing"
     with pytest.raises(ProtocolRefusal) as info:
         svc.enrol(study["coordinator"], changed.id, version=changed.version)
-    assert info.value.rule == "sign_off_required"
+    assert info.value.rule == "sign_off_stale"
 
 
 def test_a_waiver_is_in_the_export_and_the_report(tmp_path: Path) -> None:

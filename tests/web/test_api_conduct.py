@@ -3,6 +3,7 @@ log the monitor reads."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,71 @@ def test_conduct_stages_through_the_api(tmp_path: Path) -> None:
         )
         assert patch.status_code in (400, 422), patch.text
         assert client.get(url, headers=carol).json()["stage"] == "off study"
+
+
+def test_a_signature_over_changed_data_is_stale_on_the_api_and_the_page(client: TestClient) -> None:
+    """Sign, then change a lab of that screening (the Ki-67 of the CRF): the signature is shown
+    "stale — data changed after signing" and enrolment is refused naming the rule."""
+    from tests.web.test_pages import login
+
+    view = screen(client)
+    signed = sign(client, view)
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["signature"]["validity"] == "valid"
+    changed = client.patch(
+        f"/api/v1/screenings/{view['id']}/crf",
+        json={
+            "answers": {"ki67-percent": 25},
+            "version": signed.json()["version"],
+            "reason": "central pathology read",
+        },
+        headers=basic("carol"),
+    )
+    assert changed.status_code == 200, changed.text
+    stale = changed.json()["signature"]
+    assert (stale["current"], stale["validity"]) == (False, "stale — data changed after signing")
+    enrol = client.post(
+        f"/api/v1/screenings/{view['id']}/enrol",
+        json={"version": changed.json()["version"]},
+        headers=basic("carol"),
+    )
+    assert enrol.status_code == 422
+    assert enrol.json()["error"]["code"] == "sign_off_stale"
+    client.follow_redirects = False
+    login(client, "carol")
+    page = client.get(f"/screening/{view['id']}").text
+    assert "Signature stale — data changed after signing" in page
+
+
+def test_data_changed_behind_the_application_makes_the_signature_stale(
+    client: TestClient,
+) -> None:
+    """The signature covers a hash of what it signed: a lab edited in the database itself
+    (no re-screen, nothing invalidated) still no longer matches."""
+    from trialkit.store import models as m
+
+    view = screen(client)
+    signed = sign(client, view)
+    assert signed.status_code == 200, signed.text
+    store = client.app.state.store  # type: ignore[attr-defined]
+    with store.session() as session:
+        row = session.get(m.Screening, view["id"])
+        assert row is not None
+        assert row.bundle is not None
+        bundle = json.loads(row.bundle)
+        lab = next(
+            e["resource"]["valueQuantity"]
+            for e in bundle["entry"]
+            if e["resource"].get("valueQuantity", {}).get("value") == 12.1  # haemoglobin g/dL
+        )
+        lab["value"] = 12.4
+        row.bundle = json.dumps(bundle).encode()
+    again = client.get(f"/api/v1/screenings/{view['id']}", headers=basic("carol")).json()
+    assert again["signature"]["validity"] == "stale — data changed after signing"
+    enrol = client.post(
+        f"/api/v1/screenings/{view['id']}/enrol",
+        json={"version": again["version"]},
+        headers=basic("carol"),
+    )
+    assert enrol.status_code == 422
+    assert enrol.json()["error"]["code"] == "sign_off_stale"

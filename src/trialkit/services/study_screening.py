@@ -141,6 +141,26 @@ def signed_by(sig: Signature) -> str:
     )
 
 
+def latest_signature(session: Session, screening_id: int) -> Signature | None:
+    """The screening's last signature, also one the data have since made stale (the page and
+    the API show it as such; enrolment refuses it, rule ``sign_off_stale``)."""
+    return session.scalar(
+        select(Signature)
+        .where(Signature.screening_id == screening_id, Signature.deleted_at.is_(None))
+        .order_by(Signature.id.desc())
+        .limit(1)
+    )
+
+
+def signature_current(sig: Signature, s: Screening) -> bool:
+    """Whether ``sig`` still signs the screening as it is: not cleared by a re-screen, and the
+    hash of what it signed (:func:`signed_sha256`) unchanged."""
+    return sig.invalidated_at is None and sig.verdict_sha256 == signed_sha256(s)
+
+
+STALE = "stale — data changed after signing"
+
+
 def signature_view(session: Session, sig: Signature, s: Screening) -> SignatureView:
     from trialkit.conduct import confirms_eligibility
 
@@ -162,7 +182,8 @@ def signature_view(session: Session, sig: Signature, s: Screening) -> SignatureV
         judgments={str(k): bool(v) for k, v in sig.judgments.items()},
         confirms_eligibility=confirms_eligibility(sig.meaning),
         waived=waived,
-        current=sig.verdict_sha256 == signed_sha256(s),
+        current=signature_current(sig, s),
+        validity="valid" if signature_current(sig, s) else STALE,
     )
 
 
@@ -189,7 +210,7 @@ def signed_sha256(s: Screening) -> str:
 
 
 def screening_view(session: Session, s: Screening) -> ScreeningView:
-    sig = active_signature(session, s.id)
+    sig = latest_signature(session, s.id)
     subject = session.execute(
         select(Subject.id, Subject.subject_number).where(
             Subject.screening_id == s.id, Subject.deleted_at.is_(None)

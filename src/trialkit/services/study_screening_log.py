@@ -38,8 +38,10 @@ from trialkit.services.study_screening import (
     active_signature,
     baseline_lesions,
     evidence_values,
+    latest_signature,
     screen_stored,
     screening_view,
+    signature_current,
     signed_sha256,
 )
 from trialkit.services.study_screening_list import check_page, screening_page
@@ -298,7 +300,7 @@ class ScreeningCases(StudyCore):
         require(actor, "enrol")
         with self._tx() as (session, now):
             s = live(session, m.Screening, screening_id, "screening")
-            sig = active_signature(session, s.id)
+            sig = latest_signature(session, s.id)
             # the conduct state first: enrolled once, never from a closed screening
             screening_state(outcome=s.outcome, signed_off=sig is not None).require_enrolment()
             check_version(s, version, "screening")
@@ -317,7 +319,7 @@ class ScreeningCases(StudyCore):
                 unknown=list(s.unknown),
                 signed=sig is not None,
                 confirms=sig is not None and confirms_eligibility(sig.meaning),
-                current=sig is not None and sig.verdict_sha256 == signed_sha256(s),
+                current=sig is not None and signature_current(sig, s),
                 waived=waived,
             )
             done = self._rerun(s, now)

@@ -72,7 +72,8 @@ class SignatureView(_View):
     judgments: dict[str, bool]  # EX24–EX26 as answered by the investigator (True = criterion met)
     confirms_eligibility: bool = False  # the meaning is the sign-off that allows enrolment
     waived: list[str] = field(default_factory=list)  # criteria waived at this sign-off
-    current: bool = True  # the signed verdict hash still matches the screening's verdict
+    current: bool = True  # the signed hash (protocol, parameters, input data, verdict) matches
+    validity: str = "valid"  # "valid" or "stale — data changed after signing"
     signer_name: str = ""  # the signer's full name when signing (21 CFR 11.50: printed name)
     # the signature in words: "Signed by Dr Jane Doe (jdoe), investigator, … UTC — meaning “…”"
     statement: str = ""
