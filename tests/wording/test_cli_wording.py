@@ -59,3 +59,19 @@ def test_synthea_records_read_in_clinical_wording(
     for record in SYNTHEA:
         out = _screen(capsys, monkeypatch, str(record))
         assert problems_in(out) == [], record.name
+
+
+def test_dosing_overrides_read_in_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # observation 1: "(16, 24)" — a tuple parameter printed as Python
+    docs = (ROOT / "docs/dosing.md").read_text(encoding="utf-8")
+    example = docs.split("```json\n", 1)[1].split("```", 1)[0]
+    check = tmp_path / "check.json"
+    check.write_text(example, encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "200")
+    code = main(["dosing", "check", str(check), "--param", "imaging_weeks=12,24"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "imaging_weeks = 12 and 24 (default 16 and 24)" in out
+    assert problems_in(out) == []

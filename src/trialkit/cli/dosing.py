@@ -27,11 +27,14 @@ app.add_typer(dosing_app, name="dosing")
 def _params(pairs: list[str], console: Console | None) -> DosingParameters:
     from trialkit.dosing import with_overrides as dosing_overrides
     from trialkit.services.screening import parse_overrides
+    from trialkit.wording import shown
 
     params = dosing_overrides(parse_overrides(pairs))
     if console is not None:
         for name, (default, value) in params.overrides().items():
-            console.print(f"[yellow]parameter override:[/] {name} = {value} (default {default})")
+            console.print(
+                f"[yellow]parameter override:[/] {name} = {shown(value)} (default {shown(default)})"
+            )
     return params
 
 
