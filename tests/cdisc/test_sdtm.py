@@ -38,12 +38,12 @@ def test_every_ie_record_traces_to_the_engine_verdict_and_its_evidence(
     ie = _xpt(exported.package, "ie")
     supp = _xpt(exported.package, "suppie")
     log = _csv(exported.folder, "screening")
-    verdicts = {r.patient_id: r for r in exported.screened}
+    verdicts = {r.patient_id: r for r in exported.screened}  # by the source patient id
     assert len(ie) > 0
     for _, row in ie.iterrows():
         number = int(row["IESPID"].removeprefix("screening.csv row "))
         source = log[number - 1]
-        assert row["USUBJID"] == f"NCT05894486-{source['patient_id']}"
+        assert row["USUBJID"] == f"NCT05894486-{source['screening_id']}"
         assert source["status"] == "ineligible"
         assert source["reason"].startswith(f"{row['IETESTCD']}:")
         # the engine's own verdict on that criterion, for that patient
@@ -67,7 +67,7 @@ def test_incomplete_screening_is_a_screen_failure_without_ie(exported: Exported)
     ds = _xpt(exported.package, "ds")
     ie = _xpt(exported.package, "ie")
     incomplete = [
-        r["patient_id"] for r in _csv(exported.folder, "screening") if r["status"] == "incomplete"
+        r["screening_id"] for r in _csv(exported.folder, "screening") if r["status"] == "incomplete"
     ]
     assert incomplete
     for pid in incomplete:

@@ -35,7 +35,7 @@ def test_dm_has_every_enrolled_subject_and_every_screen_failure(exported: Export
     by_id = {r["subject_id"]: r for r in subjects}
     for _, row in enrolled.iterrows():
         source = by_id[row["SUBJID"]]
-        assert row["RFSTDTC"] == source["first_dose"]
+        assert row["RFSTDTC"] == source["first_dose_date"]
         assert row["AGE"] == int(source["age"])
         assert row["SEX"] == {"female": "F", "male": "M"}[source["sex"]]
     assert set(dm.loc[dm["ARMNRS"] == "SCREEN FAILURE", "SEX"]) == {"U"}
@@ -46,7 +46,7 @@ def test_ae_and_ex_hold_the_collected_rows(exported: Exported) -> None:
     events = _csv(exported.folder, "adverse_events")
     assert len(ae) == len(events)
     assert sorted(zip(ae["AETERM"], ae["AETOXGR"], ae["AESTDTC"], strict=True)) == sorted(
-        (e["term"], e["grade"], e["onset"]) for e in events
+        (e["term"], e["grade"], e["onset_date"]) for e in events
     )
     ex = _xpt(exported.package, "sdtm", "ex")
     doses = _csv(exported.folder, "doses")
@@ -88,7 +88,7 @@ def test_bad_study_data_name_file_row_and_field_and_write_nothing(
     for source in exported.folder.iterdir():
         (folder / source.name).write_bytes(source.read_bytes())
     rows = _csv(folder, "doses")
-    rows[2]["date"] = "13/01/2025"
+    rows[2]["dose_date"] = "13/01/2025"
     with (folder / "doses.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -96,7 +96,7 @@ def test_bad_study_data_name_file_row_and_field_and_write_nothing(
     out = tmp_path / "package"
     assert main(["export", "cdisc", str(folder), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "doses.csv row 3 date" in err
+    assert "doses.csv row 3 dose_date" in err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [folder]  # no staging folder left behind
 

@@ -125,7 +125,7 @@ def test_lab_value_outside_the_protocols_possible_range_is_a_problem(
 ) -> None:
     """The protocol's plausibility ranges (elements.<name>.plausible) guard the loader too."""
     rows = _rows(copy / "labs.csv")
-    index = next(i for i, r in enumerate(rows) if r["lab"] == lab)
+    index = next(i for i, r in enumerate(rows) if r["ctcae_term"] == lab)
     rows[index]["value"], rows[index]["unit"] = value, unit
     _write(copy / "labs.csv", rows)
     with pytest.raises(StudyValidationError) as info:
@@ -137,21 +137,21 @@ def test_lab_value_outside_the_protocols_possible_range_is_a_problem(
 
 def test_dates_that_cannot_all_be_true(copy: Path) -> None:
     subjects = _rows(copy / "subjects.csv")
-    treated = [i for i, s in enumerate(subjects) if s["first_dose"]]
+    treated = [i for i, s in enumerate(subjects) if s["first_dose_date"]]
     a, b, c = treated[:3]
-    subjects[a]["first_dose"] = "2000-01-01"  # before enrolment
-    subjects[b]["death_date"] = subjects[b]["first_dose"]  # alive at the dose, then:
-    subjects[b]["last_contact"] = "2099-01-01"  # seen after death
+    subjects[a]["first_dose_date"] = "2000-01-01"  # before enrolment
+    subjects[b]["death_date"] = subjects[b]["first_dose_date"]  # alive at the dose, then:
+    subjects[b]["last_contact_date"] = "2099-01-01"  # seen after death
     subjects[c]["death_date"] = "2000-01-01"  # died before enrolment
     _write(copy / "subjects.csv", subjects)
     aes = _rows(copy / "adverse_events.csv")
-    aes[0]["resolved"] = "2000-01-01"  # resolved before onset
+    aes[0]["resolved_date"] = "2000-01-01"  # resolved before onset
     _write(copy / "adverse_events.csv", aes)
     found = _problems(copy)
-    assert ("subjects.csv", a + 1, "first_dose") in found
-    assert ("subjects.csv", b + 1, "last_contact") in found
+    assert ("subjects.csv", a + 1, "first_dose_date") in found
+    assert ("subjects.csv", b + 1, "last_contact_date") in found
     assert ("subjects.csv", c + 1, "death_date") in found
-    assert ("adverse_events.csv", 1, "resolved") in found
+    assert ("adverse_events.csv", 1, "resolved_date") in found
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,8 @@ def test_dates_that_cannot_all_be_true(copy: Path) -> None:
         ("doses.csv", "reduced"),
         ("subjects.csv", "death_date"),
         ("lesions.csv", "slice_mm"),
-        ("adverse_events.csv", "resolved"),
+        ("adverse_events.csv", "resolved_date"),
+        ("screening.csv", "screening_id"),
     ],
 )
 def test_missing_column_is_an_error_naming_file_and_column(

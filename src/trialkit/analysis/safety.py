@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from trialkit.ctcae import TERMS, grade
+from trialkit.ctcae import TERMS
+from trialkit.study.lab_checks import lab_grade
 from trialkit.study.model import Study
 
 
@@ -55,9 +56,9 @@ def analyse_safety(study: Study) -> Safety:
     for lab in study.labs:
         if lab.subject_id not in treated:
             continue
-        g = grade(lab.lab, lab.value, lab.unit, uln=lab.uln, lln=lab.lln).grade
+        g = lab_grade(lab)
         if g is not None and g > 0:
-            label = TERMS[lab.lab].label
+            label = TERMS[lab.ctcae_term].label
             lab_worst[label][lab.subject_id] = max(g, lab_worst[label].get(lab.subject_id, 0))
     exposure = []
     for sid in sorted(treated):

@@ -158,7 +158,7 @@ def build_ds(ctx: Context) -> Dataset:
             {
                 "STUDYID": d.studyid,
                 "DOMAIN": "DS",
-                "USUBJID": ctx.usubjid(r.patient_id),
+                "USUBJID": ctx.usubjid(r.screening_id),
                 "DSSPID": f"screening.csv row {i}",
                 "DSTERM": ascii_text(term),
                 "DSDECOD": "SCREEN FAILURE",
@@ -205,7 +205,7 @@ def build_ie(ctx: Context) -> tuple[Dataset, Dataset]:
             continue
         c = ctx.protocol.criterion(cid)
         result = "N" if c.kind == "inclusion" else "Y"
-        usubjid = ctx.usubjid(r.patient_id)
+        usubjid = ctx.usubjid(r.screening_id)
         rows.append(
             {
                 "STUDYID": d.studyid,

@@ -143,4 +143,4 @@ def build_dm(ctx: Context) -> Dataset:
 
 def screen_failures(ctx: Context) -> list[str]:
     """Screening ids of the patients screened and not enrolled (ineligible or incomplete)."""
-    return [r.patient_id for r in ctx.study.screening if r.status != "eligible"]
+    return [r.screening_id for r in ctx.study.screening if r.status != "eligible"]

@@ -66,7 +66,7 @@ AE = Spec(
             "Causality",
             origin="Collected",
             codelist="AEREL",
-            source="adverse_events.csv related",
+            source="adverse_events.csv related (empty: causality not assessed)",
         ),
         Var(
             "AEOUT",
@@ -163,7 +163,8 @@ def build_ae(ctx: Context) -> Dataset:
                 "AESOC": c.soc if c else None,
                 "AESOCCD": c.soc_code if c else None,
                 "AESER": yn(e.serious),
-                "AEREL": "RELATED" if e.related else "NOT RELATED",
+                # causality never assessed stays empty: not assessed is not "not related"
+                "AEREL": None if e.related is None else ("RELATED" if e.related else "NOT RELATED"),
                 "AEOUT": "FATAL"
                 if e.grade == 5
                 else "RECOVERED/RESOLVED"

@@ -13,26 +13,11 @@ from trialkit.cdisc.common import EPOCH, identifiers, seq, study_day
 from trialkit.cdisc.context import Context, iso
 from trialkit.cdisc.model import Cell, Dataset, Spec, Var, make, with_seq
 from trialkit.ctcae import CTCAE_VERSION, TERMS, grade
+from trialkit.ctcae.analytes import TESTS
 from trialkit.errors import TrialkitError
 from trialkit.study.model import LabRow
 from trialkit.units import convert
 
-# CTCAE laboratory term → (LBTESTCD, LBTEST, LBCAT) of CDISC CT (C65047 / C67154).
-TESTS = {
-    "anemia": ("HGB", "Hemoglobin", "HEMATOLOGY"),
-    "platelet_count_decreased": ("PLAT", "Platelets", "HEMATOLOGY"),
-    "neutrophil_count_decreased": ("NEUT", "Neutrophils", "HEMATOLOGY"),
-    "white_blood_cell_decreased": ("WBC", "Leukocytes", "HEMATOLOGY"),
-    "lymphocyte_count_decreased": ("LYM", "Lymphocytes", "HEMATOLOGY"),
-    "alanine_aminotransferase_increased": ("ALT", "Alanine Aminotransferase", "CHEMISTRY"),
-    "aspartate_aminotransferase_increased": ("AST", "Aspartate Aminotransferase", "CHEMISTRY"),
-    "blood_bilirubin_increased": ("BILI", "Bilirubin", "CHEMISTRY"),
-    "creatinine_increased": ("CREAT", "Creatinine", "CHEMISTRY"),
-    "hypoalbuminemia": ("ALB", "Albumin", "CHEMISTRY"),
-    "inr_increased": ("INR", "Prothrombin Intl. Normalized Ratio", "COAGULATION"),
-    "aptt_prolonged": ("APTT", "Activated Partial Thromboplastin Time", "COAGULATION"),
-    "hypoglycemia": ("GLUC", "Glucose", "CHEMISTRY"),
-}
 # UCUM → CDISC CT unit (C71620) for the units these results come in.
 UNITS = {
     "10*9/L": "10^9/L",
@@ -75,7 +60,8 @@ LB = Spec(
             "LBLOINC",
             "LOINC Code",
             core="Perm",
-            derivation="The first LOINC code the CTCAE term grades (clinical-facts §8).",
+            derivation="The result's LOINC code (labs.csv loinc); if none was recorded, the first "
+            "LOINC code the CTCAE term grades (clinical-facts §8).",
         ),
         Var(
             "LBORRES",
@@ -170,7 +156,7 @@ def baselines(ctx: Context) -> dict[tuple[str, str], LabRow]:
     for lab in sorted(ctx.study.labs, key=lambda x: x.date):
         start = first.get(lab.subject_id)
         if start is not None and lab.date <= start:
-            out[(lab.subject_id, lab.lab)] = lab
+            out[(lab.subject_id, lab.ctcae_term)] = lab
     return out
 
 
@@ -178,17 +164,21 @@ def toxicity_grade(lab: LabRow, baseline: LabRow | None) -> int | None:
     base = None
     if baseline is not None and baseline is not lab:
         try:
-            base = convert(baseline.value, baseline.unit, lab.unit, analyte=TERMS[lab.lab].analyte)
+            base = convert(
+                baseline.value, baseline.unit, lab.unit, analyte=TERMS[lab.ctcae_term].analyte
+            )
         except TrialkitError:
             base = None
     try:
-        return grade(lab.lab, lab.value, lab.unit, uln=lab.uln, lln=lab.lln, baseline=base).grade
+        return grade(
+            lab.ctcae_term, lab.value, lab.unit, uln=lab.uln, lln=lab.lln, baseline=base
+        ).grade
     except TrialkitError:
         return None  # an unconvertible result is the loader's data-quality problem, not a grade
 
 
 def _std(value: float | None, lab: LabRow) -> float | None:
-    t = TERMS.get(lab.lab)
+    t = TERMS.get(lab.ctcae_term)
     if value is None or t is None:
         return None
     return round(convert(value, lab.unit, t.unit, analyte=t.analyte), 6)
@@ -201,11 +191,11 @@ def build_lb(ctx: Context) -> Dataset:
         # a result of no CTCAE term (possible in study-application data) keeps its own name and
         # no standard value or grade: nothing is converted or graded by guess
         code, name, cat = TESTS.get(
-            lab.lab, (lab.lab.upper().replace("_", "")[:8], lab.lab, "OTHER")
+            lab.ctcae_term, (lab.ctcae_term.upper().replace("_", "")[:8], lab.ctcae_term, "OTHER")
         )
-        t = TERMS.get(lab.lab)
+        t = TERMS.get(lab.ctcae_term)
         std = _std(lab.value, lab)
-        g = toxicity_grade(lab, base.get((lab.subject_id, lab.lab))) if t else None
+        g = toxicity_grade(lab, base.get((lab.subject_id, lab.ctcae_term))) if t else None
         rows.append(
             {
                 "STUDYID": ctx.design.studyid,
@@ -214,7 +204,7 @@ def build_lb(ctx: Context) -> Dataset:
                 "LBTESTCD": code,
                 "LBTEST": name,
                 "LBCAT": cat,
-                "LBLOINC": t.loinc[0] if t else None,
+                "LBLOINC": lab.loinc or (t.loinc[0] if t else None),
                 "LBORRES": f"{lab.value:g}",
                 "LBORRESU": cdisc_unit(lab.unit),
                 "LBORNRLO": None if lab.lln is None else f"{lab.lln:g}",
@@ -226,7 +216,7 @@ def build_lb(ctx: Context) -> Dataset:
                 "LBSTNRHI": _std(lab.uln, lab),
                 "LBTOX": f"{t.label} (CTCAE v{CTCAE_VERSION})" if t else None,
                 "LBTOXGR": None if g is None else str(g),
-                "LBBLFL": "Y" if base.get((lab.subject_id, lab.lab)) is lab else None,
+                "LBBLFL": "Y" if base.get((lab.subject_id, lab.ctcae_term)) is lab else None,
                 "LBDTC": iso(lab.date),
                 "LBDY": ctx.day(lab.subject_id, lab.date),
                 "EPOCH": ctx.epoch(lab.subject_id, lab.date),

@@ -19,8 +19,9 @@ from typing import Any
 from trialkit.analysis.efficacy import subject_recist
 from trialkit.cdisc.context import load_design
 from trialkit.cdisc.meddra import code as meddra
-from trialkit.cdisc.sdtm_findings import TESTS, cdisc_unit
+from trialkit.cdisc.sdtm_findings import cdisc_unit
 from trialkit.ctcae import CTCAE_VERSION, TERMS
+from trialkit.ctcae.analytes import TESTS
 from trialkit.protocol import Protocol
 from trialkit.study.model import Study
 
@@ -238,11 +239,14 @@ def study_bundle(study: Study, protocol: Protocol, *, timestamp: datetime) -> di
 
 
 def _lab(b: _Bundle, i: int, lab: Any) -> dict[str, Any]:
-    term = TERMS.get(lab.lab)
-    code: dict[str, Any] = {"text": lab.lab}
+    term = TERMS.get(lab.ctcae_term)
+    code: dict[str, Any] = {"text": lab.ctcae_term}
     if term is not None:
-        name = TESTS[lab.lab][1]
-        code = {"coding": [{"system": LOINC, "code": term.loinc[0], "display": name}], "text": name}
+        name = TESTS[lab.ctcae_term][1]
+        code = {
+            "coding": [{"system": LOINC, "code": lab.loinc or term.loinc[0], "display": name}],
+            "text": name,
+        }
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"lab-{i}",

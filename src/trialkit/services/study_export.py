@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from trialkit.analysis.efficacy import analyse_efficacy
 from trialkit.conduct import confirms_eligibility
+from trialkit.ctcae.analytes import TESTS, analyte
 from trialkit.dosing.modification import LABS
+from trialkit.errors import TrialkitError
 from trialkit.recist.display import response_label, unconfirmed
 from trialkit.services.study_screening import blocking_and_unknown
 from trialkit.services.study_subjects import lesions_of
@@ -29,7 +31,11 @@ from trialkit.services.study_views import DashboardView
 from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store import models as m
 from trialkit.study import model as sm
+from trialkit.study.vitals import BodyMeasure, body_measures, screening_row
 from trialkit.study.write import write_study
+
+# the causality answers that say the event is related to the study drug (study_views.CAUSALITY)
+RELATED = ("possible", "probable", "definite")
 
 
 def _live(session: Session, model: Any) -> list[Any]:
@@ -70,6 +76,7 @@ def to_study(session: Session, protocol_id: str = DEFAULT_PROTOCOL) -> sm.Study:
                 )
             )
     screenings = _live(session, m.Screening)
+    screening_number = {s.id: s.screening_number for s in screenings}
     return sm.Study(
         protocol_id=protocol_id,
         subjects=tuple(
@@ -80,6 +87,7 @@ def to_study(session: Session, protocol_id: str = DEFAULT_PROTOCOL) -> sm.Study:
                 enrolled=s.enrolled_on,
                 first_dose=s.first_dose,
                 off_study_reason=s.off_study_reason,
+                screening_id=screening_number.get(s.screening_id, ""),
             )
             for s in subjects.values()
         ),
@@ -100,36 +108,69 @@ def to_study(session: Session, protocol_id: str = DEFAULT_PROTOCOL) -> sm.Study:
                 a.onset,
                 a.resolved,
                 a.serious,
-                a.causality in ("possible", "probable", "definite"),
+                # causality never assessed stays unknown (an empty cell), never "not related"
+                None if a.causality is None else a.causality in RELATED,
             )
             for a in _live(session, m.AdverseEvent)
             if a.subject_id in number
         ),
         labs=tuple(
-            sm.LabRow(
-                number[x.subject_id], x.on, LABS[x.key][0] or x.key, x.value, x.unit, x.uln, x.lln
-            )
+            _lab_row(number[x.subject_id], x)
             for x in _live(session, m.Lab)
             if x.subject_id in number
         ),
         screening=tuple(
-            sm.ScreeningRow(s.screening_number, s.status, _reason(s)) for s in screenings
+            screening_row(
+                s.screening_number,
+                s.patient_id,
+                s.status,
+                _reason(s),
+                s.as_of,
+                _measures(s),
+            )
+            for s in screenings
         ),
         deviations=tuple(_deviation_rows(session, subjects)),
     )
 
 
+def _lab_row(subject: str, x: m.Lab) -> sm.LabRow:
+    term = LABS[x.key][0] or x.key
+    loinc, name = analyte(term) if term in TESTS else ("", x.key)
+    return sm.LabRow(subject, x.on, term, x.value, x.unit, x.uln, x.lln, loinc, name)
+
+
+def _measures(s: m.Screening) -> dict[str, BodyMeasure]:
+    """Weight and height as the screening's stored record holds them (none without one)."""
+    if s.bundle is None:
+        return {}
+    from trialkit.fhir.loader import load_bundle
+    from trialkit.services.study_screening import parse_bundle
+
+    try:
+        record = load_bundle(parse_bundle(s.bundle), source=f"screening {s.screening_number}")
+    except TrialkitError:  # stored only after it was read once; nothing to add if not now
+        return {}
+    return body_measures(record, s.as_of)
+
+
 def _deviation_rows(session: Session, subjects: dict[int, m.Subject]) -> list[sm.DeviationRow]:
-    """Every deviation under its subject number (or screening number before enrolment)."""
+    """Every deviation under its subject number (empty before enrolment) and its screening
+    number (the subject's screening, or the screening the deviation was taken on)."""
     by_screening = {s.screening_id: s.subject_number for s in subjects.values()}
     numbers = {s.id: s.screening_number for s in _live(session, m.Screening)}
     rows = []
     for d in _live(session, m.Deviation):
-        who = subjects[d.subject_id].subject_number if d.subject_id in subjects else None
-        who = who or by_screening.get(d.screening_id) or numbers.get(d.screening_id, "")
+        subject = subjects.get(d.subject_id) if d.subject_id is not None else None
+        screening = d.screening_id if d.screening_id is not None else None
+        if screening is None and subject is not None:
+            screening = subject.screening_id
+        number = subject.subject_number if subject else ""
+        if not number and screening is not None:
+            number = by_screening.get(screening, "")
         rows.append(
             sm.DeviationRow(
-                who,
+                number,
                 d.occurred_on,
                 d.category,
                 d.rule,
@@ -137,6 +178,7 @@ def _deviation_rows(session: Session, subjects: dict[int, m.Subject]) -> list[sm
                 d.description,
                 d.reason,
                 d.username,
+                screening_id=numbers.get(screening, "") if screening is not None else "",
             )
         )
     return rows

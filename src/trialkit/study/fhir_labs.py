@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 from trialkit.ctcae import TERMS
+from trialkit.ctcae.analytes import analyte
 from trialkit.errors import UnitError
 from trialkit.fhir import load_records
 from trialkit.model.codes import LOINC
@@ -63,9 +64,19 @@ def fhir_labs(
             if any(x is not None and not math.isfinite(x) for x in (uln, lln)):
                 problems.append((m.source, "referenceRange", "a limit that is not a finite number"))
                 continue
+            loinc = next(c.code for c in m.codes if c.system == LOINC and c.code in by_loinc)
+            name = next((c.display for c in m.codes if c.code == loinc and c.display), None)
             rows.append(
                 LabRow(
-                    record.patient_id, m.time.low, term.name, float(m.value), m.unit or "", uln, lln
+                    record.patient_id,
+                    m.time.low,
+                    term.name,
+                    float(m.value),
+                    m.unit or "",
+                    uln,
+                    lln,
+                    loinc,
+                    name or analyte(term.name)[1],
                 )
             )
     return rows, problems

@@ -9,11 +9,12 @@ row is a problem naming its file, row and field, never a value to grade.
 
 from __future__ import annotations
 
-from trialkit.ctcae import TERMS
-from trialkit.errors import UnitError
+from trialkit.ctcae import TERMS, grade
+from trialkit.errors import TrialkitError, UnitError
 from trialkit.model.codes import LOINC, Code
 from trialkit.protocol.model import Protocol
 from trialkit.quality import PlausibleRange, implausible
+from trialkit.study.model import LabRow
 from trialkit.units import convert
 
 
@@ -47,3 +48,12 @@ def lab_value_problem(
     except UnitError as exc:
         return f"unit {unit!r} cannot be read for {term_name} ({exc})"
     return implausible(canonical, rng)
+
+
+def lab_grade(lab: LabRow) -> int | None:
+    """The CTCAE v5.0 grade of one study result on its own (no baseline: the report's safety
+    table and the ``ctcae_grade`` column of labs.csv); None when undeterminable."""
+    try:
+        return grade(lab.ctcae_term, lab.value, lab.unit, uln=lab.uln, lln=lab.lln).grade
+    except TrialkitError:  # e.g. a unit the term cannot be converted from: no grade, no guess
+        return None

@@ -12,19 +12,21 @@ import io
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from trialkit.conduct.deviations import CATEGORIES
+from trialkit.ctcae import CTCAE_VERSION
 from trialkit.dosing.parameters import DosingParameters, activity_problem
-from trialkit.errors import InputError
+from trialkit.errors import InputError, UnitError
 from trialkit.protocol.model import Protocol
 from trialkit.recist.model import MAX_DIAMETER_MM
 from trialkit.safe_io import read_text
 from trialkit.settings import DEFAULT_PROTOCOL
-from trialkit.study.lab_checks import lab_value_problem
+from trialkit.study.columns import BY_RECORD, Table
+from trialkit.study.lab_checks import lab_grade, lab_value_problem
 from trialkit.study.model import (
     AdverseEvent,
     AssessmentRow,
@@ -37,6 +39,7 @@ from trialkit.study.model import (
     Subject,
     Therapy,
 )
+from trialkit.units import convert
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class Problem:
 MAX_AGE_YEARS = 130  # the oldest verified human lived 122 years (Jeanne Calment, 1875–1997)
 MAX_ECOG = 5  # ECOG performance status is 0–5 (5 = dead; clinical-facts §8 LOINC answers)
 MAX_KI67_PCT = 100.0  # a percentage of tumour cells
+# Screening weight and height are kept as recorded (any UCUM mass or length unit) and must
+# convert to the standard unit within a bound no person reaches: the heaviest person recorded
+# weighed about 635 kg (Jon Brower Minnoch), the tallest measured 272 cm (Robert Wadlow).
+BODY = {"weight": ("kg", 700.0), "height": ("cm", 300.0)}
 
 
 class StudyValidationError(InputError):
@@ -68,15 +75,9 @@ class StudyValidationError(InputError):
 
 
 class _Rows:
-    def __init__(
-        self,
-        folder: Path,
-        name: str,
-        problems: list[Problem],
-        required: bool,
-        columns: tuple[str, ...],
-    ) -> None:
-        self.name = f"{name}.csv"
+    def __init__(self, folder: Path, table: Table, problems: list[Problem], required: bool) -> None:
+        self.name = table.file
+        columns = table.header
         self.problems = problems
         path = folder / self.name
         self.rows: list[dict[str, str]] = []
@@ -97,6 +98,18 @@ class _Rows:
             problems.append(
                 Problem(self.name, 0, column, f"column {column!r} is missing from the header")
             )
+        # a file of the previous format: name the old column and what this format calls it
+        for old, new in table.previous:
+            if old in header and any(m in new.replace(",", " ").split() for m in missing):
+                problems.append(
+                    Problem(
+                        self.name,
+                        0,
+                        old,
+                        f"column {old!r} is the previous format's: this format has {new} "
+                        "(docs/analysis.md)",
+                    )
+                )
         if not missing:
             self.rows = rows
 
@@ -169,6 +182,12 @@ class _Cell:
             self.fail(field, f"{number} is not a whole number")
         return None if number is None else int(number)
 
+    def optional_flag(self, field: str) -> bool | None:
+        """true/false, or None for an empty cell (not assessed)."""
+        if not self.text(field, required=False):
+            return None
+        return self.flag(field)
+
     def flag(self, field: str) -> bool:
         value = self.text(field, required=False).lower()
         if value not in ("", "true", "false", "yes", "no", "1", "0"):
@@ -185,23 +204,21 @@ def load_study(folder: Path, protocol_id: str = DEFAULT_PROTOCOL) -> Study:
         raise InputError("not a study folder", source=str(folder))
     problems: list[Problem] = []
 
-    def table(
-        name: str, record: type, make: Callable[[_Cell], Any], required: bool = False
-    ) -> list[Any]:
-        return _Rows(folder, name, problems, required, _columns(record)).parse(make)
+    def table(record: type, make: Callable[[_Cell], Any], required: bool = False) -> list[Any]:
+        return _Rows(folder, BY_RECORD[record], problems, required).parse(make)
 
-    subjects: list[Subject] = table("subjects", Subject, _subject, required=True)
-    doses: list[Dose] = table("doses", Dose, _dose)
-    lesions: list[LesionMeasurement] = table("lesions", LesionMeasurement, _lesion)
-    assessments: list[AssessmentRow] = table("assessments", AssessmentRow, _assessment)
-    aes: list[AdverseEvent] = table("adverse_events", AdverseEvent, _ae)
+    subjects: list[Subject] = table(Subject, _subject, required=True)
+    doses: list[Dose] = table(Dose, _dose)
+    lesions: list[LesionMeasurement] = table(LesionMeasurement, _lesion)
+    assessments: list[AssessmentRow] = table(AssessmentRow, _assessment)
+    aes: list[AdverseEvent] = table(AdverseEvent, _ae)
     from trialkit.protocol import load_protocol
 
     protocol = load_protocol(protocol_id)
-    labs: list[LabRow] = table("labs", LabRow, lambda c: _lab(c, protocol))
-    therapies: list[Therapy] = table("therapies", Therapy, _therapy)
-    screening: list[ScreeningRow] = table("screening", ScreeningRow, _screening)
-    deviations: list[DeviationRow] = table("deviations", DeviationRow, _deviation)
+    labs: list[LabRow] = table(LabRow, lambda c: _lab(c, protocol))
+    therapies: list[Therapy] = table(Therapy, _therapy)
+    screening: list[ScreeningRow] = table(ScreeningRow, _screening)
+    deviations: list[DeviationRow] = table(DeviationRow, _deviation)
     if (folder / "fhir").is_dir():
         from trialkit.study.fhir_labs import fhir_labs
 
@@ -212,6 +229,7 @@ def load_study(folder: Path, protocol_id: str = DEFAULT_PROTOCOL) -> Study:
             for resource, field, message in fhir_problems
         ]
     _cross_check(folder, subjects, doses, lesions, assessments, aes, labs, therapies, problems)
+    _screening_links(subjects, screening, deviations, problems)
     if problems:
         raise StudyValidationError(problems)
     return Study(
@@ -229,11 +247,6 @@ def load_study(folder: Path, protocol_id: str = DEFAULT_PROTOCOL) -> Study:
     )
 
 
-def _columns(record: type) -> tuple[str, ...]:
-    """The documented columns of a table: its record's fields (as ``write_study`` writes them)."""
-    return tuple("visit" if f.name == "baseline" else f.name for f in fields(record))
-
-
 def _short(value: str) -> str:
     return repr(value) if len(value) <= 20 else f"a {len(value)}-character value"
 
@@ -243,15 +256,16 @@ def _subject(c: _Cell) -> Subject:
         subject_id=c.text("subject_id"),
         sex=c.text("sex"),
         age=c.integer("age", maximum=MAX_AGE_YEARS) or 0,
-        enrolled=c.date("enrolled") or date.min,
-        first_dose=c.date("first_dose", required=False),
+        enrolled=c.date("enrolled_date") or date.min,
+        first_dose=c.date("first_dose_date", required=False),
         primary_site=c.text("primary_site", required=False),
         grade=c.text("grade", required=False),
         ki67=c.number("ki67", required=False, maximum=MAX_KI67_PCT),
         ecog=c.integer("ecog", required=False, maximum=MAX_ECOG),
         death_date=c.date("death_date", required=False),
-        last_contact=c.date("last_contact", required=False),
+        last_contact=c.date("last_contact_date", required=False),
         off_study_reason=c.text("off_study_reason", required=False),
+        screening_id=c.text("screening_id", required=False),
     )
     c.done()
     return s
@@ -269,7 +283,7 @@ def _dose(c: _Cell) -> Dose:
     d = Dose(
         c.text("subject_id"),
         cycle or 0,
-        c.date("date") or date.min,
+        c.date("dose_date") or date.min,
         activity or 0.0,
         c.flag("reduced"),
         c.integer("delay_days", False) or 0,
@@ -288,7 +302,7 @@ def _lesion(c: _Cell) -> LesionMeasurement:
         c.fail("visit", f"{visit!r} is not baseline or follow-up")
     m = LesionMeasurement(
         c.text("subject_id"),
-        c.date("date") or date.min,
+        c.date("scan_date") or date.min,
         c.text("lesion_id"),
         c.flag("target"),
         c.text("organ", required=False),
@@ -307,7 +321,7 @@ def _assessment(c: _Cell) -> AssessmentRow:
     new = c.text("new_lesions", required=False) or "none"
     if new not in ("none", "equivocal", "unequivocal"):
         c.fail("new_lesions", f"{new!r} is not none / equivocal / unequivocal")
-    a = AssessmentRow(c.text("subject_id"), c.date("date") or date.min, new)
+    a = AssessmentRow(c.text("subject_id"), c.date("scan_date") or date.min, new)
     c.done()
     return a
 
@@ -316,9 +330,9 @@ def _ae(c: _Cell) -> AdverseEvent:
     grade = c.integer("grade") or 0
     if not 1 <= grade <= 5:
         c.fail("grade", f"{grade} is not a CTCAE grade 1–5")
-    onset, resolved = c.date("onset"), c.date("resolved", required=False)
+    onset, resolved = c.date("onset_date"), c.date("resolved_date", required=False)
     if onset and resolved and resolved < onset:
-        c.fail("resolved", f"resolved {resolved} before its onset {onset}")
+        c.fail("resolved_date", f"resolved {resolved} before its onset {onset}")
     ae = AdverseEvent(
         c.text("subject_id"),
         c.text("term"),
@@ -326,7 +340,7 @@ def _ae(c: _Cell) -> AdverseEvent:
         onset or date.min,
         resolved,
         c.flag("serious"),
-        c.flag("related"),
+        c.optional_flag("related"),  # empty: causality not assessed
     )
     c.done()
     return ae
@@ -335,30 +349,44 @@ def _ae(c: _Cell) -> AdverseEvent:
 def _lab(c: _Cell, protocol: Protocol) -> LabRow:
     from trialkit.ctcae import TERMS
 
-    lab = c.text("lab")
-    if lab and lab not in TERMS:
-        c.fail("lab", f"unknown CTCAE term {lab!r}")
+    term = c.text("ctcae_term")
+    if term and term not in TERMS:
+        c.fail("ctcae_term", f"unknown CTCAE term {term!r}")
+    loinc, analyte = c.text("loinc"), c.text("analyte")
+    if loinc and term in TERMS and loinc not in TERMS[term].loinc:
+        graded = ", ".join(TERMS[term].loinc)
+        c.fail("loinc", f"LOINC {loinc} is not graded under {term} (its codes: {graded})")
     value, unit = c.number("value"), c.text("unit")
-    if value is not None and value >= 0 and lab in TERMS:
+    if value is not None and value >= 0 and term in TERMS:
         # outside the protocol's physiologically possible range: no result (study.lab_checks)
-        why = lab_value_problem(protocol, lab, value, unit or None)
+        why = lab_value_problem(protocol, term, value, unit or None)
         if why:
             c.fail("value", why)
+    stated = c.integer("ctcae_grade", required=False, maximum=5)
     row = LabRow(
         c.text("subject_id"),
-        c.date("date") or date.min,
-        lab,
+        c.date("lab_date") or date.min,
+        term,
         value or 0.0,
         unit,
         c.number("uln", required=False),
         c.number("lln", required=False),
+        loinc,
+        analyte,
     )
+    if not c.bad and stated is not None and stated != (computed := lab_grade(row)):
+        # the grade column is derived: a different one is an entry error, never data
+        c.fail(
+            "ctcae_grade",
+            f"grade {stated} is not the CTCAE v{CTCAE_VERSION} grade of this result "
+            f"({'undeterminable' if computed is None else computed})",
+        )
     c.done()
     return row
 
 
 def _therapy(c: _Cell) -> Therapy:
-    t = Therapy(c.text("subject_id"), c.date("date") or date.min, c.text("therapy"))
+    t = Therapy(c.text("subject_id"), c.date("start_date") or date.min, c.text("therapy"))
     c.done()
     return t
 
@@ -367,7 +395,27 @@ def _screening(c: _Cell) -> ScreeningRow:
     status = c.text("status")
     if status not in ("eligible", "ineligible", "incomplete"):
         c.fail("status", f"{status!r} is not eligible / ineligible / incomplete")
-    s = ScreeningRow(c.text("patient_id"), status, c.text("reason", required=False))
+    measured = {}
+    for what, (standard, bound) in BODY.items():
+        value = c.number(what, required=False)
+        unit = c.text(f"{what}_unit", required=value is not None)
+        when = c.date(f"{what}_date", required=value is not None)
+        if value is not None and unit:
+            try:
+                if convert(value, unit, standard) > bound:
+                    c.fail(what, f"{value:g} {unit} is above the possible {bound:g} {standard}")
+            except UnitError as exc:
+                c.fail(f"{what}_unit", f"{exc} (a {what} unit is needed)")
+        measured[what] = (value, unit, when)
+    s = ScreeningRow(
+        c.text("screening_id"),
+        c.text("patient_id"),
+        status,
+        c.text("reason", required=False),
+        c.date("screening_date", required=False),
+        *measured["weight"],
+        *measured["height"],
+    )
     c.done()
     return s
 
@@ -376,15 +424,19 @@ def _deviation(c: _Cell) -> DeviationRow:
     category = c.text("category")
     if category not in CATEGORIES:
         c.fail("category", f"{category!r} is not one of {', '.join(CATEGORIES)}")
+    subject, screening = c.text("subject_id", False), c.text("screening_id", False)
+    if not subject and not screening:
+        c.fail("subject_id", "give the subject (subject_id) or the screening (screening_id)")
     d = DeviationRow(
-        c.text("subject_id"),
-        c.date("date") or date.min,
+        subject,
+        c.date("deviation_date") or date.min,
         category,
         c.text("rule"),
         c.text("criterion", required=False),
         c.text("description"),
         c.text("reason"),
         c.text("recorded_by"),
+        screening,
     )
     c.done()
     return d
@@ -395,17 +447,19 @@ def _impossible_dates(s: Subject) -> list[tuple[str, str]]:
     seen after death, or dies before being enrolled (the analyses' time origins would turn
     negative). Reported after parsing so that the subject's other rows are still checked."""
     out = []
-    start = s.enrolled
+    start, contact = s.enrolled, "last_contact_date"
     if s.first_dose and s.first_dose < start:
-        out.append(("first_dose", f"first dose {s.first_dose} before enrolment {start}"))
+        out.append(("first_dose_date", f"first dose {s.first_dose} before enrolment {start}"))
     if s.death_date and s.death_date < start:
         out.append(("death_date", f"death {s.death_date} before enrolment {start}"))
     elif s.first_dose and s.death_date and s.death_date < s.first_dose:
         out.append(("death_date", f"death {s.death_date} before the first dose {s.first_dose}"))
     if s.last_contact and s.last_contact < start:
-        out.append(("last_contact", f"last contact {s.last_contact} before enrolment {start}"))
+        out.append((contact, f"last contact {s.last_contact} before enrolment {start}"))
     if s.death_date and s.last_contact and s.last_contact > s.death_date:
-        out.append(("last_contact", f"last contact {s.last_contact} after death {s.death_date}"))
+        out.append(
+            ("last_contact_date", f"last contact {s.last_contact} after death {s.death_date}")
+        )
     return out
 
 
@@ -446,12 +500,14 @@ def _cross_check(
         s = by_id.get(d.subject_id)
         if s and s.death_date and d.date > s.death_date:
             problems.append(
-                Problem("doses.csv", i, "date", f"dose on {d.date} after death on {s.death_date}")
+                Problem(
+                    "doses.csv", i, "dose_date", f"dose on {d.date} after death on {s.death_date}"
+                )
             )
     for (sid, when), count in Counter((a.subject_id, a.date) for a in assessments).items():
         if count > 1:
             problems.append(
-                Problem("assessments.csv", 0, "date", f"duplicate assessment {sid} {when}")
+                Problem("assessments.csv", 0, "scan_date", f"duplicate assessment {sid} {when}")
             )
     for key, count in Counter((m.subject_id, m.date, m.lesion_id) for m in lesions).items():
         if count > 1:
@@ -468,13 +524,52 @@ def _cross_check(
         start = baseline.get(m.subject_id)
         if not m.baseline and start is not None and m.date <= start:
             problems.append(
-                Problem("lesions.csv", i, "date", f"scan {m.date} before the baseline {start}")
+                Problem("lesions.csv", i, "scan_date", f"scan {m.date} before the baseline {start}")
             )
     for i, a in enumerate(assessments, start=1):
         start = baseline.get(a.subject_id)
         if start is not None and a.date <= start:
             problems.append(
                 Problem(
-                    "assessments.csv", i, "date", f"assessment {a.date} before the baseline {start}"
+                    "assessments.csv",
+                    i,
+                    "scan_date",
+                    f"assessment {a.date} before the baseline {start}",
+                )
+            )
+
+
+def _screening_links(
+    subjects: list[Subject],
+    screening: list[ScreeningRow],
+    deviations: list[DeviationRow],
+    problems: list[Problem],
+) -> None:
+    """Each subject's screening and each deviation's subject or screening exist (when the
+    screening log is in the folder): a dangling link would trace a record to nothing."""
+    numbers = Counter(r.screening_id for r in screening)
+    for number, count in numbers.items():
+        if count > 1:
+            problems.append(
+                Problem("screening.csv", 0, "screening_id", f"{number} appears {count} times")
+            )
+    subject_ids = {s.subject_id for s in subjects}
+    if screening:
+        for i, s in enumerate(subjects, start=1):
+            if s.screening_id and s.screening_id not in numbers:
+                problems.append(
+                    Problem(
+                        "subjects.csv", i, "screening_id", f"unknown screening {s.screening_id!r}"
+                    )
+                )
+    for i, d in enumerate(deviations, start=1):
+        if d.subject_id and d.subject_id not in subject_ids:
+            problems.append(
+                Problem("deviations.csv", i, "subject_id", f"unknown subject {d.subject_id!r}")
+            )
+        if screening and d.screening_id and d.screening_id not in numbers:
+            problems.append(
+                Problem(
+                    "deviations.csv", i, "screening_id", f"unknown screening {d.screening_id!r}"
                 )
             )

@@ -20,6 +20,7 @@ class Subject:
     death_date: date | None = None
     last_contact: date | None = None
     off_study_reason: str = ""
+    screening_id: str = ""  # the screening (screening.csv screening_id) the subject came from
 
 
 @dataclass(frozen=True)
@@ -62,18 +63,20 @@ class AdverseEvent:
     onset: date
     resolved: date | None = None
     serious: bool = False
-    related: bool = False
+    related: bool | None = None  # None: causality not assessed (exported as an empty cell)
 
 
 @dataclass(frozen=True)
 class LabRow:
     subject_id: str
     date: date
-    lab: str  # CTCAE term name (e.g. lymphocyte_count_decreased)
+    ctcae_term: str  # the CTCAE term the result is graded under (e.g. anemia for haemoglobin)
     value: float
     unit: str
     uln: float | None = None
     lln: float | None = None
+    loinc: str = ""  # the analyte: its LOINC code (one the CTCAE term grades) …
+    analyte: str = ""  # … and its name (e.g. Hemoglobin)
 
 
 @dataclass(frozen=True)
@@ -85,16 +88,27 @@ class Therapy:
 
 @dataclass(frozen=True)
 class ScreeningRow:
-    patient_id: str
+    """One screening of the log; weight and height as the screening record holds them
+    (value, unit as recorded, date), the source of SDTM VS."""
+
+    screening_id: str  # the screening number
+    patient_id: str  # the source record's patient id
     status: str  # eligible / ineligible / incomplete
     reason: str  # first blocking criterion, or what is missing
+    screening_date: date | None = None  # the screening's as-of date
+    weight: float | None = None
+    weight_unit: str = ""
+    weight_date: date | None = None
+    height: float | None = None
+    height_unit: str = ""
+    height_date: date | None = None
 
 
 @dataclass(frozen=True)
 class DeviationRow:
     """A protocol deviation taken on purpose (waiver, override) — docs/study-conduct.md."""
 
-    subject_id: str  # the subject number, or the screening's id before enrolment
+    subject_id: str  # the subject number; empty before enrolment (then screening_id says who)
     date: date  # the clinical date (sign-off day, dose date)
     category: str  # eligibility / dosing_window / dose_activity / assessment
     rule: str  # the rule overridden, e.g. eligibility_waiver, dose_check_withhold
@@ -102,6 +116,7 @@ class DeviationRow:
     description: str  # what the protocol said
     reason: str  # the investigator's reason
     recorded_by: str
+    screening_id: str = ""  # the screening the deviation belongs to (eligibility waivers)
 
 
 @dataclass(frozen=True)

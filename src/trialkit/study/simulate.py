@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from trialkit.conduct.dosing import window
+from trialkit.ctcae.analytes import analyte
 from trialkit.dosing.parameters import DosingParameters
 from trialkit.eligibility.screening import PatientResult, screen_record
 from trialkit.eligibility.verdict import Status
@@ -37,6 +38,7 @@ from trialkit.study.model import (
     Subject,
     Therapy,
 )
+from trialkit.study.vitals import body_measures, screening_row
 
 MEDIAN_PFS_MONTHS = 22.8
 ORR = 0.43
@@ -109,6 +111,10 @@ def screening_record(rng: random.Random, pid: str, as_of: date) -> PatientRecord
         lab("3173-2", rng.gauss(31, 4), "s"),
         lab("1558-6", rng.gauss(5.6, 0.8), "mmol/L"),
     ]
+    # body height (FHIR vital signs, LOINC 8302-2) from its own generator, so that every other
+    # simulated value is the same with or without it; NHANES-like adult means by sex
+    tall = random.Random(f"{pid}-height")
+    labs.append(lab("8302-2", tall.gauss(176 if sex == "male" else 163, 7), "cm"))
     negative = (Code(SNOMED, "260385009"),)
     for loinc in ("5196-1", "13955-0"):
         labs.append(
@@ -220,11 +226,20 @@ def simulate_study(
     params = protocol.defaults()
     results: list[PatientResult] = []
     subjects: list[Subject] = []
+    rows: list[ScreeningRow] = []
     for i in range(screened):
         as_of = date(2025, 1, 6) + timedelta(days=int(i * 540 / screened))
-        record = screening_record(rng, f"SCR{i + 1:03d}", as_of)
+        # the screening number, and the (simulated) source record's own patient id
+        screening_id, patient_id = f"SCR{i + 1:03d}", f"sim-{i + 1:03d}"
+        record = screening_record(rng, patient_id, as_of)
         result = screen_record(record, protocol, params, as_of=as_of)
         results.append(result)
+        measures = body_measures(record, as_of)
+        rows.append(
+            screening_row(
+                screening_id, patient_id, result.status.value, _reason(result), as_of, measures
+            )
+        )
         if result.status.value == "eligible":
             age = int(
                 (as_of - (record.birth_date.low if record.birth_date else as_of)).days // 365.25
@@ -242,9 +257,10 @@ def simulate_study(
                     grade="G2" if ki67 is not None and float(str(ki67.value)) <= 20 else "G3",
                     ki67=float(str(ki67.value)) if ki67 else None,
                     ecog=int(str(ecog.value)) if ecog else None,
+                    screening_id=screening_id,
                 )
             )
-    screening = tuple(ScreeningRow(r.patient_id, r.status.value, _reason(r)) for r in results)
+    screening = tuple(rows)
     parts: dict[str, list[Any]] = {
         k: [] for k in ("doses", "lesions", "assessments", "aes", "labs", "therapies")
     }
@@ -402,6 +418,7 @@ def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[An
     for term, rate in GRADE34.items():
         severe = rng.random() < rate
         value, unit, lln = _lab_nadir(rng, term, severe)
+        loinc, name = analyte(term)
         out["labs"].append(
             LabRow(
                 s.subject_id,
@@ -411,6 +428,8 @@ def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[An
                 unit,
                 None,
                 lln,
+                loinc,
+                name,
             )
         )
     for term, (any_rate, severe_rate) in AE_RATES.items():
@@ -428,19 +447,11 @@ def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[An
                     True,
                 )
             )
-    return Subject(
-        s.subject_id,
-        s.sex,
-        s.age,
-        s.enrolled,
-        s.first_dose,
-        s.primary_site,
-        s.grade,
-        s.ki67,
-        s.ecog,
-        death_date,
-        last_contact,
-        "death" if death_date else ("progression" if progressed else ""),
+    return replace(
+        s,
+        death_date=death_date,
+        last_contact=last_contact,
+        off_study_reason="death" if death_date else ("progression" if progressed else ""),
     )
 
 

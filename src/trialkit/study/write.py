@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import astuple, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from trialkit.study.model import (
-    AdverseEvent,
-    AssessmentRow,
-    DeviationRow,
-    Dose,
-    LabRow,
-    LesionMeasurement,
-    ScreeningRow,
-    Study,
-    Subject,
-    Therapy,
-)
+from trialkit.study.columns import DERIVED, TABLES, Table
+from trialkit.study.lab_checks import lab_grade
+from trialkit.study.model import LabRow, LesionMeasurement, Study
 
 
 def _cell(value: Any) -> str:
@@ -32,30 +22,25 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _write(
-    path: Path, cls: type, rows: tuple[Any, ...], rename: dict[str, str] | None = None
-) -> None:
-    names = [f.name for f in fields(cls)]
-    header = [(rename or {}).get(n, n) for n in names]
+def _value(table: Table, row: Any, column: str, field: str) -> Any:
+    if field == DERIVED:  # the one derived column: a result's CTCAE grade (study.lab_checks)
+        assert isinstance(row, LabRow), column
+        return lab_grade(row)
+    if isinstance(row, LesionMeasurement) and field == "baseline":
+        return "baseline" if row.baseline else "follow-up"
+    return getattr(row, field)
+
+
+def _write(path: Path, table: Table, rows: tuple[Any, ...]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
+        writer.writerow(table.header)
         for row in rows:
-            values = [_cell(v) for v in astuple(row)]
-            if cls is LesionMeasurement:
-                values[-1] = "baseline" if row.baseline else "follow-up"
-            writer.writerow(values)
+            writer.writerow([_cell(_value(table, row, c, f)) for c, f in table.columns])
 
 
 def write_study(study: Study, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / "subjects.csv", Subject, study.subjects)
-    _write(folder / "doses.csv", Dose, study.doses)
-    _write(folder / "lesions.csv", LesionMeasurement, study.lesions, {"baseline": "visit"})
-    _write(folder / "assessments.csv", AssessmentRow, study.assessments)
-    _write(folder / "adverse_events.csv", AdverseEvent, study.adverse_events)
-    _write(folder / "labs.csv", LabRow, study.labs)
-    _write(folder / "therapies.csv", Therapy, study.therapies)
-    _write(folder / "screening.csv", ScreeningRow, study.screening)
-    _write(folder / "deviations.csv", DeviationRow, study.deviations)
+    for table in TABLES:  # each table is the Study field of the same name
+        _write(folder / table.file, table, getattr(study, table.name))
     return folder

@@ -1,0 +1,157 @@
+"""The study folder's CSV files and their columns (docs/analysis.md): one definition that the
+writer (:mod:`trialkit.study.write`) and the loader (:mod:`trialkit.study.load`) share.
+
+One name per concept (issue 14): ``subject_id`` is the study subject number, ``screening_id``
+the screening number, ``patient_id`` the source record's patient id; every date column is an
+ISO ``…_date``; a laboratory result is its analyte (``loinc``, ``analyte``) and, separately,
+the CTCAE term and grade it is graded under.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from trialkit.study.model import (
+    AdverseEvent,
+    AssessmentRow,
+    DeviationRow,
+    Dose,
+    LabRow,
+    LesionMeasurement,
+    ScreeningRow,
+    Subject,
+    Therapy,
+)
+
+DERIVED = ""  # a column written from the record but not one of its fields (ctcae_grade)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # file stem: subjects → subjects.csv
+    record: type
+    columns: tuple[tuple[str, str], ...]  # (CSV column, record field or DERIVED), in file order
+    # a column name of the previous format → what this format calls it (or how it was split)
+    previous: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    def column(self, field: str) -> str:
+        return next(c for c, f in self.columns if f == field)
+
+
+def _table(
+    name: str,
+    record: type,
+    rename: dict[str, str],
+    *,
+    order: tuple[str, ...] = (),
+    previous: dict[str, str] | None = None,
+) -> Table:
+    names = [f.name for f in fields(record)]
+    columns = [(rename.get(n, n), n) for n in names]
+    if order:  # an explicit column order (record fields and DERIVED columns by column name)
+        by_column = dict(columns)
+        columns = [(c, by_column.get(c, DERIVED)) for c in order]
+    return Table(name, record, tuple(columns), tuple((previous or {}).items()))
+
+
+TABLES: tuple[Table, ...] = (
+    _table(
+        "subjects",
+        Subject,
+        {
+            "enrolled": "enrolled_date",
+            "first_dose": "first_dose_date",
+            "last_contact": "last_contact_date",
+        },
+        order=(
+            "subject_id",
+            "screening_id",
+            "sex",
+            "age",
+            "enrolled_date",
+            "first_dose_date",
+            "primary_site",
+            "grade",
+            "ki67",
+            "ecog",
+            "death_date",
+            "last_contact_date",
+            "off_study_reason",
+        ),
+        previous={
+            "enrolled": "enrolled_date",
+            "first_dose": "first_dose_date",
+            "last_contact": "last_contact_date",
+        },
+    ),
+    _table("doses", Dose, {"date": "dose_date"}, previous={"date": "dose_date"}),
+    _table(
+        "lesions",
+        LesionMeasurement,
+        {"date": "scan_date", "baseline": "visit"},
+        previous={"date": "scan_date"},
+    ),
+    _table("assessments", AssessmentRow, {"date": "scan_date"}, previous={"date": "scan_date"}),
+    _table(
+        "adverse_events",
+        AdverseEvent,
+        {"onset": "onset_date", "resolved": "resolved_date"},
+        previous={"onset": "onset_date", "resolved": "resolved_date"},
+    ),
+    _table(
+        "labs",
+        LabRow,
+        {"date": "lab_date"},
+        order=(
+            "subject_id",
+            "lab_date",
+            "loinc",
+            "analyte",
+            "value",
+            "unit",
+            "uln",
+            "lln",
+            "ctcae_term",
+            "ctcae_grade",
+        ),
+        previous={
+            "date": "lab_date",
+            "on": "lab_date",
+            "lab": "loinc and analyte (the analyte) and ctcae_term (the CTCAE term it is graded "
+            "under)",
+        },
+    ),
+    _table("therapies", Therapy, {"date": "start_date"}, previous={"date": "start_date"}),
+    _table(
+        "screening",
+        ScreeningRow,
+        {},
+        previous={"patient_id": "screening_id (the screening number) and patient_id"},
+    ),
+    _table(
+        "deviations",
+        DeviationRow,
+        {"date": "deviation_date"},
+        order=(
+            "subject_id",
+            "screening_id",
+            "deviation_date",
+            "category",
+            "rule",
+            "criterion",
+            "description",
+            "reason",
+            "recorded_by",
+        ),
+        previous={"date": "deviation_date"},
+    ),
+)
+BY_RECORD: dict[type, Table] = {t.record: t for t in TABLES}
