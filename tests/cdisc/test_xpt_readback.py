@@ -35,7 +35,7 @@ def test_dm_has_every_enrolled_subject_and_every_screen_failure(exported: Export
     by_id = {r["subject_id"]: r for r in subjects}
     for _, row in enrolled.iterrows():
         source = by_id[row["SUBJID"]]
-        assert row["RFSTDTC"] == source["first_dose_date"]
+        assert row["RFSTDTC"] == source["first_dose"]
         assert row["AGE"] == int(source["age"])
         assert row["SEX"] == {"female": "F", "male": "M"}[source["sex"]]
     assert set(dm.loc[dm["ARMNRS"] == "SCREEN FAILURE", "SEX"]) == {"U"}

@@ -45,8 +45,8 @@ def test_csv_export_names_subject_screening_analyte_and_unassessed_causality(
     assert row["subject_id"] == subject.subject_number
     assert row["screening_id"] == screening["screening_id"] != ""
     assert screening["patient_id"] == subject.patient_id  # the source record's patient id
-    assert "enrolled_date" in row
-    assert "first_dose_date" in row
+    assert "enrolment_date" in row
+    assert "first_dose" in row
     # weight as the screening's record holds it (examples/eligible.json: 61.5 kg, 19 Nov 2026)
     assert (screening["weight"], screening["weight_unit"], screening["weight_date"]) == (
         "61.5",
@@ -56,7 +56,7 @@ def test_csv_export_names_subject_screening_analyte_and_unassessed_causality(
     assert screening["height"] == ""  # the record has no height: none is made up
 
     hb = next(r for r in tables["labs"] if r["lab_date"] == "2026-11-23")
-    assert (hb["loinc"], hb["analyte"], hb["value"], hb["unit"]) == (
+    assert (hb["loinc"], hb["analyte_name"], hb["value"], hb["unit"]) == (
         "718-7",
         "Hemoglobin",
         "121.0",

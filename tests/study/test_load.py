@@ -69,7 +69,9 @@ def test_bad_rows_are_all_reported_with_file_row_field(folder: Path, tmp_path: P
     baseline = next(
         r for r in csv.DictReader((copy / "lesions.csv").open()) if r["visit"] == "baseline"
     )
-    _append(copy / "lesions.csv", {**baseline, "scan_date": "2000-01-01", "visit": "follow-up"})
+    _append(
+        copy / "lesions.csv", {**baseline, "assessment_date": "2000-01-01", "visit": "follow-up"}
+    )
     assessment = next(csv.DictReader((copy / "assessments.csv").open()))
     _append(copy / "assessments.csv", assessment)
     with pytest.raises(StudyValidationError) as info:
@@ -79,8 +81,8 @@ def test_bad_rows_are_all_reported_with_file_row_field(folder: Path, tmp_path: P
     assert ("doses.csv", "subject_id") in messages  # unknown subject
     assert ("doses.csv", "dose_date") in messages  # after death, and not a date
     assert ("doses.csv", "cycle") in messages
-    assert ("lesions.csv", "scan_date") in messages  # scan before baseline
-    assert ("assessments.csv", "scan_date") in messages  # duplicate assessment
+    assert ("lesions.csv", "assessment_date") in messages  # scan before baseline
+    assert ("assessments.csv", "assessment_date") in messages  # duplicate assessment
     assert "after death" in text
     assert "unknown subject 'S999'" in text
     assert "before the baseline" in text
@@ -191,7 +193,7 @@ def test_a_previous_format_file_names_file_header_and_column(folder: Path, tmp_p
         load_study(copy)
     found = {(p.file, p.row, p.field): p.message for p in info.value.problems}
     assert "ctcae_term" in found[("labs.csv", 0, "lab")]
-    assert "loinc and analyte" in found[("labs.csv", 0, "lab")]
+    assert "loinc and analyte_name" in found[("labs.csv", 0, "lab")]
     assert "lab_date" in found[("labs.csv", 0, "date")]
     assert "screening_id" in found[("screening.csv", 0, "patient_id")]
     assert ("labs.csv", 0, "lab_date") in found  # and the missing columns themselves
@@ -203,7 +205,10 @@ def test_a_previous_format_file_names_file_header_and_column(folder: Path, tmp_p
 def test_labs_name_analyte_and_ctcae_term_and_check_the_grade(folder: Path, tmp_path: Path) -> None:
     rows = list(csv.DictReader((folder / "labs.csv").open()))
     hb = next(r for r in rows if r["ctcae_term"] == "anemia")
-    assert (hb["loinc"], hb["analyte"]) == ("718-7", "Hemoglobin")  # haemoglobin, graded as anemia
+    assert (hb["loinc"], hb["analyte_name"]) == (
+        "718-7",
+        "Hemoglobin",
+    )  # haemoglobin, graded as anemia
     lym = next(r for r in rows if r["ctcae_term"] == "lymphocyte_count_decreased")
     assert lym["ctcae_grade"] != ""
     copy = _copy(folder, tmp_path)

@@ -137,10 +137,10 @@ def test_lab_value_outside_the_protocols_possible_range_is_a_problem(
 
 def test_dates_that_cannot_all_be_true(copy: Path) -> None:
     subjects = _rows(copy / "subjects.csv")
-    treated = [i for i, s in enumerate(subjects) if s["first_dose_date"]]
+    treated = [i for i, s in enumerate(subjects) if s["first_dose"]]
     a, b, c = treated[:3]
-    subjects[a]["first_dose_date"] = "2000-01-01"  # before enrolment
-    subjects[b]["death_date"] = subjects[b]["first_dose_date"]  # alive at the dose, then:
+    subjects[a]["first_dose"] = "2000-01-01"  # before enrolment
+    subjects[b]["death_date"] = subjects[b]["first_dose"]  # alive at the dose, then:
     subjects[b]["last_contact_date"] = "2099-01-01"  # seen after death
     subjects[c]["death_date"] = "2000-01-01"  # died before enrolment
     _write(copy / "subjects.csv", subjects)
@@ -148,7 +148,7 @@ def test_dates_that_cannot_all_be_true(copy: Path) -> None:
     aes[0]["resolved_date"] = "2000-01-01"  # resolved before onset
     _write(copy / "adverse_events.csv", aes)
     found = _problems(copy)
-    assert ("subjects.csv", a + 1, "first_dose_date") in found
+    assert ("subjects.csv", a + 1, "first_dose") in found
     assert ("subjects.csv", b + 1, "last_contact_date") in found
     assert ("subjects.csv", c + 1, "death_date") in found
     assert ("adverse_events.csv", 1, "resolved_date") in found

@@ -3,8 +3,10 @@ writer (:mod:`trialkit.study.write`) and the loader (:mod:`trialkit.study.load`)
 
 One name per concept (issue 14): ``subject_id`` is the study subject number, ``screening_id``
 the screening number, ``patient_id`` the source record's patient id; every date column is an
-ISO ``…_date``; a laboratory result is its analyte (``loinc``, ``analyte``) and, separately,
-the CTCAE term and grade it is graded under.
+ISO ``…_date``; a laboratory result is its analyte (``loinc``, ``analyte_name``) and, separately,
+the CTCAE term and grade it is graded under. The names are those of docs/fields.md
+(``enrolment_date``, ``assessment_date``, and the result contract's ``first_dose`` and
+``as_of``).
 """
 
 from __future__ import annotations
@@ -67,8 +69,7 @@ TABLES: tuple[Table, ...] = (
         "subjects",
         Subject,
         {
-            "enrolled": "enrolled_date",
-            "first_dose": "first_dose_date",
+            "enrolled": "enrolment_date",
             "last_contact": "last_contact_date",
         },
         order=(
@@ -76,8 +77,8 @@ TABLES: tuple[Table, ...] = (
             "screening_id",
             "sex",
             "age",
-            "enrolled_date",
-            "first_dose_date",
+            "enrolment_date",
+            "first_dose",
             "primary_site",
             "grade",
             "ki67",
@@ -87,8 +88,7 @@ TABLES: tuple[Table, ...] = (
             "off_study_reason",
         ),
         previous={
-            "enrolled": "enrolled_date",
-            "first_dose": "first_dose_date",
+            "enrolled": "enrolment_date",
             "last_contact": "last_contact_date",
         },
     ),
@@ -96,10 +96,15 @@ TABLES: tuple[Table, ...] = (
     _table(
         "lesions",
         LesionMeasurement,
-        {"date": "scan_date", "baseline": "visit"},
-        previous={"date": "scan_date"},
+        {"date": "assessment_date", "baseline": "visit"},
+        previous={"date": "assessment_date"},
     ),
-    _table("assessments", AssessmentRow, {"date": "scan_date"}, previous={"date": "scan_date"}),
+    _table(
+        "assessments",
+        AssessmentRow,
+        {"date": "assessment_date"},
+        previous={"date": "assessment_date"},
+    ),
     _table(
         "adverse_events",
         AdverseEvent,
@@ -114,7 +119,7 @@ TABLES: tuple[Table, ...] = (
             "subject_id",
             "lab_date",
             "loinc",
-            "analyte",
+            "analyte_name",
             "value",
             "unit",
             "uln",
@@ -125,8 +130,8 @@ TABLES: tuple[Table, ...] = (
         previous={
             "date": "lab_date",
             "on": "lab_date",
-            "lab": "loinc and analyte (the analyte) and ctcae_term (the CTCAE term it is graded "
-            "under)",
+            "lab": "loinc and analyte_name (the analyte) and ctcae_term (the CTCAE term it is "
+            "graded under)",
         },
     ),
     _table("therapies", Therapy, {"date": "start_date"}, previous={"date": "start_date"}),

@@ -256,8 +256,8 @@ def _subject(c: _Cell) -> Subject:
         subject_id=c.text("subject_id"),
         sex=c.text("sex"),
         age=c.integer("age", maximum=MAX_AGE_YEARS) or 0,
-        enrolled=c.date("enrolled_date") or date.min,
-        first_dose=c.date("first_dose_date", required=False),
+        enrolled=c.date("enrolment_date") or date.min,
+        first_dose=c.date("first_dose", required=False),
         primary_site=c.text("primary_site", required=False),
         grade=c.text("grade", required=False),
         ki67=c.number("ki67", required=False, maximum=MAX_KI67_PCT),
@@ -302,7 +302,7 @@ def _lesion(c: _Cell) -> LesionMeasurement:
         c.fail("visit", f"{visit!r} is not baseline or follow-up")
     m = LesionMeasurement(
         c.text("subject_id"),
-        c.date("scan_date") or date.min,
+        c.date("assessment_date") or date.min,
         c.text("lesion_id"),
         c.flag("target"),
         c.text("organ", required=False),
@@ -321,7 +321,7 @@ def _assessment(c: _Cell) -> AssessmentRow:
     new = c.text("new_lesions", required=False) or "none"
     if new not in ("none", "equivocal", "unequivocal"):
         c.fail("new_lesions", f"{new!r} is not none / equivocal / unequivocal")
-    a = AssessmentRow(c.text("subject_id"), c.date("scan_date") or date.min, new)
+    a = AssessmentRow(c.text("subject_id"), c.date("assessment_date") or date.min, new)
     c.done()
     return a
 
@@ -352,7 +352,7 @@ def _lab(c: _Cell, protocol: Protocol) -> LabRow:
     term = c.text("ctcae_term")
     if term and term not in TERMS:
         c.fail("ctcae_term", f"unknown CTCAE term {term!r}")
-    loinc, analyte = c.text("loinc"), c.text("analyte")
+    loinc, analyte = c.text("loinc"), c.text("analyte_name")
     if loinc and term in TERMS and loinc not in TERMS[term].loinc:
         graded = ", ".join(TERMS[term].loinc)
         c.fail("loinc", f"LOINC {loinc} is not graded under {term} (its codes: {graded})")
@@ -412,7 +412,7 @@ def _screening(c: _Cell) -> ScreeningRow:
         c.text("patient_id"),
         status,
         c.text("reason", required=False),
-        c.date("screening_date", required=False),
+        c.date("as_of", required=False),
         *measured["weight"],
         *measured["height"],
     )
@@ -449,7 +449,7 @@ def _impossible_dates(s: Subject) -> list[tuple[str, str]]:
     out = []
     start, contact = s.enrolled, "last_contact_date"
     if s.first_dose and s.first_dose < start:
-        out.append(("first_dose_date", f"first dose {s.first_dose} before enrolment {start}"))
+        out.append(("first_dose", f"first dose {s.first_dose} before enrolment {start}"))
     if s.death_date and s.death_date < start:
         out.append(("death_date", f"death {s.death_date} before enrolment {start}"))
     elif s.first_dose and s.death_date and s.death_date < s.first_dose:
@@ -507,7 +507,9 @@ def _cross_check(
     for (sid, when), count in Counter((a.subject_id, a.date) for a in assessments).items():
         if count > 1:
             problems.append(
-                Problem("assessments.csv", 0, "scan_date", f"duplicate assessment {sid} {when}")
+                Problem(
+                    "assessments.csv", 0, "assessment_date", f"duplicate assessment {sid} {when}"
+                )
             )
     for key, count in Counter((m.subject_id, m.date, m.lesion_id) for m in lesions).items():
         if count > 1:
@@ -524,7 +526,12 @@ def _cross_check(
         start = baseline.get(m.subject_id)
         if not m.baseline and start is not None and m.date <= start:
             problems.append(
-                Problem("lesions.csv", i, "scan_date", f"scan {m.date} before the baseline {start}")
+                Problem(
+                    "lesions.csv",
+                    i,
+                    "assessment_date",
+                    f"scan {m.date} before the baseline {start}",
+                )
             )
     for i, a in enumerate(assessments, start=1):
         start = baseline.get(a.subject_id)
@@ -533,7 +540,7 @@ def _cross_check(
                 Problem(
                     "assessments.csv",
                     i,
-                    "scan_date",
+                    "assessment_date",
                     f"assessment {a.date} before the baseline {start}",
                 )
             )

@@ -76,7 +76,7 @@ class LabRow:
     uln: float | None = None
     lln: float | None = None
     loinc: str = ""  # the analyte: its LOINC code (one the CTCAE term grades) …
-    analyte: str = ""  # … and its name (e.g. Hemoglobin)
+    analyte_name: str = ""  # … and its name (e.g. Hemoglobin)
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class ScreeningRow:
     patient_id: str  # the source record's patient id
     status: str  # eligible / ineligible / incomplete
     reason: str  # first blocking criterion, or what is missing
-    screening_date: date | None = None  # the screening's as-of date
+    as_of: date | None = None  # the screening's date (the result contract's as_of)
     weight: float | None = None
     weight_unit: str = ""
     weight_date: date | None = None
