@@ -32,17 +32,17 @@ def test_csv_export_names_subject_screening_analyte_and_unassessed_causality(
     subject = enrolled(study)
     svc = study.service
     svc.record_lab(
-        study["coordinator"], subject.id, key="hemoglobin", value=121, unit="g/L",
-        on=date(2026, 11, 23),
+        study["coordinator"], subject.id, analyte="hemoglobin", value=121, unit="g/L",
+        lab_date=date(2026, 11, 23),
     )  # fmt: skip
     svc.record_ae(
-        study["coordinator"], subject.id, term="Nausea", onset=date(2026, 11, 23), grade=1
+        study["coordinator"], subject.id, term="Nausea", onset_date=date(2026, 11, 23), grade=1
     )
     tables = _tables(svc.export(study["statistician"], "csv"), tmp_path / "zip")
 
     (row,) = tables["subjects"]
     (screening,) = tables["screening"]
-    assert row["subject_id"] == subject.subject_number
+    assert row["subject_id"] == subject.subject_id
     assert row["screening_id"] == screening["screening_id"] != ""
     assert screening["patient_id"] == subject.patient_id  # the source record's patient id
     assert "enrolment_date" in row
