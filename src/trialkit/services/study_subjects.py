@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trialkit.cdisc.sdtm_findings import TESTS
 from trialkit.conduct import SubjectState, subject_state
 from trialkit.ctcae import TERMS, grade
+from trialkit.ctcae.analytes import TESTS
 from trialkit.dosing import DosingParameters, make_plan
 from trialkit.dosing.modification import LABS
 from trialkit.errors import InputError
