@@ -68,6 +68,12 @@ def test_a_lab_is_an_analyte_plus_its_ctcae_grading(client: TestClient) -> None:
     )
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["lab_date"] == "2026-12-21"
+    # the audit trail names the change as the view does, not by the stored column ("on")
+    trail = client.get(
+        "/api/v1/audit", params={"kind": "lab", "record_id": lab["id"]}, headers=basic("mona")
+    ).json()
+    assert trail[-1]["changes"]["lab_date"] == ["2026-12-20", "2026-12-21"]
+    assert "on" not in trail[-1]["changes"]
     unknown = client.post(
         f"{url}/labs",
         json={"analyte": "sodium", "value": 140, "unit": "mmol/L", "lab_date": "2026-12-20"},

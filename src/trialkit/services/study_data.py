@@ -40,13 +40,28 @@ EDITABLE: dict[str, frozenset[str]] = {
         {"term", "onset_date", "resolved_date", "grade", "serious", "causality", "description"}
     ),
 }
-# The stored column of a field whose view name differs (the database keeps its names).
-COLUMN = {
-    "dose_date": "given_on",
-    "lab_date": "on",
-    "assessment_date": "on",
-    "onset_date": "onset",
-    "resolved_date": "resolved",
+# Stored column → the name the views, the API and the audit view give it, per record kind
+# (the database keeps its own names; docs/fields.md).
+FIELD_NAMES: dict[str, dict[str, str]] = {
+    "dose": {"given_on": "dose_date", "subject_id": "subject_record_id"},
+    "lab": {"on": "lab_date", "key": "analyte", "subject_id": "subject_record_id"},
+    "assessment": {"on": "assessment_date", "subject_id": "subject_record_id"},
+    "adverse_event": {
+        "onset": "onset_date",
+        "resolved": "resolved_date",
+        "subject_id": "subject_record_id",
+    },
+    "subject": {
+        "subject_number": "subject_id",
+        "screening_id": "screening_record_id",
+        "enrolled_on": "enrolment_date",
+    },
+    "screening": {"screening_number": "screening_id"},
+    "deviation": {
+        "occurred_on": "deviation_date",
+        "subject_id": "subject_record_id",
+        "screening_id": "screening_record_id",
+    },
 }
 DATES = ("dose_date", "lab_date", "assessment_date", "onset_date", "first_dose")
 
@@ -311,4 +326,15 @@ def apply_changes(
                 audit.changed(session, actor, old, before, "delete", reason, now=now)
             _write_lesions(session, actor, row, readings, now)
     for name, value in values.items():
-        setattr(row, COLUMN.get(name, name), value)
+        setattr(row, _column(kind, name), value)
+
+
+def _column(kind: str, name: str) -> str:
+    """The stored column of a field named as the views name it."""
+    return next((c for c, n in FIELD_NAMES.get(kind, {}).items() if n == name), name)
+
+
+def view_changes(kind: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """An audit event's ``changes`` with the field names of the record's view."""
+    names = FIELD_NAMES.get(kind, {})
+    return {names.get(k, k): v for k, v in changes.items()}

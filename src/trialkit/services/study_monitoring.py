@@ -10,6 +10,7 @@ from sqlalchemy import select
 from trialkit.errors import InputError
 from trialkit.services.study_common import check_version, live, live_kind
 from trialkit.services.study_core import StudyCore
+from trialkit.services.study_data import view_changes
 from trialkit.services.study_export import dashboard, export_cdisc, export_csv, export_fhir
 from trialkit.services.study_subjects import query_view
 from trialkit.services.study_views import AuditReport, AuditView, DashboardView, QueryView
@@ -111,7 +112,7 @@ class MonitoringCases(StudyCore):
                     action=e.action,
                     kind=e.kind,
                     record_id=e.record_id,
-                    changes=json.loads(e.changes),
+                    changes=view_changes(e.kind, json.loads(e.changes)),
                     reason=e.reason,
                     prev_hash=e.prev_hash,
                     hash=e.hash,

@@ -341,7 +341,7 @@ class AuditView(_View):
     action: str  # create / update / delete / sign / login / login_failed / enrol / …
     kind: str
     record_id: int | None
-    changes: dict[str, Any]  # field → [old, new]
+    changes: dict[str, Any]  # field (the view's name: dose_date, …) → [old, new]
     reason: str
     prev_hash: str
     hash: str
