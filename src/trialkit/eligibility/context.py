@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
 
-from trialkit.eligibility.nodes import Anchor, Number, Param, Window
+from trialkit.eligibility.nodes import AS_OF, Anchor, Number, Param, Window
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.record import DataWarning, PatientRecord
 from trialkit.model.time import DateSpan
@@ -42,7 +42,8 @@ class EvalContext:
     params: dict[str, ParamValue]
     as_of: date
     first_dose: date | None
-    advanced_disease: tuple[date, str] | None = None  # date and where it came from
+    # the protocol's other anchors (past events): name → (date, where it came from), or None
+    anchors: dict[str, tuple[date, str] | None] = field(default_factory=dict)
     warnings: list[DataWarning] = field(default_factory=list)
 
     # --- parameters ---------------------------------------------------------------------------
@@ -65,25 +66,27 @@ class EvalContext:
     # --- anchors and windows ------------------------------------------------------------------
 
     def anchor(self, anchor: Anchor) -> AnchorSpan | None:
-        if anchor is Anchor.AS_OF:
+        """The dates ``anchor`` may be: as-of; the planned first dose (unknown: on or after
+        as-of); a declared past event (unknown: None, nothing can be placed against it)."""
+        if anchor == AS_OF:
             return AnchorSpan(self.as_of, self.as_of, f"the as-of date {day(self.as_of)}")
-        if anchor is Anchor.FIRST_DOSE:
+        declared = self.protocol.anchors.get(anchor)
+        label = declared.label if declared else anchor.replace("_", " ")
+        if anchor == self.protocol.first_dose_anchor():
             if self.first_dose is None:
-                return AnchorSpan(
-                    self.as_of, None, "the first dose (date unknown, not before as-of)"
-                )
-            return AnchorSpan(
-                self.first_dose, self.first_dose, f"the first dose {day(self.first_dose)}"
-            )
-        if self.advanced_disease is None:
+                return AnchorSpan(self.as_of, None, f"{label} (date unknown, not before as-of)")
+            return AnchorSpan(self.first_dose, self.first_dose, f"{label} {day(self.first_dose)}")
+        found = self.anchors.get(anchor)
+        if found is None:
             return None
-        when, source = self.advanced_disease
-        return AnchorSpan(when, when, f"advanced disease diagnosed {day(when)} ({source})")
+        when, source = found
+        return AnchorSpan(when, when, f"{label} {day(when)} ({source})")
 
     def window_text(self, window: Window) -> str:
         days, after = int(self.number(window.days)), int(self.number(window.after))
         span = self.anchor(window.anchor)
-        where = span.label if span else window.anchor.value.replace("_", " ")
+        declared = self.protocol.anchors.get(window.anchor)
+        where = span.label if span else (declared.label if declared else window.anchor)
         if after and days:
             return f"from {days} days before to {after} days after {where}"
         if after:

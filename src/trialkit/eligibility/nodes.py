@@ -12,7 +12,6 @@ resolved at evaluation time, so an override changes every place it is used.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -25,12 +24,10 @@ class Param:
 Number = float | Param
 
 
-class Anchor(StrEnum):
-    """Dates that windows are measured from."""
-
-    AS_OF = "as_of"  # screening / enrolment date ("prior to randomization")
-    FIRST_DOSE = "first_dose"  # planned first dose ("prior to treatment")
-    ADVANCED_DISEASE = "advanced_disease"  # diagnosis of advanced disease (IN4)
+# Dates that windows are measured from: ``as_of`` (the screening date) is the engine's own;
+# every other anchor is one the protocol declares under ``anchors:`` (an open mapping).
+AS_OF = "as_of"
+Anchor = str
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,11 @@ def screen_record(
         params=params,
         as_of=as_of,
         first_dose=resolved_first_dose,
-        advanced_disease=_advanced_disease(record, protocol, as_of),
+        anchors={
+            name: _past_anchor(record, protocol, as_of, name)
+            for name, anchor in protocol.anchors.items()
+            if anchor.role is None
+        },
         warnings=warnings,
     )
     results = tuple(
@@ -139,7 +143,8 @@ def _first_dose(
 ) -> tuple[date | None, str]:
     if given is not None:
         return given, "command line"
-    anchor = protocol.anchors.get("first_dose")
+    name = protocol.first_dose_anchor()
+    anchor = protocol.anchors[name] if name else None
     answer = record.crf.get(anchor.crf) if anchor and anchor.crf else None
     if answer is None:
         return None, "unknown"
@@ -160,12 +165,12 @@ def _first_dose(
     return answer.value, f"CRF {answer.link_id} ({answer.source})"
 
 
-def _advanced_disease(
-    record: PatientRecord, protocol: Protocol, as_of: date
+def _past_anchor(
+    record: PatientRecord, protocol: Protocol, as_of: date, name: str
 ) -> tuple[date, str] | None:
-    anchor = protocol.anchors.get("advanced_disease")
-    if anchor is None:
-        return None
+    """A declared anchor without a role: its CRF date, else the earliest onset on or before
+    as-of of a usable condition in its value set; None while neither is found."""
+    anchor = protocol.anchors[name]
     if anchor.crf:
         answer = record.crf.get(anchor.crf)
         if answer is not None and isinstance(answer.value, date):

@@ -30,7 +30,7 @@ import ibis.expr.types as ir
 from trialkit.eligibility import nodes as n
 from trialkit.errors import TrialkitError
 from trialkit.population.crf import CrfFeatures
-from trialkit.population.history import HistoryFeatures, _placed, _span
+from trialkit.population.history import HistoryFeatures, _placed, _span, anchor_columns
 from trialkit.population.labs import LabFeatures
 from trialkit.population.relational import (
     NULL_BOOL,
@@ -82,15 +82,20 @@ class Compiler:
 
     def _register_anchors(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        first = self.p.anchors.get("first_dose")
-        if self.first_dose is None and first and first.crf:
-            out["fd_crf"] = self.crf.answer(first.crf)
-        advanced = self.p.anchors.get("advanced_disease")
-        if advanced and advanced.crf:
-            out["ad_crf"] = self.crf.answer(advanced.crf)
-        if advanced and advanced.earliest_condition:
-            out["ad_cond"] = self.history.earliest_onset(advanced.earliest_condition)
+        first = self.p.first_dose_anchor()
+        for name, anchor in self.p.anchors.items():
+            if name == first and self.first_dose is not None:
+                continue
+            if anchor.crf:
+                out[f"{name}:crf"] = self.crf.answer(anchor.crf)
+            if anchor.earliest_condition and name != first:
+                out[f"{name}:cond"] = self.history.earliest_onset(anchor.earliest_condition)
         return out
+
+    def _anchor_names(self) -> list[str]:
+        """The anchor columns: fd (the planned first dose, labs' window) and each declared
+        anchor's low and high (history.anchor_columns)."""
+        return ["fd", *(c for name in self.p.anchors for c in anchor_columns(name))]
 
     def _anchor_inputs(self) -> set[str]:
         """The feature columns the anchors read."""
@@ -100,24 +105,34 @@ class Compiler:
         return names
 
     def _anchors(self, w: ir.Table) -> dict[str, Any]:
-        """fd: the first dose given, else a CRF date on or after as-of (an earlier one is
-        ignored with a warning); ad: the CRF date, else the earliest metastasis onset."""
+        """screening._first_dose / _past_anchor. fd: the first dose given, else the first-dose
+        anchor's CRF date on or after as-of (an earlier one is ignored with a warning); while
+        unknown it spans as-of onwards. A past anchor: its CRF date, else the earliest onset
+        of its value set; unknown: no span."""
         cols = self._anchor_columns
+        first = self.p.first_dose_anchor()
+        null = ibis.null("date")
+        fd: Any = null
         if self.first_dose is not None:
-            fd: Any = ibis.literal(self.first_dose)
-        elif "fd_crf" in cols:
-            a = cols["fd_crf"]
+            fd = ibis.literal(self.first_dose)
+        elif f"{first}:crf" in cols:
+            a = cols[f"{first}:crf"]
             ok = (w[a["vtype"]] == "date") & (w[a["v_date"]] >= self.as_of)
-            fd = ibis.cases((ok, w[a["v_date"]]), else_=ibis.null("date"))
-        else:
-            fd = ibis.null("date")
-        ad: Any = ibis.null("date")
-        if "ad_crf" in cols:
-            a = cols["ad_crf"]
-            ad = ibis.cases((w[a["vtype"]] == "date", w[a["v_date"]]), else_=ibis.null("date"))
-        if "ad_cond" in cols:
-            ad = ad.fill_null(w[cols["ad_cond"]])
-        return {"fd": fd, "ad": ad}
+            fd = ibis.cases((ok, w[a["v_date"]]), else_=null)
+        out: dict[str, Any] = {"fd": fd}
+        for name in self.p.anchors:
+            low, high = anchor_columns(name)
+            if name == first:
+                out[low], out[high] = fd.fill_null(self.as_of), fd
+                continue
+            when: Any = null
+            if f"{name}:crf" in cols:
+                a = cols[f"{name}:crf"]
+                when = ibis.cases((w[a["vtype"]] == "date", w[a["v_date"]]), else_=null)
+            if f"{name}:cond" in cols:
+                when = when.fill_null(w[cols[f"{name}:cond"]])
+            out[low], out[high] = when, when
+        return out
 
     def _place(self, w: ir.Table, day: Any, window: n.Window) -> Any:
         """EvalContext.place of one exact date (1 inside, 0 outside, NULL cannot tell)."""
@@ -316,7 +331,7 @@ class Compiler:
         # from the wide table made DuckDB materialise all of it for its several readers
         needed = self._anchor_inputs()
         narrow = join_all(patients, [t for t in front if needed & set(t.columns)])
-        anchors = narrow.mutate(**self._anchors(narrow)).select("pid", "fd", "ad")
+        anchors = narrow.mutate(**self._anchors(narrow)).select("pid", *self._anchor_names())
         others = self.history.tables(
             con, staged, anchors, ("medication", "procedure", "allergy", "consent")
         )

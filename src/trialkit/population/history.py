@@ -259,7 +259,7 @@ class HistoryFeatures:
         names: tuple[str, ...],
     ) -> list[ir.Table]:
         """The per-patient aggregates of the fact tables ``names`` (anchored ones join
-        ``anchors``: pid, fd, ad)."""
+        ``anchors``: pid and the anchor columns)."""
         out = []
         for name in names:
             agg = self.aggs[name]
@@ -273,24 +273,29 @@ class HistoryFeatures:
             rows = keyed.inner_join(flags, keys)
             if name in _ANCHORED and anchors is not None:
                 rows = rows.left_join(anchors, "pid").select(
-                    *[rows[c] for c in rows.columns], anchors.fd, anchors.ad
+                    *[rows[c] for c in rows.columns],
+                    *[anchors[c] for c in anchors.columns if c != "pid"],
                 )
             out.append(agg.table(rows))
         return out
 
 
+def anchor_columns(anchor: str) -> tuple[str, str]:
+    """The compiler's (low, high) columns of a declared anchor (Compiler._anchors)."""
+    return f"a_{anchor}_lo", f"a_{anchor}_hi"
+
+
 def _span(t: ir.Table, anchor: n.Anchor, as_of: date) -> tuple[Any, Any]:
-    """(low, high) of an anchor for each row (EvalContext.anchor): an unknown first dose
-    is "on or after as-of" (high NULL); an unknown diagnosis date is no span at all."""
-    if anchor is n.Anchor.AS_OF:
+    """(low, high) of an anchor for each row (EvalContext.anchor): as-of; an unknown first
+    dose is "on or after as-of" (high NULL); an unknown past event is no span (both NULL)."""
+    if anchor == n.AS_OF:
         return ibis.literal(as_of), ibis.literal(as_of)
-    if anchor is n.Anchor.FIRST_DOSE:
-        return t.fd.fill_null(as_of), t.fd
-    return t.ad, t.ad
+    low, high = anchor_columns(anchor)
+    return t[low], t[high]
 
 
 def _placed(low: Any, outside: Any, inside: Any, anchor: n.Anchor) -> Any:
-    undefined = low.isnull() if anchor is n.Anchor.ADVANCED_DISEASE else ibis.literal(False)
+    undefined = low.isnull()  # an anchor that is not known at all: nothing can be placed
     return ibis.cases(
         (undefined, ibis.null("int8")), (outside, 0), (inside, 1), else_=ibis.null("int8")
     )

@@ -30,6 +30,7 @@ from trialkit.calculators import CALCULATORS
 from trialkit.eligibility import nodes as n
 from trialkit.errors import TrialkitError, UnitError
 from trialkit.protocol import loader
+from trialkit.protocol.model import ANCHOR_ROLES
 from trialkit.protocol.rules import parse_rule
 from trialkit.units import convert
 
@@ -354,6 +355,13 @@ def _anchors(
         link = body.get("crf")
         if link is not None and links is not None:
             _link(links, str(link), ("date", "dateTime"), f"{where}.crf", report)
+        role = body.get("role")
+        if role is not None and role not in ANCHOR_ROLES:
+            report.add(
+                f"{where}.role",
+                f"unknown anchor role {role!r}",
+                f"use {', '.join(ANCHOR_ROLES)} or no role (a past event)",
+            )
         cond = body.get("earliest_condition")
         if cond is not None and cond not in value_sets:
             report.add(

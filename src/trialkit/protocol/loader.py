@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache
@@ -25,6 +26,8 @@ from trialkit.eligibility import nodes as n
 from trialkit.errors import ProtocolError, UnitError
 from trialkit.model.codes import Code
 from trialkit.protocol.model import (
+    ANCHOR_ROLES,
+    FIRST_DOSE_ROLE,
     AnchorSource,
     Criterion,
     DerivedValue,
@@ -41,6 +44,7 @@ from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.units import convert
 
 _BUNDLED = "trialkit.protocols"
+_ANCHOR_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _PARAM_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 
 
@@ -158,7 +162,7 @@ def _build(
         qualitative_negative=_codes(qualitative.get("negative", [])),
         questionnaire=questionnaire,
         anchors={
-            name: AnchorSource(body.get("crf"), body.get("earliest_condition"))
+            str(name): _anchor(str(name), body, source)
             for name, body in (raw.get("anchors") or {}).items()
         },
         known_defects=tuple(
@@ -168,6 +172,34 @@ def _build(
         derived={
             name: _derived(name, body, source) for name, body in (raw.get("derived") or {}).items()
         },
+    )
+
+
+def _anchor(name: str, body: Any, source: str) -> AnchorSource:
+    """``anchors.<name>: {crf, earliest_condition, label, role}`` (docs/eligibility.md)."""
+    where = f"anchors.{name}"
+    if not _ANCHOR_NAME.fullmatch(name) or name == n.AS_OF:
+        raise ProtocolError(
+            "an anchor name is lower-case letters, digits and _ (and not as_of, the engine's)",
+            source=source,
+            field=where,
+        )
+    if not isinstance(body, Mapping) or not ({"crf", "earliest_condition"} & set(body)):
+        raise ProtocolError(
+            "an anchor needs crf (a date item) or earliest_condition (a value set)",
+            source=source,
+            field=where,
+        )
+    role = body.get("role")
+    if role is not None and role not in ANCHOR_ROLES:
+        raise ProtocolError(
+            f"unknown role {role!r}; known: {', '.join(ANCHOR_ROLES)}", source=source, field=where
+        )
+    return AnchorSource(
+        body.get("crf"),
+        body.get("earliest_condition"),
+        str(body.get("label") or name.replace("_", " ")),
+        role,
     )
 
 
@@ -367,6 +399,8 @@ def _check_references(p: Protocol, source: str) -> None:
                 source=source,
                 field=f"anchors.{name}",
             )
+    if sum(a.role == FIRST_DOSE_ROLE for a in p.anchors.values()) > 1:
+        raise ProtocolError("only one anchor has role first_dose", source=source, field="anchors")
     for name, value in p.derived.items():
         for key, bound in value.inputs.items():
             where = f"derived.{name}.inputs.{key}"
@@ -397,6 +431,7 @@ def _check_references(p: Protocol, source: str) -> None:
                     "parameter": p.parameters,
                     "CRF linkId": links,
                     "derived value": p.derived,
+                    "anchor": p.anchors,
                 }[kind]  # type: ignore[assignment]
                 if name not in known:
                     raise ProtocolError(f"unknown {kind} {name!r}", source=source, field=where)
@@ -409,6 +444,10 @@ def _references(node: object) -> Iterator[tuple[str, str]]:
         yield "element", node.element
     if isinstance(node, n.Derived):
         yield "derived value", node.name
+    if isinstance(node, n.Window) and node.anchor != n.AS_OF:
+        yield "anchor", node.anchor
+    if isinstance(node, n.MedicationExposure) and node.since not in (None, n.AS_OF):
+        yield "anchor", str(node.since)
     if isinstance(
         node, n.ConditionPresent | n.MedicationExposure | n.ProcedureDone | n.AllergyRecorded
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from trialkit.eligibility.nodes import Node
+from trialkit.eligibility.nodes import Attestation, Node
 from trialkit.model.codes import Code
 from trialkit.protocol.valuesets import ValueSet
 from trialkit.quality import PlausibleRange
@@ -58,12 +58,24 @@ class KnownDefect:
     reading: str
 
 
+# The role of the anchor that is the planned first dose: ``--first-dose`` sets it, a CRF date
+# before as-of is ignored, while unknown it is "on or after as-of", and labs read for a
+# first-dose window must be near it (parameter lab_before_first_dose_days).
+FIRST_DOSE_ROLE = "first_dose"
+ANCHOR_ROLES = (FIRST_DOSE_ROLE,)
+
+
 @dataclass(frozen=True)
 class AnchorSource:
-    """Where an anchor date comes from: a CRF date item, else the earliest onset of a condition."""
+    """Where an anchor date comes from: a CRF date item, else the earliest onset of a condition.
+
+    ``label`` is how reasons name it ("the first dose", "advanced disease diagnosed");
+    ``role`` is one of :data:`ANCHOR_ROLES` or None (a past event: unknown while not found)."""
 
     crf: str | None = None
     earliest_condition: str | None = None
+    label: str = ""
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,15 @@ class Protocol:
     @property
     def questionnaire_url(self) -> str:
         return str(self.questionnaire["url"])
+
+    def first_dose_anchor(self) -> str | None:
+        """The name of the anchor with the first-dose role, if the protocol declares one."""
+        return next((k for k, a in self.anchors.items() if a.role == FIRST_DOSE_ROLE), None)
+
+    def judgement_items(self) -> dict[str, str]:
+        """The investigator's judgement criteria (a rule that is an ``attestation``), in
+        protocol order → the CRF item that carries each: what sign-off asks."""
+        return {c.id: c.rule.link for c in self.criteria if isinstance(c.rule, Attestation)}
 
     def defaults(self) -> dict[str, ParamValue]:
         return {name: p.default for name, p in self.parameters.items()}
