@@ -19,12 +19,6 @@ from trialkit.protocol import Protocol
 from trialkit.protocol.loader import questionnaire_items
 
 LESION_GROUP = "lesion"
-# The investigator's judgement criteria and the CRF items that carry them.
-JUDGEMENT_ITEMS = {
-    "EX24": "investigator-ex24",
-    "EX25": "investigator-ex25",
-    "EX26": "investigator-ex26",
-}
 
 
 def _items(protocol: Protocol) -> dict[str, Mapping[str, Any]]:

@@ -26,7 +26,6 @@ from trialkit.protocol import load_protocol
 from trialkit.services.study_common import check_version, live, need_date, need_reason
 from trialkit.services.study_core import StudyCore
 from trialkit.services.study_crf import (
-    JUDGEMENT_ITEMS,
     answers_from_response,
     merge_answers,
     normalise_answers,
@@ -194,10 +193,12 @@ class ScreeningCases(StudyCore):
         if not meaning:
             raise InputError("the meaning of the signature is required", field="meaning")
         judged: dict[str, bool] = {}
+        items = load_protocol(self.protocol).judgement_items()  # the protocol's attestations
         for key, value in (judgments or {}).items():
-            if key.upper() not in JUDGEMENT_ITEMS or not isinstance(value, bool):
+            if key.upper() not in items or not isinstance(value, bool):
                 raise InputError(
-                    "judgments are EX24, EX25, EX26 → true/false", field=f"judgments.{key}"
+                    f"judgments are {', '.join(items) or 'none in this protocol'} → true/false",
+                    field=f"judgments.{key}",
                 )
             judged[key.upper()] = value
         self.verify_signer(actor, password)  # counted and audited, committed if wrong
@@ -207,7 +208,7 @@ class ScreeningCases(StudyCore):
             self._not_enrolled(s)
             before = audit.snapshot(s)
             if judged:
-                crf = merge_answers(s.crf, {JUDGEMENT_ITEMS[k]: v for k, v in judged.items()})
+                crf = merge_answers(s.crf, {items[k]: v for k, v in judged.items()})
                 self._rescreen(session, actor, s, crf, now, "investigator judgement")
                 audit.changed(
                     session, actor, s, before, "update", "investigator judgement", now=now
@@ -217,7 +218,7 @@ class ScreeningCases(StudyCore):
                 status=s.status,
                 blocking=list(s.blocking),
                 unknown=list(s.unknown),
-                judgement=tuple(JUDGEMENT_ITEMS),
+                judgement=tuple(items),
                 waive=list(waive),
                 reason=waiver_reason,
             )

@@ -72,8 +72,13 @@ class SignRequest(_Body):
         pattern=NO_NUL, min_length=1, max_length=500, description="Meaning of the signature."
     )
     version: int = Field(ge=1)
-    judgments: dict[Literal["EX24", "EX25", "EX26"], bool] | None = Field(
-        default=None, description="Judgement criteria, True = the exclusion applies."
+    judgments: (
+        dict[Annotated[str, Field(pattern=NO_NUL, min_length=1, max_length=32)], bool] | None
+    ) = Field(
+        default=None,
+        max_length=100,
+        description="The protocol's judgement criteria (its attestation criteria, by id), "
+        "True = the exclusion applies; any other id is refused (422, naming the known ones).",
     )
     waive: list[Annotated[str, Field(pattern=NO_NUL, min_length=1, max_length=32)]] = Field(
         default_factory=list,

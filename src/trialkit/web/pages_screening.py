@@ -52,16 +52,26 @@ from trialkit.wording.screening import checklist, problems, tallies
 
 router = APIRouter()
 
-# The Questionnaire group the investigator answers at sign-off (EX24–EX26), not the coordinator.
-JUDGEMENT_GROUP = "investigator"
-JUDGEMENTS = ("EX24", "EX25", "EX26")
+
+def _judgements(protocol: str) -> tuple[str, ...]:
+    """The protocol's judgement criteria (its attestation criteria), asked at sign-off."""
+    return tuple(load_protocol(protocol).judgement_items())
 
 
 def _sections(protocol: str) -> tuple[list[CrfSection], CrfSection | None]:
-    """CRF sections the coordinator fills, and the investigator's judgement section."""
+    """CRF sections the coordinator fills, and the investigator's judgement section: the
+    Questionnaire group that holds the protocol's judgement items (not the coordinator's)."""
     sections = crf_sections(load_protocol(protocol).questionnaire)
-    judgement = next((s for s in sections if s.link_id == JUDGEMENT_GROUP), None)
-    return [s for s in sections if s.link_id != JUDGEMENT_GROUP], judgement
+    links = set(load_protocol(protocol).judgement_items().values())
+    judgement = next((s for s in sections if links & {f.link_id for f in s.fields}), None)
+    return [s for s in sections if s is not judgement], judgement
+
+
+def _judgement_rows(protocol: str, judgement: CrfSection | None) -> list[tuple[str, str]]:
+    """(criterion id, the question the investigator answers) for each judgement criterion."""
+    texts = {f.link_id: f.text for f in (judgement.fields if judgement else ())}
+    items = load_protocol(protocol).judgement_items()
+    return [(cid, texts.get(link, cid)) for cid, link in items.items()]
 
 
 def _controls(sections: list[CrfSection], values: Mapping[str, str]) -> set[str]:
@@ -230,7 +240,7 @@ def _detail(
         "warnings": view.verdict.get("data_quality_warnings", []),
         **_crf_context(view.protocol_id, crf_values),
         "judgement": judgement,
-        "judgement_ids": JUDGEMENTS,
+        "judgements": _judgement_rows(view.protocol_id, judgement),
         "meaning_choices": [
             ("", "— choose —"),
             *((m, m) for m in SIGNATURE_MEANINGS),
@@ -244,7 +254,9 @@ def _detail(
         "can_screen": editable and can(actor, "screen"),
         "can_sign": editable and can(actor, "sign"),
         "can_enrol": editable and can(actor, "enrol") and _signed_off(view),
-        "waivable": [c for c in (*view.blocking, *view.unknown) if c not in JUDGEMENTS],
+        "waivable": [
+            c for c in (*view.blocking, *view.unknown) if c not in _judgements(view.protocol_id)
+        ],
         "open_form": form,
         "posted": values or {},
         "errors": errors.fields,
@@ -333,7 +345,7 @@ def sign(
 ) -> Response:
     def call(errors: FormErrors) -> Response | None:
         judgments: dict[str, bool] = {}
-        for key in JUDGEMENTS:
+        for key in _judgements(service.protocol):
             raw = posted.get(key)
             if raw in ("true", "false"):
                 judgments[key] = raw == "true"
@@ -369,10 +381,10 @@ def sign(
         extra = f" with a waiver of {', '.join(waived)} (deviation recorded)" if waived else ""
         return see_other(f"/screening/{view.id}", f"Signed: {view.status}{extra}")
 
-    controls = {*JUDGEMENTS, "meaning", "meaning_other", "password", "waiver_reason"}
-    return _act(
-        request, actor, service, screening_id, "sign", posted, controls, call, {"judgments": "EX24"}
-    )
+    judgements = _judgements(service.protocol)
+    controls = {*judgements, "meaning", "meaning_other", "password", "waiver_reason"}
+    first = {"judgments": judgements[0]} if judgements else {}
+    return _act(request, actor, service, screening_id, "sign", posted, controls, call, first)
 
 
 @router.post("/screening/{screening_id}/outcome")
