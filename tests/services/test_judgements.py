@@ -14,7 +14,6 @@ from trialkit.errors import InputError
 from trialkit.protocol import available_protocols, load_protocol
 
 
-
 @pytest.fixture
 def judgement_world(store_url: str) -> Any:
     study = make_study(store_url)
