@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from trialkit.conduct.dates import not_future, resolved_after_onset
 from trialkit.ctcae import TERMS, grade
+from trialkit.ctcae.lookup import find_term
 from trialkit.dosing import DosingParameters
 from trialkit.dosing.parameters import activity_problem
 from trialkit.errors import Conflict, InputError
 from trialkit.recist.model import NEW_LESION_VALUES, NON_TARGET_STATUSES, TARGET_STATUSES
 from trialkit.services.study_common import need_date, need_number
-from trialkit.services.study_subjects import lab_grade, lesions_of
+from trialkit.services.study_subjects import ae_term, lab_grade, lesions_of
 from trialkit.services.study_views import CAUSALITY
 from trialkit.store import audit
 from trialkit.store import models as m
@@ -222,12 +223,13 @@ def ae_grade(
 ) -> tuple[int | None, str]:
     """The grade from CTCAE when a lab value is given (ctcae.grade), else the entered one."""
     if lab_value is not None:
-        if term not in TERMS:
+        lab_term = find_term(term)
+        if lab_term is None:
+            names = ", ".join(sorted(t.label for t in TERMS.values()))
             raise InputError(
-                f"a lab value can only be graded for a CTCAE lab term ({', '.join(sorted(TERMS))})",
-                field="term",
+                f"a lab value can only be graded for a CTCAE lab term ({names})", field="term"
             )
-        g = grade(term, lab_value, lab_unit, uln=uln, lln=lln)
+        g = grade(lab_term.name, lab_value, lab_unit, uln=uln, lln=lln)
         if entered is not None and g.grade is not None and entered != g.grade:
             raise InputError(
                 f"grade {entered} disagrees with CTCAE v5.0 grade {g.grade} ({g.rule})",
@@ -294,6 +296,8 @@ def apply_changes(
         check_causality(actor, values.get("causality"))
         if "causality" in values and values["causality"] is None and row.causality is not None:
             check_causality(actor, row.causality)
+        if isinstance(values.get("term"), str):
+            values["term"] = ae_term(values["term"])
         if "grade" in values:
             g, rule = ae_grade(
                 row.term, values["grade"], row.lab_value, row.lab_unit, row.uln, row.lln

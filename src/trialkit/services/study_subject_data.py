@@ -38,6 +38,7 @@ from trialkit.services.study_data import (
 from trialkit.services.study_deviations import record_deviation
 from trialkit.services.study_dosing import default_check_date, dose_check_at, live_doses
 from trialkit.services.study_subjects import (
+    ae_term,
     ae_view,
     assessment_view,
     conduct_state,
@@ -268,7 +269,7 @@ class SubjectCases(StudyCore):
             self._open(session, s, onset, "the AE onset", "onset_date")
             ae = m.AdverseEvent(
                 subject_id=s.id,
-                term=term.strip(),
+                term=ae_term(term),
                 onset=onset,
                 resolved=end,
                 grade=g,

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trialkit.cdisc.meddra import code as meddra_code
 from trialkit.conduct import SubjectState, subject_state
 from trialkit.ctcae import TERMS, grade
 from trialkit.ctcae.analytes import TESTS
+from trialkit.ctcae.lookup import find_term
 from trialkit.dosing import DosingParameters, make_plan
 from trialkit.dosing.modification import LABS
 from trialkit.errors import InputError
@@ -99,12 +101,22 @@ def lab_view(lab: m.Lab) -> LabView:
     )
 
 
+def ae_term(text: str) -> str:
+    """The term as stored and shown: a CTCAE v5.0 term's display name, however it was typed
+    ("platelet count decreased", the old key ``platelet_count_decreased``); other text as typed."""
+    lab_term = find_term(text)
+    if lab_term is not None:
+        return lab_term.label
+    coded = meddra_code(text)
+    return coded.term if coded else " ".join(text.split())
+
+
 def ae_view(ae: m.AdverseEvent) -> AEView:
     return AEView(
         id=ae.id,
         version=ae.version,
         subject_record_id=ae.subject_id,
-        term=ae.term,
+        term=ae_term(ae.term),
         onset_date=ae.onset.isoformat(),
         resolved_date=iso(ae.resolved),
         grade=ae.grade,

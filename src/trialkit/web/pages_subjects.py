@@ -15,7 +15,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from trialkit.cdisc.meddra import TERMS as MEDDRA_TERMS
 from trialkit.ctcae import TERMS
+from trialkit.ctcae.lookup import (
+    GENERAL_GRADES,
+    GRADE_NAMES,
+    find_term,
+    grade_definitions,
+    normalise,
+)
 from trialkit.dosing.modification import LABS
 from trialkit.errors import TrialkitError
 from trialkit.services.study import Actor, DoseCheckView, SubjectView
@@ -37,6 +45,24 @@ from trialkit.web.pages_common import (
 )
 
 router = APIRouter()
+
+# The AE term box offers CTCAE v5.0 display names: the lab terms (graded from a value) and the
+# other terms the MedDRA table codes; a term is accepted in any case, or as the old key.
+AE_TERMS = sorted({t.label for t in TERMS.values()} | {c.term for c in MEDDRA_TERMS.values()})
+AE_GRADES = [("", "— from the lab value —")] + [
+    (str(g), f"{g} — {name}") for g, name in GRADE_NAMES.items()
+]
+# (display name, the names the page's script matches, (grade, definition) rows) per lab term
+AE_DEFINITIONS = [
+    (t.label, f"{normalise(t.label)}|{normalise(t.name)}", grade_definitions(t))
+    for t in sorted(TERMS.values(), key=lambda t: t.label)
+]
+
+
+def _chosen_term(text: str | None) -> str | None:
+    found = find_term(text) if text else None
+    return found.label if found else None
+
 
 NEW_LESIONS = (("none", "None"), ("equivocal", "Equivocal"), ("unequivocal", "Unequivocal"))
 # Lesion statuses at follow-up besides a measured diameter (RECIST 1.1 conventions).
@@ -150,7 +176,11 @@ def _page(
         "can_causality": can(actor, "assess_causality"),
         "can_query": can(actor, "raise_query"),
         "lab_keys": [(k, f"{k} ({unit})", unit) for k, (_, unit, _) in LABS.items()],
-        "ae_terms": sorted(TERMS),
+        "ae_terms": AE_TERMS,
+        "ae_grades": AE_GRADES,
+        "ae_definitions": AE_DEFINITIONS,
+        "ae_chosen": _chosen_term(posted.get("ae_term") if posted else None),
+        "general_grades": sorted(GENERAL_GRADES.items()),
         "causality": [("", "— not assessed —"), *((c, c) for c in CAUSALITY)],
         "new_lesions": NEW_LESIONS,
         "target_statuses": TARGET_STATUSES,

@@ -85,3 +85,21 @@ function markScrollingTables() {
 }
 window.addEventListener("DOMContentLoaded", markScrollingTables);
 window.addEventListener("resize", markScrollingTables);
+
+// AE form: the grade definitions of the CTCAE term typed or picked (any case, or the old key);
+// the general grade definitions while the term is not a CTCAE lab term.
+function showGradeDefinitions(input) {
+  const help = document.getElementById("ae-grade-help");
+  if (!help) return;
+  const typed = input.value.replace(/_/g, " ").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+  const blocks = Array.from(help.querySelectorAll(".grade-defs"));
+  const match = blocks.find((b) => b.dataset.terms && b.dataset.terms.split("|").includes(typed));
+  blocks.forEach((b) => { b.hidden = match ? b !== match : b.dataset.terms !== ""; });
+}
+document.addEventListener("input", (event) => {
+  if (event.target.id === "f-ae_term") showGradeDefinitions(event.target);
+});
+window.addEventListener("DOMContentLoaded", () => {
+  const term = document.getElementById("f-ae_term");
+  if (term && term.value) showGradeDefinitions(term);
+});
