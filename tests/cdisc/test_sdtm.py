@@ -38,14 +38,16 @@ def test_every_ie_record_traces_to_the_engine_verdict_and_its_evidence(
     ie = _xpt(exported.package, "ie")
     supp = _xpt(exported.package, "suppie")
     log = _csv(exported.folder, "screening")
+    subjects = {r["screening_id"]: r["subject_id"] for r in _csv(exported.folder, "subjects")}
     verdicts = {r.patient_id: r for r in exported.screened}  # by the source patient id
     assert len(ie) > 0
     for _, row in ie.iterrows():
         number = int(row["IESPID"].removeprefix("screening.csv row "))
         source = log[number - 1]
-        assert row["USUBJID"] == f"NCT05894486-{source['screening_id']}"
+        # a screen failure under its screening number; a waived criterion under the subject
+        who = subjects.get(source["screening_id"], source["screening_id"])
+        assert row["USUBJID"] == f"NCT05894486-{who}"
         assert source["status"] == "ineligible"
-        assert source["reason"].startswith(f"{row['IETESTCD']}:")
         # the engine's own verdict on that criterion, for that patient
         criterion = next(
             c for c in verdicts[source["patient_id"]].criteria if c.id == row["IETESTCD"]
@@ -55,12 +57,38 @@ def test_every_ie_record_traces_to_the_engine_verdict_and_its_evidence(
         assert criterion.evidence, "a criterion not met names the data that decided it"
         assert row["IEORRES"] == ("N" if criterion.kind == "inclusion" else "Y")
         qval = supp[
-            (supp["USUBJID"] == row["USUBJID"]) & (supp["IDVARVAL"] == str(int(row["IESEQ"])))
+            (supp["USUBJID"] == row["USUBJID"])
+            & (supp["IDVARVAL"] == str(int(row["IESEQ"])))
+            & (supp["QNAM"] == "IEREASON")
         ]
-        assert list(qval["QVAL"]) == [ascii_text(criterion.reason)]
-    # and every ineligible screening with a blocking criterion is in IE
+        assert ascii_text(criterion.reason) in next(iter(qval["QVAL"]))
+    # every ineligible screening with a blocking criterion is in IE, enrolled on a waiver or not
     blocked = [r for r in log if r["status"] == "ineligible"]
     assert len(ie) == len(blocked)
+
+
+def test_each_waived_criterion_is_an_ie_record_of_the_subject_traced_to_its_screening(
+    exported: Exported,
+) -> None:
+    ie = _xpt(exported.package, "ie")
+    supp = _xpt(exported.package, "suppie")
+    log = _csv(exported.folder, "screening")
+    waivers = [d for d in _csv(exported.folder, "deviations") if d["category"] == "eligibility"]
+    assert waivers, "the demo study enrols a few patients on a waiver"
+    for w in waivers:
+        usubjid = f"NCT05894486-{w['subject_id']}"
+        (row,) = ie[(ie["USUBJID"] == usubjid) & (ie["IETESTCD"] == w["criterion"])].itertuples()
+        number = int(row.IESPID.removeprefix("screening.csv row "))
+        assert log[number - 1]["screening_id"] == w["screening_id"]
+        quals = supp[(supp["USUBJID"] == usubjid) & (supp["IDVARVAL"] == str(int(row.IESEQ)))]
+        waiver = list(quals.loc[quals["QNAM"] == "IEWAIVER", "QVAL"])
+        assert waiver == [
+            ascii_text(f"waived by {w['recorded_by']} on {w['deviation_date']}: {w['reason']}")
+        ]
+    # a waived screening is the subject's, not a screen failure
+    ds = _xpt(exported.package, "ds")
+    for w in waivers:
+        assert f"NCT05894486-{w['screening_id']}" not in set(ds["USUBJID"])
 
 
 def test_incomplete_screening_is_a_screen_failure_without_ie(exported: Exported) -> None:

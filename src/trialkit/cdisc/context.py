@@ -119,6 +119,10 @@ class Context:
     def usubjid(self, subject_id: str) -> str:
         return f"{self.design.studyid}-{subject_id}"
 
+    def enrolled_from(self) -> dict[str, str]:
+        """Screening number → the subject enrolled from it (subjects.csv screening_id)."""
+        return {s.screening_id: s.subject_id for s in self.study.subjects if s.screening_id}
+
     def subject(self, subject_id: str) -> Subject:
         for s in self.study.subjects:
             if s.subject_id == subject_id:

@@ -7,7 +7,9 @@ reason and evidence (SUPPIE QNAM IEREASON), and the log row it came from (IESPID
 readings, written down in docs/cdisc.md:
 - an *incomplete* screening (criteria unknown) is a screen failure in DS but has no IE record:
   an unknown criterion is not a criterion not met;
-- the study folder records no investigator waiver, so enrolled subjects have no IE record.
+- a criterion an investigator waived (deviations.csv, category eligibility) is an IE record of
+  the subject enrolled on the waiver, traced to that subject's screening (subjects.csv
+  screening_id), with the waiver, its reason, who and when in SUPPIE QNAM IEWAIVER.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from trialkit.cdisc.common import EPOCH, ascii_text, identifiers, seq, study_day
 from trialkit.cdisc.context import Context, iso
 from trialkit.cdisc.model import Cell, Dataset, Spec, Var, make, with_seq
+from trialkit.study.model import DeviationRow
 
 END_REASONS = {
     "death": "DEATH",
@@ -95,7 +98,8 @@ IE = Spec(
             "Incl/Excl Criterion Short Name",
             core="Req",
             origin="Derived",
-            derivation="The criterion id that opens the screening verdict's reason.",
+            derivation="The criterion id that opens the screening verdict's reason; for an "
+            "enrolled subject, each criterion the investigator waived (deviations.csv).",
         ),
         Var("IETEST", "Inclusion/Exclusion Criterion", core="Req", origin="Protocol"),
         Var(
@@ -148,9 +152,10 @@ SUPPIE = Spec(
 def build_ds(ctx: Context) -> Dataset:
     d = ctx.design
     rows: list[dict[str, Cell]] = []
+    enrolled = ctx.enrolled_from()
     for i, r in enumerate(ctx.study.screening, start=1):
-        if r.status == "eligible":
-            continue
+        if r.status == "eligible" or r.screening_id in enrolled:
+            continue  # not a screen failure (enrolled, on a waiver where not eligible)
         term = r.reason or r.status
         if r.status == "incomplete":
             term = f"SCREENING INCOMPLETE: {r.reason}" if r.reason else "SCREENING INCOMPLETE"
@@ -196,22 +201,28 @@ def blocking_criterion(ctx: Context, reason: str) -> str | None:
 
 
 def build_ie(ctx: Context) -> tuple[Dataset, Dataset]:
+    """A screen failure's blocking criterion (from the screening log), and each criterion an
+    investigator waived (deviations.csv, category eligibility) under the subject enrolled on
+    the waiver — both traced to the screening-log row (IESPID)."""
     d = ctx.design
     rows: list[dict[str, Cell]] = []
-    reasons: dict[tuple[str, str], str] = {}
-    for i, r in enumerate(ctx.study.screening, start=1):
-        cid = blocking_criterion(ctx, r.reason) if r.status == "ineligible" else None
-        if cid is None:
-            continue
+    qualifiers: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    enrolled = ctx.enrolled_from()
+    waivers: dict[str, list[DeviationRow]] = {}
+    for w in ctx.study.deviations:
+        if w.category == "eligibility" and w.criterion:
+            number = w.screening_id or _screening_of(ctx, w.subject_id)
+            waivers.setdefault(number, []).append(w)
+
+    def add(usubjid: str, row: int, cid: str) -> None:
         c = ctx.protocol.criterion(cid)
         result = "N" if c.kind == "inclusion" else "Y"
-        usubjid = ctx.usubjid(r.screening_id)
         rows.append(
             {
                 "STUDYID": d.studyid,
                 "DOMAIN": "IE",
                 "USUBJID": usubjid,
-                "IESPID": f"screening.csv row {i}",
+                "IESPID": f"screening.csv row {row}",
                 "IETESTCD": cid,
                 "IETEST": ascii_text(c.text),
                 "IECAT": c.kind.upper(),
@@ -220,7 +231,33 @@ def build_ie(ctx: Context) -> tuple[Dataset, Dataset]:
                 "EPOCH": d.elements[0].epoch,
             }
         )
-        reasons[(usubjid, cid)] = r.reason.split(":", 1)[1].strip()
+
+    known = {c.id for c in ctx.protocol.criteria}
+    for i, r in enumerate(ctx.study.screening, start=1):
+        subject = enrolled.get(r.screening_id)
+        usubjid = ctx.usubjid(subject or r.screening_id)
+        waived = [w for w in waivers.get(r.screening_id, []) if w.criterion in known]
+        for w in waived:  # the investigator's waivers of this screening's criteria
+            add(usubjid, i, w.criterion)
+            qualifiers[(usubjid, w.criterion)] = [
+                ("IEREASON", "Screening Verdict Reason and Evidence", w.description),
+                (
+                    "IEWAIVER",
+                    "Investigator's Waiver and Reason",
+                    f"waived by {w.recorded_by} on {w.date.isoformat()}: {w.reason}",
+                ),
+            ]
+        cid = blocking_criterion(ctx, r.reason) if r.status == "ineligible" else None
+        if cid is None or subject is not None or (usubjid, cid) in qualifiers:
+            continue  # enrolled: its criteria not met are the waived ones above
+        add(usubjid, i, cid)
+        qualifiers[(usubjid, cid)] = [
+            (
+                "IEREASON",
+                "Screening Verdict Reason and Evidence",
+                r.reason.split(":", 1)[1].strip(),
+            )
+        ]
     ie = make(IE, with_seq(rows, "IESEQ", ("USUBJID", "IETESTCD")))
     supp = [
         {
@@ -229,11 +266,16 @@ def build_ie(ctx: Context) -> tuple[Dataset, Dataset]:
             "USUBJID": row["USUBJID"],
             "IDVAR": "IESEQ",
             "IDVARVAL": str(row["IESEQ"]),
-            "QNAM": "IEREASON",
-            "QLABEL": "Screening Verdict Reason and Evidence",
-            "QVAL": ascii_text(reasons[(str(row["USUBJID"]), str(row["IETESTCD"]))]),
-            "QORIG": "Derived",
+            "QNAM": qnam,
+            "QLABEL": label,
+            "QVAL": ascii_text(value),
+            "QORIG": "Derived" if qnam == "IEREASON" else "Collected",
         }
         for row in ie.rows
+        for qnam, label, value in qualifiers[(str(row["USUBJID"]), str(row["IETESTCD"]))]
     ]
     return ie, make(SUPPIE, supp)
+
+
+def _screening_of(ctx: Context, subject_id: str) -> str:
+    return next((s.screening_id for s in ctx.study.subjects if s.subject_id == subject_id), "")

@@ -142,5 +142,11 @@ def build_dm(ctx: Context) -> Dataset:
 
 
 def screen_failures(ctx: Context) -> list[str]:
-    """Screening ids of the patients screened and not enrolled (ineligible or incomplete)."""
-    return [r.screening_id for r in ctx.study.screening if r.status != "eligible"]
+    """Screening ids of the patients screened and not enrolled (ineligible or incomplete; a
+    screening a subject was enrolled from, on a waiver, is that subject's)."""
+    enrolled = ctx.enrolled_from()
+    return [
+        r.screening_id
+        for r in ctx.study.screening
+        if r.status != "eligible" and r.screening_id not in enrolled
+    ]

@@ -227,6 +227,7 @@ def simulate_study(
     results: list[PatientResult] = []
     subjects: list[Subject] = []
     rows: list[ScreeningRow] = []
+    records: dict[str, tuple[PatientRecord, PatientResult]] = {}
     for i in range(screened):
         as_of = date(2025, 1, 6) + timedelta(days=int(i * 540 / screened))
         # the screening number, and the (simulated) source record's own patient id
@@ -241,25 +242,9 @@ def simulate_study(
             )
         )
         if result.status.value == "eligible":
-            age = int(
-                (as_of - (record.birth_date.low if record.birth_date else as_of)).days // 365.25
-            )
-            ki67 = record.crf.get("ki67-percent")
-            ecog = record.crf.get("ecog")
-            subjects.append(
-                Subject(
-                    subject_id=f"S{len(subjects) + 1:03d}",
-                    sex=record.sex or "",
-                    age=age,
-                    enrolled=as_of,
-                    first_dose=as_of + timedelta(days=7),
-                    primary_site=record.conditions[0].codes[0].code,
-                    grade="G2" if ki67 is not None and float(str(ki67.value)) <= 20 else "G3",
-                    ki67=float(str(ki67.value)) if ki67 else None,
-                    ecog=int(str(ecog.value)) if ecog else None,
-                    screening_id=screening_id,
-                )
-            )
+            subjects.append(_subject(f"S{len(subjects) + 1:03d}", record, as_of, screening_id))
+        else:
+            records[screening_id] = (record, result)
     screening = tuple(rows)
     parts: dict[str, list[Any]] = {
         k: [] for k in ("doses", "lesions", "assessments", "aes", "labs", "therapies")
@@ -268,7 +253,12 @@ def simulate_study(
     # Deviations draw from their own generator, so the simulated course above (and every
     # number the report computes from it) is the same with or without them.
     conduct_rng = random.Random(seed * 7919 + 1)
-    deviations = _window_deviations(conduct_rng, parts["doses"], final_subjects)
+    # a few ineligible patients enrolled on an investigator's documented waiver: numbered after
+    # the others, their courses drawn from the waiver generator (the others' stay the same)
+    waiver_rng = random.Random(seed * 7919 + 2)
+    waived, waivers = _waivers(waiver_rng, records, len(subjects))
+    final_subjects += [_course(waiver_rng, s, cutoff, parts) for s in waived]
+    deviations = waivers + _window_deviations(conduct_rng, parts["doses"], final_subjects)
     study = Study(
         protocol.id,
         tuple(final_subjects),
@@ -284,6 +274,78 @@ def simulate_study(
         deviations=tuple(deviations),
     )
     return SimulatedStudy(study, tuple(results))
+
+
+def _subject(number: str, record: PatientRecord, as_of: date, screening_id: str) -> Subject:
+    """The subject enrolled from a screening (on its as-of date, first dose a week later)."""
+    age = int((as_of - (record.birth_date.low if record.birth_date else as_of)).days // 365.25)
+    ki67 = record.crf.get("ki67-percent")
+    ecog = record.crf.get("ecog")
+    return Subject(
+        subject_id=number,
+        sex=record.sex or "",
+        age=age,
+        enrolled=as_of,
+        first_dose=as_of + timedelta(days=7),
+        primary_site=record.conditions[0].codes[0].code,
+        grade="G2" if ki67 is not None and float(str(ki67.value)) <= 20 else "G3",
+        ki67=float(str(ki67.value)) if ki67 else None,
+        ecog=int(str(ecog.value)) if ecog else None,
+        screening_id=screening_id,
+    )
+
+
+WAIVERS = 3  # how many ineligible patients the simulated investigators enrol on a waiver
+WAIVER_REASONS = (
+    "single result just outside the limit, repeat pending; the investigator judged the "
+    "patient fit for treatment and the medical monitor agreed",
+    "sponsor-approved protocol exception for this patient, filed in the trial master file",
+    "limit missed by a margin within the laboratory's measurement uncertainty; investigator's "
+    "judgement, agreed with the medical monitor",
+)
+
+
+def _waivers(
+    rng: random.Random, records: dict[str, tuple[PatientRecord, PatientResult]], enrolled: int
+) -> tuple[list[Subject], list[DeviationRow]]:
+    """Enrol a few ineligible patients whose verdict has exactly one criterion not satisfied,
+    decided by a laboratory result, and nothing unknown: the investigator waives that
+    criterion with a reason at sign-off (an eligibility deviation, docs/study-conduct.md)."""
+    candidates = []
+    for number, (record, result) in records.items():
+        blocking = [
+            c
+            for c in result.criteria
+            if (c.kind == "inclusion" and c.status is Status.NOT_MET)
+            or (c.kind == "exclusion" and c.status is Status.MET)
+        ]
+        unknown = [c for c in result.criteria if c.status is Status.UNKNOWN]
+        if (
+            len(blocking) == 1
+            and not unknown
+            and any(e.source.startswith("Observation/") for e in blocking[0].evidence)
+        ):
+            candidates.append((number, record, result, blocking[0]))
+    chosen = sorted(rng.sample(candidates, min(WAIVERS, len(candidates))), key=lambda c: c[0])
+    subjects, deviations = [], []
+    for i, (number, record, result, criterion) in enumerate(chosen, start=1):
+        subject = _subject(f"S{enrolled + i:03d}", record, result.as_of, number)
+        subjects.append(subject)
+        deviations.append(
+            DeviationRow(
+                subject.subject_id,
+                result.as_of,
+                "eligibility",
+                "eligibility_waiver",
+                criterion.id,
+                f"{criterion.id} not satisfied at sign-off (verdict ineligible): "
+                f"{criterion.reason}; waived by the investigator",
+                rng.choice(WAIVER_REASONS),
+                "investigator (simulated)",
+                screening_id=number,
+            )
+        )
+    return subjects, deviations
 
 
 WINDOW_REASONS = (
