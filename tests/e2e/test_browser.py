@@ -166,8 +166,11 @@ def test_screen_sign_enrol_dose_scan_export(page: Page) -> None:
     log_in(page, "carol")
     page.goto(screening_url)
     page.get_by_label("Weight (kg)").fill("61.5")
+    page.get_by_label("Baseline scan date").fill("2026-11-20")
     submit(page, "Enrol")
     expect(page.get_by_role("heading", name=re.compile(r"^Subject "))).to_be_visible()
+    # the baseline date is the scan's own, never the screening's as-of date (2026-11-24)
+    expect(page.locator("#baseline-scan-date")).to_have_text("Baseline scan date: 2026-11-20")
     expect(page.locator("#calendar")).to_contain_text("2026-12-01")
     shot(page, "subject-enrolled")
 

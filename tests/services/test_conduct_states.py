@@ -195,3 +195,44 @@ def test_a_closed_screening_is_not_enrolled(store_url: str) -> None:
         coord, s.id, outcome="withdrawn", reason="patient declined", version=s.version
     )
     refused("screening_closed", svc.enrol, coord, s.id, version=s.version)
+
+
+def test_the_baseline_scan_date_is_the_scans_own(store_url: str) -> None:
+    """Issue 13 observation 4: the baseline scan date was the screening's as-of date. It is now
+    the baseline scan's date as entered; without one, no baseline scan is recorded."""
+    study = make_study(store_url)
+    svc, coord, inv = study.service, study["coordinator"], study["investigator"]
+    s = screen_example(study)
+    s = svc.sign_eligibility(
+        inv,
+        s.id,
+        password=password("investigator"),
+        meaning="I confirm the patient is eligible",
+        version=s.version,
+    )
+    subject = svc.enrol(coord, s.id, version=s.version)
+    assert subject.baseline_date is None  # not the as-of date 2026-11-24
+    assert subject.baseline_lesions == []
+    study.clock.now = datetime(2026, 12, 3, 9, 0)
+    with pytest.raises(InputError, match="no baseline scan recorded"):
+        svc.record_assessment(
+            coord, subject.id, assessment_date=date(2026, 12, 2), lesions=[], new_lesions="none"
+        )
+    refused(
+        "date_in_future",
+        svc.record_baseline_scan,
+        coord,
+        subject.id,
+        baseline_scan_date=date(2099, 1, 1),
+        version=subject.version,
+    )
+    view = svc.record_baseline_scan(
+        coord, subject.id, baseline_scan_date=date(2026, 11, 20), version=subject.version
+    )
+    assert view.baseline_date == "2026-11-20"
+    assert [x.lesion_id for x in view.baseline_lesions]
+    with pytest.raises(InputError, match="the baseline scan is recorded"):
+        svc.record_baseline_scan(
+            coord, subject.id, baseline_scan_date=date(2026, 11, 21), version=view.version
+        )
+    assert svc.verify_audit().ok

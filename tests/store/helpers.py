@@ -11,6 +11,7 @@ from trialkit.store import open_store
 
 EXAMPLES = Path(__file__).parents[2] / "src/trialkit/protocols/nct05894486/examples"
 AS_OF = date(2026, 11, 24)
+BASELINE_SCAN = date(2026, 11, 20)  # the baseline scan of the CRF lesions (before the first dose)
 NOW = datetime(2026, 11, 24, 9, 0)
 ROLES = ("admin", "coordinator", "investigator", "monitor", "statistician")
 
@@ -65,4 +66,6 @@ def enrolled(study: Study) -> SubjectView:
         meaning="I confirm the patient is eligible",
         version=s.version,
     )
-    return study.service.enrol(study["coordinator"], s.id, version=s.version)
+    return study.service.enrol(
+        study["coordinator"], s.id, version=s.version, baseline_scan_date=BASELINE_SCAN
+    )

@@ -27,6 +27,7 @@ from trialkit.web.app import create_app
 
 EXAMPLES = Path(trialkit.__file__).parent / "protocols" / "nct05894486" / "examples"
 AS_OF = "2026-11-24"
+BASELINE_SCAN = "2026-11-20"  # the date of the baseline scan of the example CRF lesions
 PASSWORD = "correct horse battery"
 SECRET = "test-secret-key-not-for-production"
 # username → role; one user per role
@@ -90,7 +91,7 @@ def enrolled_subject(client: TestClient | httpx.Client) -> Any:
     assert signed.status_code == 200, signed.text
     enrolled = client.post(
         f"/api/v1/screenings/{view['id']}/enrol",
-        json={"version": signed.json()["version"]},
+        json={"version": signed.json()["version"], "baseline_scan_date": BASELINE_SCAN},
         headers=basic("carol"),
     )
     assert enrolled.status_code == 201, enrolled.text

@@ -129,11 +129,12 @@ def test_the_study_flow_through_the_api(client: TestClient) -> None:
 
     subject = client.post(
         f"/api/v1/screenings/{sid}/enrol",
-        json={"version": signed.json()["version"]},
+        json={"version": signed.json()["version"], "baseline_scan_date": "2026-11-20"},
         headers=basic("carol"),
     )
     assert subject.status_code == 201, subject.text
     subj = subject.json()
+    assert subj["baseline_date"] == "2026-11-20"  # the scan's date, not the as-of date
     assert subj["screening_record_id"] == sid
     assert subj["screening_id"] == signed.json()["screening_id"]
     assert subj["plan"] is not None

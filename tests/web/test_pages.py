@@ -105,7 +105,12 @@ def enrolled(client: TestClient) -> int:
     login(client, "ivan")
     assert sign(client, sid).status_code == 303  # type: ignore[attr-defined]
     login(client, "carol")
-    response = post_form(client, f"/screening/{sid}", f"/screening/{sid}/enrol", {})
+    response = post_form(
+        client,
+        f"/screening/{sid}",
+        f"/screening/{sid}/enrol",
+        {"baseline_scan_date": "2026-11-20"},
+    )
     assert response.status_code == 303, response.text  # type: ignore[attr-defined]
     match = re.match(r"/subjects/(\d+)", response.headers["location"])  # type: ignore[attr-defined]
     assert match

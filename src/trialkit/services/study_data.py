@@ -189,7 +189,10 @@ def add_assessment(
 ) -> m.Assessment:
     baseline = baseline_of(session, subject)
     if baseline is None:
-        raise InputError("the subject has no baseline scan (no lesions in the screening CRF)")
+        raise InputError(
+            "no baseline scan recorded: record the baseline scan date first (or the screening "
+            "CRF has no lesions)"
+        )
     if on <= baseline.on:
         raise InputError(f"a follow-up scan is after the baseline of {baseline.on}", field="date")
     if new_lesions not in NEW_LESION_VALUES:

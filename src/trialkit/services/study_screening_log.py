@@ -45,6 +45,7 @@ from trialkit.services.study_screening import (
 )
 from trialkit.services.study_screening_list import check_page, screening_page
 from trialkit.services.study_subjects import subject_view
+from trialkit.services.study_subjects_conduct import add_baseline_scan, baseline_scan_day
 from trialkit.services.study_views import (
     DEFAULT_PER_PAGE,
     OUTCOMES,
@@ -291,13 +292,19 @@ class ScreeningCases(StudyCore):
         subject_number: str | None = None,
         weight_kg: float | None = None,
         first_dose: date | None = None,
+        baseline_scan_date: date | None = None,
     ) -> SubjectView:
         """Enrol a screened patient: only with a valid sign-off of the current data — an
         investigator's “I confirm the patient is eligible” over an eligible verdict, or with
         every open criterion waived (:func:`trialkit.conduct.check_enrolment`;
         :class:`ProtocolRefusal` otherwise). Sex and age come from the bundle; the first dose from
         the argument, else the screening's planned first dose. Subject number defaults to
-        ``001``…"""
+        ``001``…
+
+        The baseline lesions of the screening CRF become the baseline tumour assessment dated
+        ``baseline_scan_date`` (the scan's own date). Without it no baseline scan is recorded
+        (the subject page says so; :meth:`record_baseline_scan` adds it later): no other date
+        stands in for it."""
         require(actor, "enrol")
         with self._tx() as (session, now):
             s = live(session, m.Screening, screening_id, "screening")
@@ -333,6 +340,12 @@ class ScreeningCases(StudyCore):
                 raise Conflict(f"subject number {number!r} is already used")
             weight = weight_kg if weight_kg is not None else _float(values.get("weight"))
             record = done.record
+            lesions = baseline_lesions(record)
+            scan_day = (
+                baseline_scan_day(baseline_scan_date, self.site_today(now))
+                if baseline_scan_date is not None
+                else None
+            )
             age = _age(record.birth_date.low if record.birth_date else None, now.date())
             subject = m.Subject(
                 subject_number=number,
@@ -343,7 +356,7 @@ class ScreeningCases(StudyCore):
                 weight_kg=weight,
                 enrolled_on=now.date(),
                 first_dose=first_dose or s.first_dose,
-                baseline_date=s.as_of,
+                baseline_date=scan_day if lesions else None,
                 status="on_study",
                 off_study_reason="",
             )
@@ -352,17 +365,8 @@ class ScreeningCases(StudyCore):
             before = audit.snapshot(s)
             s.outcome, s.outcome_reason, s.updated_at = "enrolled", f"subject {number}", now
             audit.changed(session, actor, s, before, "enrol", "enrolment", now=now)
-            lesions = baseline_lesions(record)
-            if lesions:
-                scan = m.Assessment(
-                    subject_id=subject.id, on=s.as_of, baseline=True, new_lesions="none"
-                )
-                session.add(scan)
-                audit.created(session, actor, scan, now=now, reason="baseline from screening CRF")
-                for lesion in lesions:
-                    x = m.LesionMeasurement(assessment_id=scan.id, status=None, **lesion)
-                    session.add(x)
-                    audit.created(session, actor, x, now=now, reason="baseline from screening CRF")
+            if lesions and scan_day is not None:
+                add_baseline_scan(session, actor, subject, lesions, scan_day, now)
             for key in LABS:
                 e = values.get(key)
                 if e is None or e.get("value") is None or e.get("time") is None:

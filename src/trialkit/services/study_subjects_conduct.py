@@ -8,13 +8,19 @@ these fields (they are not editable through ``update_record``).
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from trialkit.conduct.dates import not_future
-from trialkit.errors import ProtocolRefusal
+from trialkit.errors import InputError, ProtocolRefusal
 from trialkit.services.study_common import check_version, live, need_date, need_reason
 from trialkit.services.study_core import StudyCore
+from trialkit.services.study_data import baseline_of
 from trialkit.services.study_dosing import live_doses
+from trialkit.services.study_screening import baseline_lesions, screen_stored
 from trialkit.services.study_subjects import conduct_state, subject_view
 from trialkit.services.study_views import SubjectView
 from trialkit.store import audit
@@ -29,6 +35,30 @@ def _not_before(day: date, floor: date | None, what: str, field: str) -> None:
             rule="date_before_previous_stage",
             field=field,
         )
+
+
+def baseline_scan_day(value: Any, today: date) -> date:
+    day = need_date(value, "baseline_scan_date")
+    return not_future(day, "baseline_scan_date", today, "baseline scan date")
+
+
+def add_baseline_scan(
+    session: Session,
+    actor: Actor,
+    subject: m.Subject,
+    lesions: Sequence[Mapping[str, Any]],
+    on: date,
+    now: datetime,
+) -> m.Assessment:
+    """The baseline tumour assessment: the screening CRF's lesions, dated by the scan."""
+    scan = m.Assessment(subject_id=subject.id, on=on, baseline=True, new_lesions="none")
+    session.add(scan)
+    audit.created(session, actor, scan, now=now, reason="baseline from screening CRF")
+    for lesion in lesions:
+        x = m.LesionMeasurement(assessment_id=scan.id, status=None, **lesion)
+        session.add(x)
+        audit.created(session, actor, x, now=now, reason="baseline from screening CRF")
+    return scan
 
 
 class SubjectConduct(StudyCore):
@@ -110,4 +140,42 @@ class SubjectConduct(StudyCore):
                 s.treatment_end_date, s.treatment_end_reason = day, f"off study: {reason}"
             s.status, s.off_study_date, s.off_study_reason = "off_study", day, reason
             audit.changed(session, actor, s, before, "update", f"off study: {reason}", now=now)
+            return subject_view(session, s, self._clock().date())
+
+    def record_baseline_scan(
+        self, actor: Actor, subject_id: int, *, baseline_scan_date: date, version: int
+    ) -> SubjectView:
+        """Record the date of the baseline scan whose lesions the screening CRF holds (when
+        enrolment had none): the baseline tumour assessment is created with that date."""
+        require(actor, "enter_data")
+        with self._tx() as (session, now):
+            s = live(session, m.Subject, subject_id, "subject")
+            check_version(s, version, "subject")
+            if baseline_of(session, s) is not None:
+                raise InputError(
+                    "the baseline scan is recorded; correct its date on the scan itself",
+                    field="baseline_scan_date",
+                )
+            day = baseline_scan_day(baseline_scan_date, self.site_today(now))
+            screening = session.get(m.Screening, s.screening_id)
+            assert screening is not None
+            record = screen_stored(
+                self.protocol,
+                screening.bundle,
+                screening.crf,
+                as_of=screening.as_of,
+                first_dose=None,
+                overrides={str(k): str(v) for k, v in screening.overrides.items()},
+                authored=now,
+                label=f"screening {screening.screening_number}",
+            ).record
+            lesions = baseline_lesions(record)
+            if not lesions:
+                raise InputError(
+                    "the screening CRF has no baseline lesions", field="baseline_scan_date"
+                )
+            before = audit.snapshot(s)
+            s.baseline_date = day
+            audit.changed(session, actor, s, before, "update", "baseline scan date", now=now)
+            add_baseline_scan(session, actor, s, lesions, day, now)
             return subject_view(session, s, self._clock().date())

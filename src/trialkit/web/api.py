@@ -250,6 +250,7 @@ def enrol(
         subject_number=body.subject_id,
         weight_kg=body.weight_kg,
         first_dose=body.first_dose,
+        baseline_scan_date=body.baseline_scan_date,
     )
 
 
@@ -282,6 +283,18 @@ def dose_check(
     """The pre-cycle dose check as of the dose date, over the labs dated after the previous
     cycle's dose (``labs_from_date``, ``previous_dose_date``, ``labs_ignored`` say which)."""
     return service.dose_check(actor, subject_record_id, cycle, check_date=check_date)
+
+
+@router.post(
+    "/subjects/{subject_record_id}/baseline-scan", response_model=SubjectView, tags=["subjects"]
+)
+def record_baseline_scan(
+    subject_record_id: Id, body: models.BaselineScanRequest, service: Service, actor: CurrentActor
+) -> SubjectView:
+    """Date the baseline scan of the screening CRF's lesions (when enrolment had none)."""
+    return service.record_baseline_scan(
+        actor, subject_record_id, baseline_scan_date=body.baseline_scan_date, version=body.version
+    )
 
 
 @router.post(

@@ -125,6 +125,16 @@ class EnrolRequest(_Body):
     )
     weight_kg: float | None = Field(default=None, gt=0, le=500)
     first_dose: date | None = None
+    baseline_scan_date: date | None = Field(
+        default=None,
+        description="The date of the baseline scan the CRF's lesions were measured on "
+        "(without it no baseline scan is recorded).",
+    )
+
+
+class BaselineScanRequest(_Body):
+    baseline_scan_date: date
+    version: int = Field(ge=1)
 
 
 class DoseCreate(_Body):

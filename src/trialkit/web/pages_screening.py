@@ -426,6 +426,7 @@ def enrol(
         version = parse_version(posted, errors)
         weight = parse_number(posted, "weight_kg", errors, required=False)
         first_dose = parse_date(posted, "enrol_first_dose", errors, required=False)
+        scan_date = parse_date(posted, "baseline_scan_date", errors, required=False)
         if errors:
             return None
         subject = service.enrol(
@@ -435,9 +436,10 @@ def enrol(
             subject_number=posted.get("subject_number") or None,
             weight_kg=weight,
             first_dose=first_dose,
+            baseline_scan_date=scan_date,
         )
         return see_other(f"/subjects/{subject.id}", f"Enrolled as subject {subject.subject_id}")
 
-    controls = {"subject_number", "weight_kg", "enrol_first_dose"}
+    controls = {"subject_number", "weight_kg", "enrol_first_dose", "baseline_scan_date"}
     aliases = {"first_dose": "enrol_first_dose"}
     return _act(request, actor, service, screening_id, "enrol", posted, controls, call, aliases)
