@@ -32,6 +32,7 @@ from trialkit.errors import TrialkitError, UnitError
 from trialkit.protocol import loader
 from trialkit.protocol.model import ANCHOR_ROLES
 from trialkit.protocol.rules import parse_rule
+from trialkit.settings import ENGINE_SETTINGS
 from trialkit.units import convert
 
 _NUMERIC_PARAM = frozenset({"int", "float"})
@@ -232,8 +233,30 @@ def _questionnaire(
 
 
 def _parameters(raw: Mapping[str, Any], report: _Report) -> dict[str, str]:
-    """Parameter name → its type (only the ones that are sound)."""
-    out: dict[str, str] = {}
+    """Parameter name → its type (only the ones that are sound), the engine settings first
+    (settings.ENGINE_SETTINGS: each has a default unless it is off until the protocol sets it)."""
+    settings = _mapping_at(raw, "settings", report)
+    for name, body in settings.items():
+        if name not in ENGINE_SETTINGS:
+            report.add(
+                f"settings.{name}",
+                f"unknown engine setting {name!r}",
+                f"use one of {', '.join(ENGINE_SETTINGS)}, or declare it under parameters:",
+            )
+            continue
+        try:
+            loader._setting(ENGINE_SETTINGS[name], body, report.yaml_file, "settings")
+        except TrialkitError as exc:
+            report.add(
+                f"settings.{name}",
+                _one_line(exc),
+                f"give {name} a {ENGINE_SETTINGS[name].type} value",
+            )
+    out: dict[str, str] = {
+        name: s.type
+        for name, s in ENGINE_SETTINGS.items()
+        if s.default is not None or name in settings
+    }
     for name, body in _mapping_at(raw, "parameters", report).items():
         where = f"parameters.{name}"
         if not isinstance(body, Mapping):

@@ -40,7 +40,7 @@ from trialkit.protocol.model import (
 from trialkit.protocol.rules import parse_rule
 from trialkit.protocol.valuesets import CodeRule, ValueSet, make_rule, resolve_systems
 from trialkit.quality import PlausibleRange
-from trialkit.settings import DEFAULT_PROTOCOL
+from trialkit.settings import DEFAULT_PROTOCOL, ENGINE_SETTINGS, Setting
 from trialkit.units import convert
 
 _BUNDLED = "trialkit.protocols"
@@ -107,9 +107,12 @@ def _req(raw: Mapping[str, Any], key: str, source: str) -> Any:
 def _build(
     raw: Mapping[str, Any], questionnaire: dict[str, Any], source: str, folder: str
 ) -> Protocol:
-    parameters = {
-        name: _parameter(name, body, source) for name, body in (raw.get("parameters") or {}).items()
-    }
+    parameters = _settings(raw.get("settings") or {}, source)
+    for name, body in (raw.get("parameters") or {}).items():
+        if name in ENGINE_SETTINGS:  # an engine setting declared as a parameter: an override
+            parameters[name] = _setting(ENGINE_SETTINGS[name], body, source, "parameters")
+        else:
+            parameters[name] = _parameter(name, body, source)
     scores = {
         name: {
             Code(resolve_systems(e["system"])[0], str(e["code"])): int(e["score"]) for e in entries
@@ -227,6 +230,58 @@ def _derived(name: str, body: Any, source: str) -> DerivedValue:
         )
     return DerivedValue(
         name, calc.name, inputs, str(body.get("label") or calc.label), str(body.get("note") or "")
+    )
+
+
+def _settings(raw: Any, source: str) -> dict[str, Parameter]:
+    """The engine settings (settings.ENGINE_SETTINGS) with the protocol's overrides: ``settings:
+    {name: value}`` or ``{name: {default, source}}``; one left off keeps the engine default (and
+    one whose engine default is None stays off)."""
+    if not isinstance(raw, Mapping):
+        raise ProtocolError("settings is a mapping of name: value", source=source, field="settings")
+    unknown = sorted(set(raw) - set(ENGINE_SETTINGS))
+    if unknown:
+        raise ProtocolError(
+            f"unknown engine setting(s) {', '.join(map(repr, unknown))}; known: "
+            f"{', '.join(ENGINE_SETTINGS)} (a trial's own assumptions go under parameters:)",
+            source=source,
+            field="settings",
+        )
+    out: dict[str, Parameter] = {}
+    for name, setting in ENGINE_SETTINGS.items():
+        if name in raw:
+            out[name] = _setting(setting, raw[name], source, "settings")
+        elif setting.default is not None:
+            out[name] = _setting(setting, None, source, "settings")
+    return out
+
+
+def _setting(setting: Setting, body: Any, source: str, section: str) -> Parameter:
+    where = f"{section}.{setting.name}"
+    given = body if isinstance(body, Mapping) else {"default": body} if body is not None else {}
+    if given.get("type", setting.type) != setting.type:
+        raise ProtocolError(
+            f"{setting.name} is an engine setting of type {setting.type}",
+            source=source,
+            field=where,
+        )
+    value = given.get("default", setting.default)
+    if value is None:
+        raise ProtocolError(f"{setting.name} needs a value", source=source, field=where)
+    coerced = coerce_parameter(setting.type, value, setting.name)
+    if setting.choices and str(coerced) not in setting.choices:
+        raise ProtocolError(
+            f"{coerced!r} is not one of {list(setting.choices)}", source=source, field=where
+        )
+    overridden = "default" in given
+    return Parameter(
+        name=setting.name,
+        default=coerced,
+        type=setting.type,
+        source=str(given.get("source") or ("the protocol" if overridden else setting.source)),
+        description=str(given.get("description") or setting.description),
+        unit=setting.unit,
+        choices=setting.choices,
     )
 
 
