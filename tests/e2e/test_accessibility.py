@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, log_in
+from tests.e2e.test_browser import ARGS, CHROMIUM, log_in, submit
 from tests.web.api_support import LATER, basic, enrolled_subject, live_server, make_app, screen
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "a11y"
@@ -306,4 +306,32 @@ def test_ae_form_offers_ctcae_names_and_shows_the_chosen_terms_grades(
     # the lab grading is one step away on the form
     page.get_by_text("Grade from a lab value").click()
     assert page.get_by_label("Lab value", exact=True).is_visible()
+    page.context.close()
+
+
+def test_monitor_raises_a_query_from_the_records_row_without_typing_an_id(
+    browser: Browser, site: Site
+) -> None:
+    """Issue 14, 8: raising a query needed the record's internal id typed in."""
+    page = page_at(browser, site, 1366)
+    log_in(page, "mona")
+    page.goto(f"/subjects/{site.subject}")
+    assert page.locator("#query-form input[type=number]").count() == 0  # no id to type
+    # the query seeded on the AE reads by the record's name, not "adverse_event <id>"
+    assert (
+        "adverse event Platelet count decreased, onset 2027-01-20"
+        in page.locator("#queries tbody").inner_text()
+    )
+    page.get_by_role(
+        "link", name="raise a query on adverse event Platelet count decreased, onset 2027-01-20"
+    ).click()
+    expect(page.locator("#query-on")).to_contain_text(
+        "adverse event Platelet count decreased, onset 2027-01-20"
+    )
+    page.get_by_label("Question").fill("Was a platelet transfusion given?")
+    submit(page, "Raise query")
+    expect(page.locator("p.notice")).to_contain_text(
+        "raised on adverse event Platelet count decreased, onset 2027-01-20"
+    )
+    expect(page.locator("#queries tbody")).to_contain_text("Was a platelet transfusion given?")
     page.context.close()

@@ -48,3 +48,12 @@ def query_target(subject: SubjectView, raw: str | None) -> tuple[str, int, str]:
             if label is not None:
                 return kind, int(number), label
     return "subject", subject.id, f"subject {subject.subject_id}"
+
+
+def record_names(subject: SubjectView) -> dict[str, str]:
+    """``kind-id`` → label of every record on the subject page (links and the query list)."""
+    keys = [("subject", subject.id)]
+    keys += [("dose", d.id) for d in subject.doses] + [("lab", x.id) for x in subject.labs]
+    keys += [("assessment", a.id) for a in subject.assessments]
+    keys += [("adverse_event", e.id) for e in subject.adverse_events]
+    return {f"{k}-{i}": record_label(subject, k, i) or f"{k} {i}" for k, i in keys}

@@ -43,6 +43,7 @@ from trialkit.web.pages_common import (
     render,
     see_other,
 )
+from trialkit.web.pages_monitoring import query_target, record_label, record_names
 
 router = APIRouter()
 
@@ -118,12 +119,14 @@ def subject_page(
     service: ServiceDep,
     cycle: int | None = None,
     check_date: str | None = None,
+    query: str | None = None,
 ) -> Response:
+    """``query=kind-id``: the query form is on that record (its "raise query" link)."""
     actor = session_actor(request)
     if actor is None:
         return login_redirect(request)
     subject = service.get_subject(actor, subject_id)
-    return _page(request, actor, service, subject, cycle=cycle, check_date=check_date)
+    return _page(request, actor, service, subject, cycle=cycle, check_date=check_date, query=query)
 
 
 def _next_cycle(subject: SubjectView) -> int:
@@ -142,8 +145,11 @@ def _page(
     posted: Posted | None = None,
     errors: FormErrors | None = None,
     check_date: str | None = None,
+    query: str | None = None,
 ) -> Response:
     errors = errors or FormErrors()
+    if form == "query" and posted is not None:
+        query = f"{posted.get('query_kind')}-{posted.get('query_record_id')}"
     cycle = cycle if cycle in (1, 2, 3, 4) else _next_cycle(subject)
     check: dict[str, Any] | None = None
     check_view: DoseCheckView | None = None
@@ -176,6 +182,8 @@ def _page(
         "can_causality": can(actor, "assess_causality"),
         "can_query": can(actor, "raise_query"),
         "lab_keys": [(k, f"{k} ({unit})", unit) for k, (_, unit, _) in LABS.items()],
+        "query_target": query_target(subject, query),
+        "record_names": record_names(subject),
         "ae_terms": AE_TERMS,
         "ae_grades": AE_GRADES,
         "ae_definitions": AE_DEFINITIONS,
@@ -386,8 +394,12 @@ def raise_query(
         if errors:
             return None
         record_id = subject_id if record is None else int(record)
+        label = record_label(service.get_subject(actor, subject_id), kind, record_id)
+        if label is None:
+            errors.form = "a query from this page is on this subject or one of its records"
+            return None
         query = service.raise_query(actor, kind, record_id, text)
-        return f"Query #{query.id} raised on {query.kind} {query.record_id}"
+        return f"Query #{query.id} raised on {label}"
 
     return _act(request, actor, service, subject_id, "query", posted, call)
 
