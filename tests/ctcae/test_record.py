@@ -165,7 +165,7 @@ def test_same_day_results_that_disagree_are_a_stated_conflict_in_every_order() -
         assert worst.grade == 3  # the worse of the two counts: toxicity is never under-reported
         [conflict] = worst.conflicts
         assert (
-            "2 Platelet count decreased results on the same day (2026-03-03) disagree" in conflict
+            "2 Platelet count decreased results on the same day (3 Mar 2026) disagree" in conflict
         )
         assert "Observation/plt-a" in conflict
         assert "Observation/plt-b" in conflict
