@@ -21,7 +21,7 @@ def test_demo_package_has_zero_errors(
 ) -> None:
     report = check_package(exported.package)
     assert report.errors == 0, [str(f) for f in report.findings[:10]]
-    assert len(report.datasets) == 20
+    assert len(report.datasets) == 21  # VS added (weight, height)
     stored = json.loads((exported.package / "conformance.json").read_text("utf-8"))
     assert stored["errors"] == 0
     assert main(["export", "check", str(exported.package)]) == 0

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.cdisc.conftest import Exported
 from trialkit.cdisc.common import ascii_text
@@ -121,3 +122,23 @@ def test_tr_holds_every_lesion_measurement(exported: Exported) -> None:
     baseline = {(r["subject_id"], r["lesion_id"]) for r in lesions if r["visit"] == "baseline"}
     identified = tu[tu["TUORRES"] != "NEW"]
     assert len(identified) == len(baseline)
+
+
+def test_vs_holds_weight_and_height_of_each_subjects_screening(exported: Exported) -> None:
+    vs = _xpt(exported.package, "vs")
+    log = _csv(exported.folder, "screening")
+    subjects = _csv(exported.folder, "subjects")
+    assert set(vs["VSTESTCD"]) == {"WEIGHT", "HEIGHT"}
+    assert set(vs["VSSTRESU"]) == {"kg", "cm"}
+    assert set(vs["VSBLFL"]) == {"Y"}
+    for s in subjects:
+        source = next(r for r in log if r["screening_id"] == s["screening_id"])
+        rows = vs[vs["USUBJID"] == f"NCT05894486-{s['subject_id']}"]
+        weight = rows[rows["VSTESTCD"] == "WEIGHT"].iloc[0]
+        assert (weight["VSORRES"], weight["VSORRESU"], weight["VSDTC"]) == (
+            f"{float(source['weight']):g}",
+            source["weight_unit"],
+            source["weight_date"],
+        )
+        assert weight["VSSTRESN"] == pytest.approx(float(source["weight"]))  # recorded in kg
+        assert log.index(source) + 1 == int(weight["VSSPID"].removeprefix("screening.csv row "))

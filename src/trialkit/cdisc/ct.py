@@ -38,6 +38,7 @@ CODELISTS: dict[str, Codelist] = {
             "NOT RECOVERED/NOT RESOLVED",
             "RECOVERED/RESOLVED",
         ),
+        _cl("VSTESTCD", "Vital Signs Test Code", "C66741", "HEIGHT", "WEIGHT", extensible=True),
         _cl("IECAT", "Category for Inclusion/Exclusion", "C66797", "EXCLUSION", "INCLUSION"),
         _cl("EPOCH", "Epoch", "C99079", "FOLLOW-UP", "SCREENING", "TREATMENT"),
         _cl(

@@ -31,6 +31,7 @@ from trialkit.cdisc.sdtm_events import build_ae, build_ex
 from trialkit.cdisc.sdtm_findings import build_lb
 from trialkit.cdisc.sdtm_tumour import build_tumour
 from trialkit.cdisc.sdtm_visits import build_sv
+from trialkit.cdisc.sdtm_vitals import build_vs
 from trialkit.cdisc.xpt import write_xpt
 from trialkit.fhir.export import study_bundle
 from trialkit.protocol import Protocol
@@ -48,6 +49,7 @@ SDTM_BUILDERS: tuple[Callable[[Context], Dataset | tuple[Dataset, ...]], ...] = 
     build_ex,
     build_ae,
     build_lb,
+    build_vs,
     build_tumour,
 )
 

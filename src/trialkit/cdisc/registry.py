@@ -14,6 +14,7 @@ from trialkit.cdisc.sdtm_events import AE, EX
 from trialkit.cdisc.sdtm_findings import LB
 from trialkit.cdisc.sdtm_tumour import RS, TR, TU
 from trialkit.cdisc.sdtm_visits import SV
+from trialkit.cdisc.sdtm_vitals import VS
 
 SPECS: dict[str, Spec] = {
     s.name: s
@@ -30,6 +31,7 @@ SPECS: dict[str, Spec] = {
         EX,
         AE,
         LB,
+        VS,
         TU,
         TR,
         RS,
