@@ -178,7 +178,7 @@ def _page(
         "check_error": check_error,
         "check_date": check_view.check_date if check_view else (check_date or ""),
         "can_deviate": can(actor, "deviate"),
-        "can_enter": can(actor, "enter_data") and subject.status == "on_study",
+        "can_enter": can(actor, "enter_data") and subject.status != "off_study",
         "can_causality": can(actor, "assess_causality"),
         "can_query": can(actor, "raise_query"),
         "lab_keys": [(k, f"{k} ({unit})", unit) for k, (_, unit, _) in LABS.items()],
