@@ -112,3 +112,27 @@ def test_deep_and_huge_bodies_are_4xx_on_every_kind_of_endpoint(client: TestClie
     assert_headers(response, "/api/v1/screenings (huge)")
     # the connection is still usable after the refusals
     assert client.get("/api/v1/screenings", headers=basic("carol")).status_code == 200
+
+
+def test_every_operation_with_a_body_refuses_deep_and_huge_bodies(client: TestClient) -> None:
+    """Issue 13 acceptance: deep and huge bodies on every operation the OpenAPI schema
+    declares with a request body — 400 too_deep / 413, never a 5xx, headers present."""
+    spec = client.get("/openapi.json").json()
+    operations = [
+        (method.upper(), re.sub(r"\{[^}]+\}", "1", path))
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    assert len(operations) > 15  # the schema really lists the write paths
+    nested = deep(5000).encode()
+    huge = b'{"x": "' + b"x" * (11 * 1024 * 1024) + b'"}'
+    headers = {"Content-Type": "application/json", **basic("carol")}
+    for method, url in operations:
+        response = client.request(method, url, content=nested, headers=headers)
+        assert response.status_code == 400, (method, url, response.status_code, response.text)
+        assert response.json()["error"]["code"] == "too_deep", (method, url)
+        assert_headers(response, url)
+        response = client.request(method, url, content=huge, headers=headers)
+        assert response.status_code == 413, (method, url, response.status_code)
+        assert_headers(response, url)
