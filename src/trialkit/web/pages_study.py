@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -102,9 +103,25 @@ def export_download(request: Request, fmt: str, service: ServiceDep) -> Response
     )
 
 
+AUDIT_PER_PAGE = 50
+
+
 @router.get("/audit")
 def audit_all(request: Request, service: ServiceDep, kind: str | None = None) -> Response:
     return _audit(request, service, kind if kind in RECORD_KINDS else None, None)
+
+
+def _filtered(request: Request, events: list[Any]) -> tuple[list[Any], dict[str, str]]:
+    """Events by the user and the date range (UTC days, inclusive) the page was asked for."""
+    q = request.query_params
+    shown = {k: q.get(k, "").strip() for k in ("user", "from", "to")}
+    if shown["user"]:
+        events = [e for e in events if e.username == shown["user"]]
+    if shown["from"]:
+        events = [e for e in events if e.at[:10] >= shown["from"]]
+    if shown["to"]:
+        events = [e for e in events if e.at[:10] <= shown["to"]]
+    return events, shown
 
 
 @router.get("/audit/{kind}/{record_id}")
@@ -125,7 +142,20 @@ def _audit(
         if signature is not None:
             events += service.audit_trail(actor, "signature", signature.id)
             events.sort(key=lambda e: e.seq)
-    rows = [(e, _changes(e.changes)) for e in reversed(events)]
+    users = sorted({e.username for e in events})
+    events, shown = _filtered(request, events)
+    total = len(events)
+    pages = max(1, -(-total // AUDIT_PER_PAGE))
+    try:
+        page = min(max(int(request.query_params.get("page", 1)), 1), pages)
+    except ValueError:
+        page = 1
+    newest = list(reversed(events))[(page - 1) * AUDIT_PER_PAGE : page * AUDIT_PER_PAGE]
+    rows = [(e, _changes(e.changes)) for e in newest]
+    keep = {k: v for k, v in shown.items() if v}
+    if kind and record_id is None:
+        keep["kind"] = kind
+    query = "&".join(f"{k}={quote(v)}" for k, v in keep.items())
     what = f"{kind} {record_id}" if record_id is not None else (kind or "all records")
     return render(
         request,
@@ -136,6 +166,12 @@ def _audit(
             "kind": kind,
             "record_id": record_id,
             "kinds": RECORD_KINDS,
+            "users": users,
+            "shown": shown,
+            "page": page,
+            "pages": pages,
+            "total": total,
+            "page_query": query,
         },
         section="audit",
     )
