@@ -26,7 +26,10 @@ DATA_TYPES = {
     "date": "date",
     "adate": "integer",
 }
-CT_VERSION = "2024-03-29"  # the CDISC CT package the NCI codes of ct.py are read from
+# The CDISC CT package the NCI codes of ct.py are read from: NCI EVS's quarterly SDTM release of
+# 29 Mar 2024 (its Excel workbook's sheet is "SDTM Terminology 2024-03-29";
+# https://evs.nci.nih.gov/ftp1/CDISC/SDTM/Archive/), checked 2026-12-03.
+CT_VERSION = "2024-03-29"
 ORIGIN_SOURCE = {"Collected": "Investigator", "Assigned": "Sponsor", "Protocol": "Sponsor"}
 
 
