@@ -413,6 +413,11 @@ def test_dose_lab_scans_and_ae_through_the_subject_page(client: TestClient) -> N
     )
     assert ae.status_code == 303, ae.text  # type: ignore[attr-defined]
     assert "grade 2" in unquote(ae.headers["location"])  # type: ignore[attr-defined]
+    # what the page shows (not its form attributes) speaks clinicians' units: the labs table and
+    # the AE's stored CTCAE rule read ×10⁹/L, never the UCUM 10*9/L (issue 14 item 1)
+    shown = re.sub(r"<[^>]+>", "\n", client.get(url).text)
+    assert "×10⁹/L" in shown
+    assert "10*" not in shown, [line for line in shown.splitlines() if "10*" in line]
 
 
 def test_missing_dose_fields_are_shown_beside_them(client: TestClient) -> None:

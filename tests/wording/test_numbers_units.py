@@ -16,6 +16,7 @@ from trialkit.wording import (
     shown,
     significant_digits,
     unit,
+    units_in_text,
 )
 
 
@@ -69,3 +70,10 @@ def test_dates_booleans_and_grammar() -> None:
     assert (
         names(["L1 (34 mm)", "L2 (21 mm)", "N1 (17 mm)"]) == "L1 (34 mm), L2 (21 mm) and N1 (17 mm)"
     )
+
+
+def test_stored_rule_text_reads_in_clinicians_units() -> None:
+    assert units_in_text("< 75 - 50 10*9/L") == "< 75 - 50 ×10⁹/L"
+    assert units_in_text("> 1.5 - 3.0 x ULN (26 umol/L)") == "> 1.5 - 3.0 x ULN (26 µmol/L)"
+    assert units_in_text(None) == ""
+    assert units_in_text("grade entered by the investigator") == "grade entered by the investigator"

@@ -30,7 +30,7 @@ from trialkit.services.study import Actor, StudyService
 from trialkit.store.permissions import PERMISSIONS, Action
 from trialkit.web.auth import csrf_token, get_service, session_actor
 from trialkit.web.errors import classify
-from trialkit.wording import day
+from trialkit.wording import day, units_in_text
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Audit values can be whole FHIR bundles or verdicts: the page shows the start, the API has all.
@@ -57,6 +57,7 @@ def _when(value: Any) -> str:
 templates.env.filters["short"] = _short
 templates.env.filters["when"] = _when
 templates.env.filters["unit"] = reader_unit
+templates.env.filters["units_in_text"] = units_in_text
 templates.env.filters["day"] = day
 templates.env.globals["response_label"] = response_label
 templates.env.globals["unconfirmed"] = unconfirmed

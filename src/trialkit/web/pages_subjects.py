@@ -44,6 +44,7 @@ from trialkit.web.pages_common import (
     see_other,
 )
 from trialkit.web.pages_monitoring import query_target, record_label, record_names
+from trialkit.wording import unit as wording_unit
 
 router = APIRouter()
 
@@ -181,7 +182,7 @@ def _page(
         "can_enter": can(actor, "enter_data") and subject.status != "off_study",
         "can_causality": can(actor, "assess_causality"),
         "can_query": can(actor, "raise_query"),
-        "lab_keys": [(k, f"{k} ({unit})", unit) for k, (_, unit, _) in LABS.items()],
+        "lab_keys": [(k, f"{k} ({wording_unit(unit)})", unit) for k, (_, unit, _) in LABS.items()],
         "query_target": query_target(subject, query),
         "record_names": record_names(subject),
         "ae_terms": AE_TERMS,

@@ -115,6 +115,15 @@ def unit(ucum: str | None) -> str:
     return re.sub(r"(?<![A-Za-z])u(?=(mol|g|L|l|m|U)\b)", "µ", u)
 
 
+def units_in_text(text: str | None) -> str:
+    """Stored rule text (a CTCAE grading rule, a dose-check finding) with its UCUM powers of ten
+    and ``u`` prefixes in the clinicians' spelling: "< 75 10*9/L" → "< 75 ×10⁹/L"."""
+    if not text:
+        return ""
+    t = re.sub(r"10[*^](-?\d+)", lambda m: "×10" + m.group(1).translate(_SUPERSCRIPT), text)
+    return re.sub(r"(?<![A-Za-z])u(?=(mol|g)/)", "µ", t)
+
+
 def quantity(
     value: float | int | Decimal | str | None, ucum: str | None = None, *, digits: int | None = None
 ) -> str:
