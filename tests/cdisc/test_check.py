@@ -25,7 +25,7 @@ def test_demo_package_has_zero_errors(
     stored = json.loads((exported.package / "conformance.json").read_text("utf-8"))
     assert stored["errors"] == 0
     assert main(["export", "check", str(exported.package)]) == 0
-    assert "0 error(s)" in capsys.readouterr().out
+    assert "0 errors, 0 warnings" in capsys.readouterr().out
 
 
 @pytest.fixture

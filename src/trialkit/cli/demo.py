@@ -18,6 +18,7 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 from trialkit.safe_io import check_output_folder
+from trialkit.wording import count
 
 DEMO_AS_OF = date(2026, 11, 24)
 
@@ -118,10 +119,10 @@ def _simulated_study(console: Console, out: Path, seed: int, quiet: bool) -> Non
         package = export_study(study, out / "cdisc")
     c = package.conformance
     console.print(
-        f"CDISC package: [bold]{package.folder}[/] — {len(package.sdtm)} SDTM and "
+        f"CDISC package: [bold]{out / 'cdisc'}[/] — {len(package.sdtm)} SDTM and "
         f"{len(package.adam)} ADaM datasets (.xpt, Dataset-JSON), define.xml, the CRF as ODM; "
-        f"conformance {c.errors} error(s), {c.warnings} warning(s) "
-        f"(trialkit export check {package.folder})"
+        f"conformance {count(c.errors, 'error')}, {count(c.warnings, 'warning')} "
+        f"(trialkit export check {out / 'cdisc'})"
     )
 
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 from trialkit.safe_io import check_output_folder
+from trialkit.wording import count
 
 export_app = typer.Typer(
     help="Export a study as CDISC SDTM/ADaM (XPT, Dataset-JSON, define.xml) and check it.",
@@ -33,12 +34,12 @@ def cdisc(
         package = export_folder(study, out)
     names = ", ".join(d.name for d in (*package.sdtm, *package.adam))
     console.print(
-        f"CDISC package: [bold]{package.folder}[/] — {len(package.files)} files ({names})"
+        f"CDISC package: [bold]{out}[/] — {len(package.files)} files ({names})"
     )
     c = package.conformance
     console.print(
-        f"Conformance: {c.errors} error(s), {c.warnings} warning(s) "
-        f"(conformance.json; trialkit export check {package.folder})"
+        f"Conformance: {count(c.errors, 'error')}, {count(c.warnings, 'warning')} "
+        f"(conformance.json; trialkit export check {out})"
     )
 
 
@@ -64,8 +65,8 @@ def check(
         if len(report.findings) > 200:
             console.print(f"… {len(report.findings) - 200} more (--json for all)")
         console.print(
-            f"{len(report.datasets)} datasets checked: {report.errors} error(s), "
-            f"{report.warnings} warning(s)"
+            f"{len(report.datasets)} datasets checked: {count(report.errors, 'error')}, "
+            f"{count(report.warnings, 'warning')}"
         )
     if report.errors:
         raise typer.Exit(1)
