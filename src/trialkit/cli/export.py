@@ -33,9 +33,7 @@ def cdisc(
     with spinner("Deriving SDTM and ADaM, writing and checking the package", quiet=quiet):
         package = export_folder(study, out)
     names = ", ".join(d.name for d in (*package.sdtm, *package.adam))
-    console.print(
-        f"CDISC package: [bold]{out}[/] — {len(package.files)} files ({names})"
-    )
+    console.print(f"CDISC package: [bold]{out}[/] — {len(package.files)} files ({names})")
     c = package.conformance
     console.print(
         f"Conformance: {count(c.errors, 'error')}, {count(c.warnings, 'warning')} "
