@@ -19,6 +19,7 @@ import pytest
 
 from tests.eligibility.builders import AS_OF, FIRST_DOSE
 from tests.population.generate import random_record
+from tests.population.test_differential_protocols import differences
 from trialkit.eligibility.screening import screen_record
 from trialkit.fhir import load_records
 from trialkit.model.record import PatientRecord
@@ -40,28 +41,9 @@ def _differences(
     overrides: dict[str, str] | None = None,
     con: Any = None,
 ) -> list[tuple[str, str, str, str]]:
-    params = resolve_parameters(PROTOCOL, overrides or {})
-    con = con or connect("duckdb")
-    population = screen_population(
-        con,
-        load_tables(con, records_to_tables(records)),
-        PROTOCOL,
-        params,
-        as_of=as_of,
-        first_dose=first_dose,
-    ).statuses()
-    out = []
-    for r in records:
-        reference = screen_record(r, PROTOCOL, params, as_of=as_of, first_dose=first_dose)
-        row = population[r.patient_id]
-        out += [
-            (r.patient_id, c.id, c.status.value, row[c.id])
-            for c in reference.criteria
-            if c.status.value != row[c.id]
-        ]
-        if reference.status.value != row["status"]:
-            out.append((r.patient_id, "status", reference.status.value, row["status"]))
-    return out
+    return differences(
+        PROTOCOL, records, as_of=as_of, first_dose=first_dose, overrides=overrides, con=con
+    )
 
 
 @pytest.fixture(scope="module")
