@@ -382,6 +382,7 @@ def test_dose_lab_scans_and_ae_through_the_subject_page(client: TestClient) -> N
         {"lab_key": "platelets", "lab_value": "60", "lab_unit": "10*9/L", "lab_on": "2027-01-20"},
     )
     assert lab.status_code == 303, lab.text  # type: ignore[attr-defined]
+    assert "×10⁹/L" in unquote(lab.headers["location"])  # type: ignore[attr-defined]
     page = client.get(url).text
     assert "2026-12-01 · 7.4 GBq" in page
     assert "grade 2" in page  # platelets 60 ×10⁹/L: CTCAE v5 grade 2

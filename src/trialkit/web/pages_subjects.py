@@ -311,7 +311,7 @@ def record_lab(
             lln=lln,
         )
         grade = "" if lab.ctcae_grade is None else f", CTCAE grade {lab.ctcae_grade}"
-        return f"Lab recorded: {lab.analyte_name} {lab.value} {lab.unit}{grade}"
+        return f"Lab recorded: {lab.analyte_name} {lab.value} {wording_unit(lab.unit)}{grade}"
 
     return _act(request, actor, service, subject_id, "lab", posted, call)
 
