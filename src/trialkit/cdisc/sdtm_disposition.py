@@ -194,7 +194,7 @@ def build_ds(ctx: Context) -> Dataset:
 
 
 def blocking_criterion(ctx: Context, reason: str) -> str | None:
-    """The criterion id a screening verdict's reason opens with ("IN4: …"), if it is one of
+    """The criterion id a screening verdict's reason opens with ("<id>: …"), if it is one of
     the protocol's."""
     head = reason.split(":", 1)[0].strip()
     return head if head in {c.id for c in ctx.protocol.criteria} else None

@@ -1,4 +1,4 @@
-"""Age and sex rules (IN2, EX7, Cockcroft-Gault)."""
+"""Age and sex rules, and the derived values computed from the patient (calculators)."""
 
 from __future__ import annotations
 

@@ -165,7 +165,7 @@ def form_errors(
     """The service's error beside the control it names (``InputError.field``), else on top.
 
     ``aliases`` maps a service field name to the control showing it (the
-    service says ``judgments``, the form has ``EX24``…).
+    service says ``judgments``, the form has one control per judgement criterion, named by its id).
     """
     status, _ = classify(exc)
     message = str(exc)

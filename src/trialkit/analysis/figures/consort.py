@@ -2,8 +2,8 @@
 → evaluable, each step's losses in a box beside it so that every level adds up.
 
 Reasons come from ``screening.csv``: an ineligible screen's reason starts with the first
-criterion that blocked it (``IN4: …``), an incomplete screen's lists the criteria left
-undecided (``missing data: EX13, EX17``). Each screen is counted once, under that reason;
+criterion that blocked it (``<criterion id>: …``), an incomplete screen's lists the criteria
+left undecided (``missing data: <id>, <id>``). Each screen is counted once, under that reason;
 criterion ids (the keys of ``summaries``, from the protocol) are shown with the protocol's
 short wording; a reason naming no known criterion is shown as written.
 """
