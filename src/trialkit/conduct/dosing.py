@@ -46,6 +46,19 @@ class ConductParameters:
     activity_tolerance_pct: float = 10.0
 
 
+def is_reduced(
+    activity_gbq: float, params: DosingParameters, conduct: ConductParameters | None = None
+) -> bool:
+    """Whether a dose given at ``activity_gbq`` is a reduced dose, whatever its cause (a
+    toxicity that withheld the cycle, a related adverse event, the investigator's decision):
+    below the full activity by more than the measurement tolerance
+    (``activity_tolerance_pct``; 7.4 GBq − 10 % = 6.66 GBq by default), so that a measured
+    7.2 GBq is the full dose and 3.7 GBq a reduction. The stored ``reduced`` flag and the
+    dose check's history both read it here."""
+    conduct = conduct or ConductParameters()
+    return activity_gbq < params.activity_gbq * (1 - conduct.activity_tolerance_pct / 100) - 1e-9
+
+
 def window(first_dose: date, cycle: int, params: DosingParameters) -> tuple[date, date, date]:
     """(earliest, nominal, latest) date of ``cycle`` (cycle 1: the first dose itself)."""
     nominal = first_dose + timedelta(days=params.interval_days * (cycle - 1))

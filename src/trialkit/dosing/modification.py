@@ -56,6 +56,18 @@ UNTIL = {
     "other": "the related toxicity back to grade 0–2",
 }
 
+# how a toxicity reads in the decision's notes
+TOXICITY_WORDS = {
+    "anemia": "anaemia",
+    "renal": "renal toxicity",
+    "hepatic": "hepatotoxicity",
+    "other": "other related toxicity grade 3–4",
+}
+
+
+def _words(names: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(TOXICITY_WORDS.get(n, n) for n in names)
+
 
 @dataclass(frozen=True)
 class Lab:
@@ -82,7 +94,15 @@ class CheckInput:
     baseline_crcl: float | None = None
     prior_reductions: tuple[str, ...] = ()  # toxicities that already led to a reduced dose
     on_hold: str | None = None  # toxicity for which the cycle is currently withheld
+    # the highest grade of the adverse events related to the study drug that no pre-dose lab
+    # covers (label: "other related grade 3–4"), ongoing on the check date
     other_related_toxicity_grade: int | None = None
+    # earlier cycles given at a reduced activity with no toxicity recorded as the cause (the
+    # investigator's decision): a reduction all the same (re-escalation per the parameter)
+    prior_reduced_cycles: tuple[int, ...] = ()
+    # what the caller could not decide (e.g. an adverse event's causality not yet assessed):
+    # never "proceed" on it — withhold pending data
+    pending: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,6 +234,7 @@ def check_dose(
     crcl = _cockcroft_gault(c, used)
     if crcl is None:
         missing.append("creatinine clearance (creatinine, weight, age and sex needed)")
+    missing.extend(c.pending)
     notes: list[str] = []
     if not missing:
         assert crcl is not None
@@ -223,8 +244,9 @@ def check_dose(
     labs = tuple(shown)
     # label: a reduced dose that did not bring the toxicity back is followed by the full dose
     # (parameter reescalate_after_reduced_dose); while withheld the resumed dose is reduced
-    reescalate = bool(c.prior_reductions) and params.reescalate_after_reduced_dose
-    reduced = (bool(c.prior_reductions) and not reescalate) or c.on_hold is not None
+    was_reduced = bool(c.prior_reductions or c.prior_reduced_cycles)
+    reescalate = was_reduced and params.reescalate_after_reduced_dose
+    reduced = (was_reduced and not reescalate) or c.on_hold is not None
     current = params.reduced_activity_gbq if reduced else params.activity_gbq
 
     def decide(kind: str, activity: float | None, until: str | None) -> Decision:
@@ -237,7 +259,7 @@ def check_dose(
         recurrent = [f.toxicity for f in findings if f.toxicity in c.prior_reductions]
         if recurrent:
             notes.append(
-                f"recurrent {', '.join(recurrent)} after a dose reduction (label: discontinue)"
+                f"recurrent {_words(recurrent)} after a dose reduction (label: discontinue)"
             )
             return decide("discontinue", None, None)
         if delay >= params.max_delay_days:
@@ -250,22 +272,35 @@ def check_dose(
         notes.append(f"then resume at {params.reduced_activity_gbq} GBq")
         return decide("withhold", None, until)
     if c.on_hold is not None:
-        notes.append(f"{c.on_hold} resolved: resume at the reduced activity (label)")
+        held = tuple(c.on_hold.split(", "))
+        notes.append(f"{_words(held)} resolved: resume at the reduced activity (label)")
         return decide("resume_reduced", params.reduced_activity_gbq, None)
     if delay > params.window_days:
         notes.append(f"dose {delay} days after the due date (window ±{params.window_days} days)")
     if reescalate:
         notes.append(
-            f"no recurrence of {', '.join(c.prior_reductions)} after the reduced dose: "
-            f"re-escalate to {params.activity_gbq:g} GBq (label; parameter "
+            f"{_reductions(c)}: re-escalate to {params.activity_gbq:g} GBq (label; parameter "
             "reescalate_after_reduced_dose)"
         )
-    elif c.prior_reductions:
+    elif was_reduced:
         notes.append(
             f"stays at the reduced {params.reduced_activity_gbq:g} GBq "
             "(parameter reescalate_after_reduced_dose = false)"
         )
     return decide("proceed", current, None)
+
+
+def _reductions(c: CheckInput) -> str:
+    """The earlier reductions in words, for the re-escalation note."""
+    parts = []
+    if c.prior_reductions:
+        parts.append(f"no recurrence of {_words(c.prior_reductions)} after the reduced dose")
+    if c.prior_reduced_cycles:
+        cycles = ", ".join(str(n) for n in c.prior_reduced_cycles)
+        parts.append(
+            f"cycle {cycles} given at a reduced activity with no toxicity recorded as the cause"
+        )
+    return "; ".join(parts)
 
 
 def _cockcroft_gault(c: CheckInput, used: dict[str, LabEvidence]) -> float | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trialkit.conduct.dates import not_future, resolved_after_onset
+from trialkit.conduct.dosing import is_reduced
 from trialkit.ctcae import TERMS, grade
 from trialkit.ctcae.lookup import find_term
 from trialkit.dosing import DosingParameters
@@ -105,7 +106,7 @@ def add_dose(
         given_on=given_on,
         activity_gbq=activity,
         calibration_time=calibration_time.replace(tzinfo=None) if calibration_time else None,
-        reduced=activity < params.activity_gbq - 1e-9,
+        reduced=is_reduced(activity, params),
         delay_days=max(0, (given_on - nominal).days),
         note=note,
     )
@@ -316,7 +317,7 @@ def apply_changes(
         )
     if kind == "dose" and "activity_gbq" in values:
         values["activity_gbq"] = need_number(values["activity_gbq"], "activity_gbq", minimum=0.0)
-        values["reduced"] = values["activity_gbq"] < DosingParameters().activity_gbq - 1e-9
+        values["reduced"] = is_reduced(values["activity_gbq"], DosingParameters())
     if kind == "assessment":
         lesions = values.pop("lesions", None)
         if "new_lesions" in values and values["new_lesions"] not in NEW_LESION_VALUES:

@@ -5,9 +5,12 @@ Which labs it sees is decided here (the decision is :func:`trialkit.dosing.check
 only labs dated after the previous cycle's dose — the labs before a dose were that dose's
 pre-dose labs and never speak for the next one — and up to the check date; the dose
 check then keeps those within its lookback (``lab_lookback_days``). The subject's own history
-is derived here too, from the stored doses and labs (:func:`history`): the toxicities earlier
-reduced doses were reduced for (recurrence → discontinue, else re-escalation where the
-parameter allows it) and a toxicity that already withheld the cycle (resume reduced).
+is derived here too, from the stored doses, labs and adverse events (:func:`history`): the
+toxicities earlier reduced doses were reduced for (recurrence → discontinue, else
+re-escalation where the parameter allows it) and a toxicity that already withheld the cycle
+(resume reduced). A reduced dose is read from the activity actually given
+(:func:`trialkit.conduct.dosing.is_reduced`), whatever its cause: a lab toxicity, a related
+adverse event (the label's "other related grade 3–4"), or the investigator's decision.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trialkit.conduct.dosing import is_reduced
+from trialkit.ctcae.lookup import find_term
 from trialkit.dosing import CheckInput, Decision, DosingParameters, check_dose
 from trialkit.dosing import Lab as DosingLab
+from trialkit.dosing.modification import LABS
 from trialkit.errors import InputError, UnitError
 from trialkit.protocol import load_protocol
-from trialkit.services.study_views import DoseCheckView
+from trialkit.services.study_views import RELATED, DoseCheckView
 from trialkit.store import models as m
 from trialkit.units import convert
 
@@ -45,6 +51,30 @@ def _labs(session: Session, subject: m.Subject) -> list[m.Lab]:
             .order_by(m.Lab.on, m.Lab.id)
         )
     )
+
+
+# the CTCAE terms the pre-dose labs grade: an adverse event of one is the labs' to decide
+LAB_TERMS = frozenset(term for term, _unit, _analyte in LABS.values() if term is not None)
+
+
+def _other_aes(session: Session, subject: m.Subject) -> list[m.AdverseEvent]:
+    """The subject's adverse events of grade ≥ 3 that no pre-dose lab grades (the label's
+    "other related grade 3–4"), unless an investigator judged them unrelated."""
+    rows = session.scalars(
+        select(m.AdverseEvent)
+        .where(m.AdverseEvent.subject_id == subject.id, m.AdverseEvent.deleted_at.is_(None))
+        .order_by(m.AdverseEvent.onset, m.AdverseEvent.id)
+    )
+    out = []
+    for ae in rows:
+        term = find_term(ae.term)
+        if term is not None and term.name in LAB_TERMS:
+            continue
+        if ae.grade is None or ae.grade < 3:
+            continue
+        if ae.causality is None or ae.causality in RELATED:
+            out.append(ae)
+    return out
 
 
 def default_check_date(
@@ -83,9 +113,9 @@ def dose_check_at(
     previous = max((d for d in doses if d.cycle < cycle), key=lambda d: d.cycle, default=None)
     after = previous.given_on if previous is not None else None
     stored = _labs(session, subject)
-    course = _Course(subject, first, stored, params)
-    prior, on_hold = history(course, doses, cycle, when)
-    decision = course.decide(cycle, when, after, prior, on_hold)
+    course = _Course(subject, first, stored, params, _other_aes(session, subject))
+    prior, cycles, on_hold = history(course, doses, cycle, when, params)
+    decision = course.decide(cycle, when, after, prior, on_hold, cycles)
     lookback = when - timedelta(days=params.lab_lookback_days)
     labs_from = max(lookback, after + timedelta(days=1)) if after is not None else lookback
     ignored = sum(1 for x in stored if after is not None and x.on <= after)
@@ -104,9 +134,15 @@ class _Course:
     """One subject's stored labs, asked the dose check as of any day."""
 
     def __init__(
-        self, subject: m.Subject, first: date, stored: Sequence[m.Lab], params: DosingParameters
+        self,
+        subject: m.Subject,
+        first: date,
+        stored: Sequence[m.Lab],
+        params: DosingParameters,
+        aes: Sequence[m.AdverseEvent] = (),
     ) -> None:
         self.subject, self.first, self.stored, self.params = subject, first, stored, params
+        self.aes = aes
         creatinine = [x for x in stored if x.key == "creatinine"]
         self.baseline_creatinine = _umol(creatinine[0]) if creatinine else None
         self.plausible = load_protocol().plausible_ranges()
@@ -117,6 +153,23 @@ class _Course:
             {x.on for x in self.stored if (after is None or x.on > after) and x.on < before}
         )
 
+    def ongoing(self, day: date) -> list[m.AdverseEvent]:
+        """The other grade ≥ 3 adverse events ongoing on ``day`` (resolved on it: over)."""
+        return [
+            ae for ae in self.aes if ae.onset <= day and (ae.resolved is None or ae.resolved > day)
+        ]
+
+    def caused(self, after: date | None, day: date) -> bool:
+        """Whether a related other grade ≥ 3 adverse event was ongoing after the previous
+        dose (``after``) and before or on ``day`` — the label withholds the dose for it and
+        then resumes at the reduced activity (no treatment toxicity before the first dose)."""
+        return after is not None and any(
+            ae.causality in RELATED
+            and ae.onset <= day
+            and (ae.resolved is None or ae.resolved > after)
+            for ae in self.aes
+        )
+
     def decide(
         self,
         cycle: int,
@@ -124,7 +177,16 @@ class _Course:
         after: date | None,
         prior: tuple[str, ...],
         on_hold: str | None,
+        cycles: tuple[int, ...] = (),
     ) -> Decision:
+        ongoing = self.ongoing(when) if cycle > 1 else []
+        related = [ae.grade for ae in ongoing if ae.causality in RELATED and ae.grade]
+        pending = tuple(
+            f"the causality of {ae.term} grade {ae.grade} (adverse event {ae.id}, onset "
+            f"{ae.onset}) — an investigator's assessment is needed before dosing"
+            for ae in ongoing
+            if ae.causality is None
+        )
         usable = [x for x in self.stored if (after is None or x.on > after) and x.on <= when]
         labs = tuple(
             DosingLab(x.key, x.value, x.unit, x.on, x.uln, x.lln, f"lab {x.id}") for x in usable
@@ -143,6 +205,9 @@ class _Course:
                 baseline_creatinine_umol_l=self.baseline_creatinine,
                 prior_reductions=prior,
                 on_hold=on_hold,
+                other_related_toxicity_grade=max(related, default=None),
+                prior_reduced_cycles=cycles,
+                pending=pending,
             ),
             self.params,
             self.plausible,
@@ -165,22 +230,35 @@ class _Course:
 
 
 def history(
-    course: _Course, doses: Sequence[m.Dose], cycle: int, when: date
-) -> tuple[tuple[str, ...], str | None]:
-    """(prior reductions, on hold) for the check of ``cycle`` as of ``when``, from the stored
-    doses and labs: a dose recorded as reduced was reduced for the toxicities that withheld
-    its cycle before it was given (clinical-facts §3: withhold, then resume at the reduced
-    activity); the current cycle is on hold for those that withheld it on an earlier lab day.
+    course: _Course, doses: Sequence[m.Dose], cycle: int, when: date, params: DosingParameters
+) -> tuple[tuple[str, ...], tuple[int, ...], str | None]:
+    """(prior reductions, cycles reduced without a recorded cause, on hold) for the check of
+    ``cycle`` as of ``when``, from the stored doses, labs and adverse events.
+
+    A dose given below the full activity (:func:`is_reduced`) is a reduction whatever its
+    cause. It was reduced for the toxicities that withheld its cycle before it was given
+    (clinical-facts §3: withhold, then resume at the reduced activity) — a lab toxicity, or
+    a related grade ≥ 3 adverse event no lab grades ("other") ongoing after the previous
+    dose; with neither, the investigator reduced it for a reason the data do not name, and
+    it still counts as a reduction (no silent return to the full dose). The current cycle is
+    on hold for the toxicities that withheld it on an earlier day.
     """
     prior: list[str] = []
+    unexplained: list[int] = []
     after: date | None = None
     for d in sorted((d for d in doses if d.cycle < cycle), key=lambda d: d.cycle):
-        if d.reduced:
-            held = course.held(d.cycle, after, d.given_on + timedelta(days=1), tuple(prior))
+        if is_reduced(d.activity_gbq, params):
+            held = list(course.held(d.cycle, after, d.given_on + timedelta(days=1), tuple(prior)))
+            if "other" not in held and course.caused(after, d.given_on):
+                held.append("other")
             prior += [t for t in held if t not in prior]
+            if not held:
+                unexplained.append(d.cycle)
         after = d.given_on
-    on_hold = course.held(cycle, after, when, tuple(prior))
-    return tuple(prior), ", ".join(on_hold) or None
+    on_hold = list(course.held(cycle, after, when, tuple(prior)))
+    if "other" not in on_hold and course.caused(after, when - timedelta(days=1)):
+        on_hold.append("other")
+    return tuple(prior), tuple(unexplained), ", ".join(on_hold) or None
 
 
 def _umol(lab: m.Lab) -> float | None:

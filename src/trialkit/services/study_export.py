@@ -27,15 +27,12 @@ from trialkit.errors import TrialkitError
 from trialkit.recist.display import response_label, unconfirmed
 from trialkit.services.study_screening import blocking_and_unknown
 from trialkit.services.study_subjects import lesions_of
-from trialkit.services.study_views import DashboardView
+from trialkit.services.study_views import RELATED, DashboardView
 from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store import models as m
 from trialkit.study import model as sm
 from trialkit.study.vitals import BodyMeasure, body_measures, screening_row
 from trialkit.study.write import write_study
-
-# the causality answers that say the event is related to the study drug (study_views.CAUSALITY)
-RELATED = ("possible", "probable", "definite")
 
 
 def _live(session: Session, model: Any) -> list[Any]:

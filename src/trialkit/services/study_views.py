@@ -33,6 +33,8 @@ Outcome = Literal["pending", "enrolled", "screen_failed", "withdrawn", "not_enro
 OUTCOMES: tuple[str, ...] = ("pending", "enrolled", "screen_failed", "withdrawn", "not_enrolled")
 # AE causality (investigator only): the usual five-point WHO-UMC-like scale.
 CAUSALITY: tuple[str, ...] = ("unrelated", "unlikely", "possible", "probable", "definite")
+# the causality answers that say the event is related to the study drug
+RELATED: tuple[str, ...] = ("possible", "probable", "definite")
 # Meanings an investigator may attach to the eligibility signature (21 CFR 11.50).
 SIGNATURE_MEANINGS: tuple[str, ...] = (
     "I confirm the patient is eligible",
