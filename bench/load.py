@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from trialkit.services.study import StudyService
+from trialkit.services.study.service import StudyService
 from trialkit.store import open_store
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src/trialkit/protocols/nct05894486/examples"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from trialkit.services.study import Actor, ScreeningView, StudyService, SubjectView
+from trialkit.services.study.service import Actor, ScreeningView, StudyService, SubjectView
 from trialkit.store import open_store
 
 EXAMPLES = Path(__file__).parents[2] / "src/trialkit/protocols/nct05894486/examples"

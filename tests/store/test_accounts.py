@@ -21,7 +21,7 @@ from trialkit.errors import (
     PermissionDenied,
     ProtocolRefusal,
 )
-from trialkit.services.study_views import UserView
+from trialkit.services.study.views import UserView
 from trialkit.store import users
 from trialkit.store.models import AuditEvent
 from trialkit.store.permissions import Actor

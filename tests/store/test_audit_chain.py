@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from tests.store.helpers import ROLES, Clock, Study, enrolled, full_name, password
 from tests.store.tamper import drop_append_only_triggers, rewrite
-from trialkit.services.study import StudyService
+from trialkit.services.study.service import StudyService
 from trialkit.store import open_store
 from trialkit.store.audit_key import audit_key_file, key_path
 from trialkit.store.db import normalise_url

@@ -14,7 +14,7 @@ import pytest
 
 from trialkit.cli.serve import SECRET_ENV, secret_key_for
 from trialkit.errors import InputError
-from trialkit.services.study import StudyService
+from trialkit.services.study.service import StudyService
 from trialkit.store import open_store
 from trialkit.store.audit_key import audit_key_file
 

@@ -20,7 +20,7 @@ from tests.web.api_support import (
     make_app,
     screen,
 )
-from trialkit.services.study_views import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from trialkit.services.study.views import DEFAULT_PER_PAGE, MAX_PER_PAGE
 
 
 @pytest.fixture

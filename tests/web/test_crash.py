@@ -32,7 +32,7 @@ from tests.web.api_support import (
     enrolled_subject,
     free_port,
 )
-from trialkit.services.study import StudyService
+from trialkit.services.study.service import StudyService
 from trialkit.store import open_store
 from trialkit.web.auth import CSRF_HEADER
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.api_support import AS_OF, EXAMPLES, LATER, PASSWORD, make_app
 from trialkit.protocol import load_protocol
-from trialkit.services.study_views import SIGNATURE_MEANINGS
+from trialkit.services.study.views import SIGNATURE_MEANINGS
 from trialkit.web.pages_common import INPUT_STATUS
 from trialkit.web.pages_crf import crf_sections
 

@@ -21,7 +21,7 @@ from trialkit.cli.serve import DEFAULT_DB
 from trialkit.errors import InputError
 
 if TYPE_CHECKING:
-    from trialkit.services.study import StudyService
+    from trialkit.services.study.service import StudyService
 
 user_app = typer.Typer(help="Users of the study application.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail of the study store.", no_args_is_help=True)
@@ -38,7 +38,7 @@ def _service(db: str, *, create: bool = False, writes: bool = False) -> StudySer
     must not become an empty database that "verifies"), unless ``create`` (the bootstrap).
     ``writes`` (and ``create``): make the audit key file if there is none, so every event
     written is sealed."""
-    from trialkit.services.study import StudyService
+    from trialkit.services.study.service import StudyService
     from trialkit.store import open_store
     from trialkit.store.audit_key import audit_key_file
     from trialkit.store.db import sqlite_path

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from trialkit.errors import AuthError, InputError, NotFound
 from trialkit.protocol import load_protocol
 from trialkit.safe_io import parse_json
-from trialkit.services.study_views import (
+from trialkit.services.study.views import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     AEView,

@@ -1,6 +1,6 @@
 """``/api/v1/users``: accounts, for admins only (every other role gets 403, audited).
 
-Thin over the service (:mod:`trialkit.services.study_accounts`): the role check, the
+Thin over the service (:mod:`trialkit.services.study.accounts`): the role check, the
 last-admin rule, the password policy, ending the user's sessions and the audit event are
 all the service's. Users are addressed by user name, as on the command line.
 """
@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from trialkit.services.study_views import UserView
+from trialkit.services.study.views import UserView
 from trialkit.web import api_models as models
 from trialkit.web.auth import CurrentActor, Service
 

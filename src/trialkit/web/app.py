@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from trialkit import __version__
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
-from trialkit.services.study import StudyService
+from trialkit.services.study.service import StudyService
 from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store.db import open_store
 from trialkit.web import api, auth, pages

@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from trialkit.errors import AuthError
-from trialkit.services.study import Actor, StudyService
+from trialkit.services.study.service import Actor, StudyService
 from trialkit.web.errors import CsrfError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

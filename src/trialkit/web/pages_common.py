@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 from trialkit.errors import AuthError, InputError, TrialkitError
 from trialkit.quality.plausible import reader_unit
 from trialkit.recist.display import response_label, unconfirmed
-from trialkit.services.study import Actor, StudyService
+from trialkit.services.study.service import Actor, StudyService
 from trialkit.store.permissions import PERMISSIONS, Action
 from trialkit.web.auth import csrf_token, get_service, session_actor
 from trialkit.web.errors import classify

@@ -8,7 +8,7 @@ on the page can be queried from it.
 
 from __future__ import annotations
 
-from trialkit.services.study import SubjectView
+from trialkit.services.study.service import SubjectView
 
 # record kinds a query can be raised on from the subject page, as the form names them
 QUERY_KINDS = ("subject", "dose", "lab", "assessment", "adverse_event")

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from trialkit.errors import NotFound, TrialkitError
-from trialkit.services.study import Actor, SubjectView
-from trialkit.services.study_views import CAUSALITY
+from trialkit.services.study.service import Actor, SubjectView
+from trialkit.services.study.views import CAUSALITY
 from trialkit.web.auth import CurrentActor, session_actor
 from trialkit.web.pages_common import (
     FormErrors,

@@ -16,8 +16,8 @@ from fastapi.responses import Response
 
 from trialkit.errors import TrialkitError
 from trialkit.protocol import load_protocol
-from trialkit.services.study import Actor, ScreeningView
-from trialkit.services.study_views import (
+from trialkit.services.study.service import Actor, ScreeningView
+from trialkit.services.study.views import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     OUTCOMES,

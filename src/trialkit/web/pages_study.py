@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from trialkit.conduct.deviations import CATEGORY_LABELS
 from trialkit.errors import NotFound
-from trialkit.services.study_views import RECORD_KINDS
+from trialkit.services.study.views import RECORD_KINDS
 from trialkit.web.auth import session_actor
 from trialkit.web.pages_common import ServiceDep, can, login_redirect, render
 from trialkit.web.pages_figures import enrolment_png, km_png, waterfall_png

@@ -26,8 +26,8 @@ from trialkit.ctcae.lookup import (
 )
 from trialkit.dosing.modification import LABS
 from trialkit.errors import TrialkitError
-from trialkit.services.study import Actor, DoseCheckView, SubjectView
-from trialkit.services.study_views import CAUSALITY
+from trialkit.services.study.service import Actor, DoseCheckView, SubjectView
+from trialkit.services.study.views import CAUSALITY
 from trialkit.web.auth import CurrentActor, session_actor
 from trialkit.web.pages_common import (
     FormErrors,

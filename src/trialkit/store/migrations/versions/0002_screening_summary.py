@@ -37,7 +37,7 @@ SCREENINGS = sa.table(
 
 
 def summary(verdict: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """Frozen copy of trialkit.services.study_screening.blocking_and_unknown (a migration must
+    """Frozen copy of trialkit.services.study.screening.blocking_and_unknown (a migration must
     not change when the application code does)."""
     blocking, unknown = [], []
     for c in verdict.get("criteria", []):

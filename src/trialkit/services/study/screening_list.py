@@ -13,8 +13,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from trialkit.errors import InputError
-from trialkit.services.study_common import iso
-from trialkit.services.study_views import (
+from trialkit.services.study.common import iso
+from trialkit.services.study.views import (
     MAX_PER_PAGE,
     ScreeningPageView,
     ScreeningSummaryView,

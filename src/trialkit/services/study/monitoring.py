@@ -8,12 +8,12 @@ from typing import Literal
 from sqlalchemy import select
 
 from trialkit.errors import InputError
-from trialkit.services.study_common import check_version, live, live_kind
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_data import view_changes
-from trialkit.services.study_export import dashboard, export_cdisc, export_csv, export_fhir
-from trialkit.services.study_subjects import query_view
-from trialkit.services.study_views import AuditReport, AuditView, DashboardView, QueryView
+from trialkit.services.study.common import check_version, live, live_kind
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.data import view_changes
+from trialkit.services.study.export import dashboard, export_cdisc, export_csv, export_fhir
+from trialkit.services.study.subjects import query_view
+from trialkit.services.study.views import AuditReport, AuditView, DashboardView, QueryView
 from trialkit.store import audit
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor, require

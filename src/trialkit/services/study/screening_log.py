@@ -1,7 +1,7 @@
 """Screening log use cases: screen, correct the CRF, sign eligibility, record the outcome, enrol.
 
 The verdict always comes from the eligibility engine (:mod:`trialkit.services.screening`
-via :func:`trialkit.services.study_screening.screen_stored`); nothing clinical is decided here.
+via :func:`trialkit.services.study.screening.screen_stored`); nothing clinical is decided here.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from trialkit.conduct.dates import not_future
 from trialkit.dosing.modification import LABS
 from trialkit.errors import Conflict, InputError
 from trialkit.protocol import load_protocol
-from trialkit.services.study_common import check_version, live, need_date, need_reason
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_crf import (
+from trialkit.services.study.common import check_version, live, need_date, need_reason
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.crf import (
     answers_from_response,
     merge_answers,
     normalise_answers,
 )
-from trialkit.services.study_data import add_lab
-from trialkit.services.study_deviations import deviations_of, record_deviation
-from trialkit.services.study_screening import (
+from trialkit.services.study.data import add_lab
+from trialkit.services.study.deviations import deviations_of, record_deviation
+from trialkit.services.study.screening import (
     Screened,
     active_signature,
     baseline_lesions,
@@ -43,10 +43,10 @@ from trialkit.services.study_screening import (
     signature_current,
     signed_sha256,
 )
-from trialkit.services.study_screening_list import check_page, screening_page
-from trialkit.services.study_subjects import subject_view
-from trialkit.services.study_subjects_conduct import add_baseline_scan, baseline_scan_day
-from trialkit.services.study_views import (
+from trialkit.services.study.screening_list import check_page, screening_page
+from trialkit.services.study.subjects import subject_view
+from trialkit.services.study.subjects_conduct import add_baseline_scan, baseline_scan_day
+from trialkit.services.study.views import (
     DEFAULT_PER_PAGE,
     OUTCOMES,
     ScreeningPageView,

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from tests.store.helpers import AS_OF, EXAMPLES, enrolled, make_study, password, screen_example
 from trialkit.errors import AuthError, Conflict, InputError, PermissionDenied
 from trialkit.services.screening import screen_paths
-from trialkit.services.study_views import MAX_PER_PAGE
+from trialkit.services.study.views import MAX_PER_PAGE
 
 # every mutating service method, with arguments that would otherwise be acceptable
 MUTATIONS: dict[str, Any] = {

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from trialkit.conduct.dates import not_future
 from trialkit.errors import InputError, ProtocolRefusal
-from trialkit.services.study_common import check_version, live, need_date, need_reason
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_data import baseline_of
-from trialkit.services.study_dosing import live_doses
-from trialkit.services.study_screening import baseline_lesions, screen_stored
-from trialkit.services.study_subjects import conduct_state, subject_view
-from trialkit.services.study_views import SubjectView
+from trialkit.services.study.common import check_version, live, need_date, need_reason
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.data import baseline_of
+from trialkit.services.study.dosing import live_doses
+from trialkit.services.study.screening import baseline_lesions, screen_stored
+from trialkit.services.study.subjects import conduct_state, subject_view
+from trialkit.services.study.views import SubjectView
 from trialkit.store import audit
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor, require

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from trialkit.errors import AuthError
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_views import UserView
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.views import UserView
 from trialkit.store import audit, sessions, users
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor, check_role, require

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from trialkit.errors import Conflict, InputError
-from trialkit.services.study_common import need_reason
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_users import user_view
-from trialkit.services.study_views import UserView
+from trialkit.services.study.common import need_reason
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.users import user_view
+from trialkit.services.study.views import UserView
 from trialkit.store import audit, sessions, users
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor, check_role, require

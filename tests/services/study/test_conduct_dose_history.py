@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.test_conduct_dosing import CYCLE1, add_panel
+from tests.services.study.test_conduct_dosing import CYCLE1, add_panel
 from tests.store.helpers import enrolled, make_study
 from trialkit.errors import ProtocolRefusal
 

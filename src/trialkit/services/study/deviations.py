@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from trialkit.conduct import Breach
 from trialkit.conduct.deviations import CATEGORIES, CATEGORY_LABELS
 from trialkit.errors import InputError
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_views import DeviationView
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.views import DeviationView
 from trialkit.store import audit
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor, require

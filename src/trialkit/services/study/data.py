@@ -22,9 +22,9 @@ from trialkit.dosing import DosingParameters
 from trialkit.dosing.parameters import activity_problem
 from trialkit.errors import Conflict, InputError
 from trialkit.recist.model import NEW_LESION_VALUES, NON_TARGET_STATUSES, TARGET_STATUSES
-from trialkit.services.study_common import need_date, need_number
-from trialkit.services.study_subjects import ae_term, lab_grade, lesions_of
-from trialkit.services.study_views import CAUSALITY
+from trialkit.services.study.common import need_date, need_number
+from trialkit.services.study.subjects import ae_term, lab_grade, lesions_of
+from trialkit.services.study.views import CAUSALITY
 from trialkit.store import audit
 from trialkit.store import models as m
 from trialkit.store.permissions import Actor
@@ -33,7 +33,7 @@ from trialkit.store.permissions import Actor
 # by the names the views and the API give them (docs/fields.md).
 EDITABLE: dict[str, frozenset[str]] = {
     # status, treatment end, follow-up, off study: only through the conduct transitions
-    # (services.study_subjects_conduct), which ask the subject's state first
+    # (services.study.subjects_conduct), which ask the subject's state first
     "subject": frozenset({"weight_kg", "first_dose"}),
     "dose": frozenset({"dose_date", "activity_gbq", "calibration_time", "note"}),
     "lab": frozenset({"value", "unit", "lab_date", "uln", "lln"}),

@@ -25,9 +25,9 @@ from trialkit.errors import InputError
 from trialkit.recist import RecistInput, RecistResult, evaluate
 from trialkit.recist.model import Assessment as RecistAssessment
 from trialkit.recist.model import BaselineLesion, LesionReading
-from trialkit.services.study_common import iso
-from trialkit.services.study_deviations import deviation_view, deviations_of
-from trialkit.services.study_views import (
+from trialkit.services.study.common import iso
+from trialkit.services.study.deviations import deviation_view, deviations_of
+from trialkit.services.study.views import (
     AEView,
     AssessmentView,
     BaselineLesionView,
@@ -313,7 +313,7 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
 
 
 def _signed_off(session: Session, s: m.Subject) -> str:
-    from trialkit.services.study_screening import active_signature, signed_by
+    from trialkit.services.study.screening import active_signature, signed_by
 
     sig = active_signature(session, s.screening_id)
     return signed_by(sig) if sig is not None else ""

@@ -1,7 +1,7 @@
 """The core every study use case shares: the store, the clock, one audited transaction.
 
 :class:`StudyCore` holds what the use-case mixins (users, screening log, subject data,
-monitoring) need in common; :class:`trialkit.services.study.StudyService` combines them.
+monitoring) need in common; :class:`trialkit.services.study.service.StudyService` combines them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from trialkit.dosing import DosingParameters
 from trialkit.errors import AuthError, Conflict, ProtocolRefusal
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
-from trialkit.services.study_common import utcnow
+from trialkit.services.study.common import utcnow
 from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store import audit, users
 from trialkit.store.db import Store

@@ -1,8 +1,8 @@
 """Subject and study data use cases: the subject record, dose check, doses, labs, scans, AEs.
 
 Responses are :func:`trialkit.recist.evaluate`, grades :func:`trialkit.ctcae.grade`, the
-dose check :func:`trialkit.dosing.check_dose` (through :mod:`study_subjects` and
-:mod:`study_data`); edits and soft deletes are versioned and audited.
+dose check :func:`trialkit.dosing.check_dose` (through :mod:`subjects` and
+:mod:`data`); edits and soft deletes are versioned and audited.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from trialkit.conduct.dates import not_future, resolved_after_onset
 from trialkit.conduct.deviations import refusal
 from trialkit.conduct.dosing import dose_breaches
 from trialkit.errors import InputError, ProtocolRefusal
-from trialkit.services.study_common import (
+from trialkit.services.study.common import (
     check_version,
     live,
     live_kind,
@@ -26,8 +26,8 @@ from trialkit.services.study_common import (
     need_number,
     need_reason,
 )
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_data import (
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.data import (
     add_assessment,
     add_dose,
     add_lab,
@@ -35,9 +35,9 @@ from trialkit.services.study_data import (
     apply_changes,
     check_causality,
 )
-from trialkit.services.study_deviations import record_deviation
-from trialkit.services.study_dosing import default_check_date, dose_check_at, live_doses
-from trialkit.services.study_subjects import (
+from trialkit.services.study.deviations import record_deviation
+from trialkit.services.study.dosing import default_check_date, dose_check_at, live_doses
+from trialkit.services.study.subjects import (
     ae_term,
     ae_view,
     assessment_view,
@@ -47,7 +47,7 @@ from trialkit.services.study_subjects import (
     recist_course,
     subject_view,
 )
-from trialkit.services.study_views import (
+from trialkit.services.study.views import (
     AEView,
     AssessmentView,
     DoseCheckView,
@@ -85,7 +85,7 @@ class SubjectCases(StudyCore):
     ) -> DoseCheckView:
         """The pre-cycle dose check (dosing.check_dose) as of ``check_date`` — default the
         cycle's planned date, or today once that has passed — over the subject's labs dated
-        after the previous cycle's dose (:func:`study_dosing.dose_check_at`)."""
+        after the previous cycle's dose (:func:`.dosing.dose_check_at`)."""
         require(actor, "read")
         params = self.dosing
         with self.store.session() as session:

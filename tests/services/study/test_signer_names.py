@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.store.helpers import Study, make_study, password, screen_example
 from trialkit.errors import ProtocolRefusal
-from trialkit.services.study_views import SIGNATURE_MEANINGS
+from trialkit.services.study.views import SIGNATURE_MEANINGS
 from trialkit.store.models import AuditEvent
 
 ELIGIBLE = SIGNATURE_MEANINGS[0]

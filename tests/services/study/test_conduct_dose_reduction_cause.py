@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.test_conduct_dosing import CYCLE1, CYCLE2_DUE, add_panel
+from tests.services.study.test_conduct_dosing import CYCLE1, CYCLE2_DUE, add_panel
 from tests.store.helpers import enrolled, make_study
 
 CYCLE3_DUE = date(2027, 3, 23)

@@ -25,9 +25,9 @@ from trialkit.ctcae.analytes import TESTS, analyte
 from trialkit.dosing.modification import LABS
 from trialkit.errors import TrialkitError
 from trialkit.recist.display import response_label, unconfirmed
-from trialkit.services.study_screening import blocking_and_unknown
-from trialkit.services.study_subjects import lesions_of
-from trialkit.services.study_views import RELATED, DashboardView
+from trialkit.services.study.screening import blocking_and_unknown
+from trialkit.services.study.subjects import lesions_of
+from trialkit.services.study.views import RELATED, DashboardView
 from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store import models as m
 from trialkit.study import model as sm
@@ -142,7 +142,7 @@ def _measures(s: m.Screening) -> dict[str, BodyMeasure]:
     if s.bundle is None:
         return {}
     from trialkit.fhir.loader import load_bundle
-    from trialkit.services.study_screening import parse_bundle
+    from trialkit.services.study.screening import parse_bundle
 
     try:
         record = load_bundle(parse_bundle(s.bundle), source=f"screening {s.screening_number}")
@@ -209,7 +209,7 @@ def _write_signatures(session: Session, path: Path) -> None:
     when signing (21 CFR 11.50) and the statement shown on the pages; ``current`` is false
     once the data it covered changed or it was invalidated. Not part of the study folder
     that ``trialkit report`` reads (it ignores the file)."""
-    from trialkit.services.study_screening import signed_by, signed_sha256
+    from trialkit.services.study.screening import signed_by, signed_sha256
 
     screenings = {s.id: s for s in _live(session, m.Screening)}
     subjects = {s.screening_id: s.subject_number for s in _live(session, m.Subject)}

@@ -28,7 +28,7 @@ from trialkit.dosing import Lab as DosingLab
 from trialkit.dosing.modification import LABS
 from trialkit.errors import InputError, UnitError
 from trialkit.protocol import load_protocol
-from trialkit.services.study_views import RELATED, DoseCheckView
+from trialkit.services.study.views import RELATED, DoseCheckView
 from trialkit.store import models as m
 from trialkit.units import convert
 

@@ -21,10 +21,10 @@ from trialkit.fhir.loader import load_bundle
 from trialkit.model.record import PatientRecord
 from trialkit.safe_io import parse_json
 from trialkit.services.screening import ScreeningRun, prepare, screen_records
-from trialkit.services.study_common import iso
-from trialkit.services.study_crf import questionnaire_response
-from trialkit.services.study_deviations import deviation_view, deviations_of
-from trialkit.services.study_views import PatientScreeningView, ScreeningView, SignatureView
+from trialkit.services.study.common import iso
+from trialkit.services.study.crf import questionnaire_response
+from trialkit.services.study.deviations import deviation_view, deviations_of
+from trialkit.services.study.views import PatientScreeningView, ScreeningView, SignatureView
 from trialkit.store import audit
 from trialkit.store.models import Screening, Signature, Subject, User
 

@@ -28,15 +28,15 @@ from trialkit.errors import (
     PermissionDenied,
     ProtocolRefusal,
 )
-from trialkit.services.study_accounts import AccountCases
-from trialkit.services.study_core import StudyCore
-from trialkit.services.study_deviations import DeviationCases
-from trialkit.services.study_monitoring import ExportFormat, MonitoringCases
-from trialkit.services.study_screening_log import ScreeningCases
-from trialkit.services.study_subject_data import SubjectCases
-from trialkit.services.study_subjects_conduct import SubjectConduct
-from trialkit.services.study_users import UserCases
-from trialkit.services.study_views import (
+from trialkit.services.study.accounts import AccountCases
+from trialkit.services.study.core import StudyCore
+from trialkit.services.study.deviations import DeviationCases
+from trialkit.services.study.monitoring import ExportFormat, MonitoringCases
+from trialkit.services.study.screening_log import ScreeningCases
+from trialkit.services.study.subject_data import SubjectCases
+from trialkit.services.study.subjects_conduct import SubjectConduct
+from trialkit.services.study.users import UserCases
+from trialkit.services.study.views import (
     AEView,
     AssessmentView,
     AuditReport,
@@ -98,8 +98,8 @@ class StudyService(
     failures lock an account for ``lockout``.
 
     One class over one store; each group of use cases lives in its own module
-    (:mod:`study_users`, :mod:`study_accounts`, :mod:`study_screening_log`,
-    :mod:`study_subject_data`, :mod:`study_monitoring`) over the shared :class:`StudyCore`
+    (:mod:`users`, :mod:`accounts`, :mod:`screening_log`,
+    :mod:`subject_data`, :mod:`monitoring`) over the shared :class:`StudyCore`
     (transaction, clock).
     """
 
