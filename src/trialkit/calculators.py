@@ -78,6 +78,7 @@ class Calculator:
     formula: Formula
     shown: Callable[[Mapping[str, Any]], str]  # the formula with the values put in
     digits: int = 2  # the result is rounded to this many decimals before any comparison
+    method: str = ""  # the method's name as clinicians write it beside a value ("MDRD")
 
     def compute(self, values: Mapping[str, Any]) -> float:
         """The result for ``values`` (number inputs by name, ``age``, ``female``)."""
@@ -178,6 +179,7 @@ CALCULATORS: dict[str, Calculator] = {
             (_CREATININE, _WEIGHT, _AGE, _SEX),
             _cockcroft_gault,
             _cockcroft_gault_shown,
+            method="Cockcroft-Gault",
         ),
         Calculator(
             "mdrd",
@@ -190,6 +192,7 @@ CALCULATORS: dict[str, Calculator] = {
             (_CREATININE, _AGE, _SEX),
             _mdrd,
             _mdrd_shown,
+            method="MDRD",
         ),
         Calculator(
             "ckd_epi_2021",
@@ -200,6 +203,7 @@ CALCULATORS: dict[str, Calculator] = {
             (_CREATININE, _AGE, _SEX),
             _ckd_epi_2021,
             _ckd_epi_2021_shown,
+            method="CKD-EPI 2021",
         ),
         Calculator(
             "bmi",
@@ -211,6 +215,7 @@ CALCULATORS: dict[str, Calculator] = {
             _bmi,
             _bmi_shown,
             digits=1,
+            method="BMI",
         ),
         Calculator(
             "bsa_mosteller",
@@ -220,6 +225,7 @@ CALCULATORS: dict[str, Calculator] = {
             (_HEIGHT, _WEIGHT),
             _bsa_mosteller,
             _bsa_mosteller_shown,
+            method="Mosteller",
         ),
     )
 }

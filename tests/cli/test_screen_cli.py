@@ -72,6 +72,27 @@ def test_param_override_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
     assert in6["status"] == "not_met"  # L2 and N1 have Krenning 3
 
 
+def test_the_checklist_names_the_overridden_krenning_minimum(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # eligible.json's L2 and N1 score Krenning 3: below a minimum of 4, so IN6 is not met and
+    # its summary leads the problems
+    code = main(
+        [
+            "screen",
+            str(EXAMPLES / "eligible.json"),
+            "--as-of",
+            "2026-11-24",
+            "--param",
+            "sstr_min_krenning=4",
+        ]
+    )
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert "IN6 target lesion without somatostatin-receptor uptake (Krenning < 4)" in out
+    assert "Krenning < 3" not in out
+
+
 def test_first_dose_option_overrides_the_crf(capsys: pytest.CaptureFixture[str]) -> None:
     data = run_json(
         capsys,

@@ -230,6 +230,13 @@ BROKEN: list[tuple[str, Edit, str, str, str]] = [
         "physiologically possible range",
         "plausible: {low, high, source}",
     ),
+    (
+        "a summary naming an unknown parameter",
+        lambda raw, q: _criterion(raw, "IN6").update(summary="Krenning < {sstr_min_krening}"),
+        "criteria.IN6.summary",
+        "unknown parameter {sstr_min_krening} in the summary",
+        "declare sstr_min_krening under parameters:",
+    ),
 ]
 
 

@@ -10,6 +10,9 @@ FORBIDDEN = {
     "a Python tuple": re.compile(r"\(\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*\)"),
     "a raw UCUM power of ten": re.compile(r"10\*"),
     "a raw UCUM annotation": re.compile(r"\{[^}\s]*\}"),
+    # an annotation with its braces dropped but its UCUM spelling kept: "mL/min/1.73_m2"
+    "a UCUM annotation's underscore": re.compile(r"\d_[A-Za-z]"),
+    "a UCUM exponent as a digit": re.compile(r"(?<![\w.])[cdkm]?m[23]\b"),
     "an unrounded number": re.compile(r"\d\.\d{5,}"),
     "a dimensionless '1' unit": re.compile(r"\d 1(?![\d.,:×%/ a-zA-Z])|\d \b1\b(?= —|,)"),
     "'a' before a vowel sound": re.compile(r"\ba (?:[AEIOU]|[FHLMNRSX][A-Z]{1,2}\b|h[A-Z])"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.wording.reader_text import problems_in
 from trialkit.cli.main import main
@@ -17,9 +18,14 @@ PROTOCOLS = sorted(
 SYNTHEA = sorted((ROOT.parent / "shared/data/synthea-r4").glob("*.json"))
 
 
-def _screen(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
+def _screen(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+    as_of: str = "2026-11-20",
+) -> str:
     monkeypatch.setenv("COLUMNS", "2000")  # one line per evidence item: nothing split by wrapping
-    code = main(["screen", *args, "--as-of", "2026-11-20"])
+    code = main(["screen", *args, "--as-of", as_of])
     out = capsys.readouterr().out
     assert code == 0, out
     return out
@@ -31,9 +37,24 @@ def test_every_protocols_examples_read_in_clinical_wording(
 ) -> None:
     examples = sorted((protocol / "examples").glob("*.json"))
     assert examples
+    # at the date the examples are written for, so their labs are in the window and decide
+    as_of = str(yaml.safe_load((protocol / "examples/expected.yaml").read_text("utf-8"))["as_of"])
     for example in examples:  # one patient a run: its whole checklist
-        out = _screen(capsys, monkeypatch, str(example), "--protocol", protocol.name)
+        out = _screen(capsys, monkeypatch, str(example), "--protocol", protocol.name, as_of=as_of)
         assert problems_in(out) == [], example.name
+
+
+def test_a_calculated_value_reads_its_unit_and_method_as_clinicians_write_them(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # UCUM mL/min/{1.73_m2}: an eGFR is "per 1.73 m²" of body surface; the method by its name
+    example = ROOT / "src/trialkit/protocols/nct04065165/examples/eligible.json"
+    out = _screen(
+        capsys, monkeypatch, str(example), "--protocol", "nct04065165", as_of="2026-12-01"
+    )
+    assert " mL/min/1.73 m² (MDRD), 1 Dec 2026 — calculated: 175 ×" in out
+    assert "is above 30 mL/min/1.73 m²." in out
+    assert "1.73_m2" not in out
 
 
 def test_examples_read_in_clinical_wording(

@@ -48,6 +48,12 @@ def test_conventional_units() -> None:
     assert unit("1") == ""
     assert unit("{INR}") == ""
     assert unit("{copies}/mL") == "copies/mL"
+    # an eGFR's body-surface annotation and UCUM's digit exponents, as clinicians write them
+    assert unit("mL/min/{1.73_m2}") == "mL/min/1.73 m²"
+    assert unit("kg/m2") == "kg/m²"
+    assert unit("m2") == "m²"
+    assert unit("s-1") == "s⁻¹"
+    assert unit("10*12/L") == "×10¹²/L"  # a power of ten is not an exponent of a symbol
     assert quantity(5.4, "10*9/L") == "5.4 ×10⁹/L"
     assert quantity(1.0, "1", digits=2) == "1.0"
     assert entered("12.1 g/dL") == "12.1 g/dL"

@@ -78,7 +78,7 @@ def demo(
         console.print("\nThe incomplete patient in full:")
         from trialkit.wording.evidence import Labels
 
-        render_patient(incomplete, console, Labels.of(run.protocol))
+        render_patient(incomplete, console, Labels.of(run.protocol, run.parameters))
     console.print(f"\nContract JSON for all patients: [bold]{target}[/]")
     _simulated_study(console, out, seed, quiet)
     _population(console, out, seed, quiet)

@@ -146,7 +146,7 @@ def _next(found: Problems) -> str:
 def render_run(run: ScreeningRun, console: Console, *, detail: bool = False) -> None:
     """Problems first: a summary line per patient, then (one patient, or ``detail``) each
     checklist."""
-    labels = Labels.of(run.protocol)
+    labels = Labels.of(run.protocol, run.parameters)
     console.print(
         f"[bold]Protocol[/] {run.protocol.id} v{run.protocol.version} — as of {day(run.as_of)}"
     )

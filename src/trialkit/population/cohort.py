@@ -38,6 +38,7 @@ from trialkit.population.staging import records_to_tables
 from trialkit.protocol import Protocol
 from trialkit.protocol.model import ParamValue
 from trialkit.settings import DEFAULT_PROTOCOL
+from trialkit.wording.evidence import criterion_summaries
 
 PHASES = ("read the source", "screen", "summarise", "write")
 # A patient's own record per source: OMOP's is the person table (person_id, an integer).
@@ -257,6 +258,6 @@ def write_outputs(out: Path, run: CohortRun) -> list[Path]:
     )
     summary = out / "funnel.json"
     summary.write_text(json.dumps(run.to_json(), indent=2), encoding="utf-8")
-    words = {c.id: c.summary for c in run.protocol.criteria}
+    words = criterion_summaries(run.protocol, run.parameters)
     figures = save(attrition_figure(run.funnel, summaries=words), out / "funnel")
     return [patients, verdicts, near, summary, *figures]

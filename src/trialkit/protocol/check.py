@@ -30,7 +30,7 @@ from trialkit.calculators import CALCULATORS
 from trialkit.eligibility import nodes as n
 from trialkit.errors import TrialkitError, UnitError
 from trialkit.protocol import loader
-from trialkit.protocol.model import ANCHOR_ROLES
+from trialkit.protocol.model import ANCHOR_ROLES, SUMMARY_PARAMETER
 from trialkit.protocol.rules import parse_rule
 from trialkit.settings import ENGINE_SETTINGS
 from trialkit.units import convert
@@ -542,6 +542,13 @@ def _criteria(
             report.add(f"{where}.kind", f"kind {c.get('kind')!r}", "write inclusion or exclusion")
         if not str(c.get("text") or "").strip():
             report.add(f"{where}.text", "no text", "quote the registry record's words verbatim")
+        for name in SUMMARY_PARAMETER.findall(str(c.get("summary") or "")):
+            if name not in params:
+                report.add(
+                    f"{where}.summary",
+                    f"unknown parameter {{{name}}} in the summary",
+                    f"declare {name} under parameters: or write the value itself",
+                )
         if "rule" not in c:
             report.add(where, "no rule", "add rule: a node tree (see docs/protocols.md)")
             continue

@@ -28,6 +28,7 @@ from trialkit.model.codes import Code
 from trialkit.protocol.model import (
     ANCHOR_ROLES,
     FIRST_DOSE_ROLE,
+    SUMMARY_PARAMETER,
     AnchorSource,
     Criterion,
     DerivedValue,
@@ -456,6 +457,15 @@ def _check_references(p: Protocol, source: str) -> None:
             )
     if sum(a.role == FIRST_DOSE_ROLE for a in p.anchors.values()) > 1:
         raise ProtocolError("only one anchor has role first_dose", source=source, field="anchors")
+    for criterion in p.criteria:
+        # a summary names a parameter as {name}: shown with the value in force, never the default
+        for name in SUMMARY_PARAMETER.findall(criterion.summary):
+            if name not in p.parameters:
+                raise ProtocolError(
+                    f"unknown parameter {{{name}}} in the summary",
+                    source=source,
+                    field=f"criteria.{criterion.id}.summary",
+                )
     for name, value in p.derived.items():
         for key, bound in value.inputs.items():
             where = f"derived.{name}.inputs.{key}"

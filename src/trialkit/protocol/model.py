@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,9 @@ from trialkit.protocol.valuesets import ValueSet
 from trialkit.quality import PlausibleRange
 
 ParamValue = bool | int | float | str
+# ``{sstr_min_krenning}`` in a criterion's summary stands for that parameter's value in force,
+# so an override shows in every place the summary is read (wording.evidence.criterion_summaries)
+SUMMARY_PARAMETER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class Criterion:
     kind: str  # inclusion / exclusion
     text: str
     rule: Node
-    # what failing it means, in a few words ("age outside 18–75 years"): CONSORT's reasons
+    # what failing it means, in a few words ("age outside 18–75 years"): CONSORT's reasons;
+    # ``{parameter}`` placeholders are filled by wording.evidence.criterion_summaries
     summary: str = ""
 
 

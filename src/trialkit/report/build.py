@@ -36,6 +36,7 @@ from trialkit.dosing import DosingParameters
 from trialkit.errors import InputError
 from trialkit.protocol import load_protocol
 from trialkit.study.model import Study
+from trialkit.wording.evidence import criterion_summaries
 
 # The record sets no sample size: the report shows the design in force and its assumptions
 # (p0 10 %, p1 30 %: NETTER-1 ORR 18 % vs NETTER-2 43 % bracket; UNVERIFIED, parameters).
@@ -69,7 +70,7 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
         len(study.subjects),
         len(treated),
         efficacy.evaluable,
-        {c.id: c.summary for c in protocol.criteria},
+        criterion_summaries(protocol),
     )
     # the optimal design is the one in force (docs/analysis.md "Design in the report")
     by_subject = {r.subject_id: r for r in efficacy.responses}

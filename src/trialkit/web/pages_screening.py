@@ -222,7 +222,7 @@ def _detail(
     texts = {c.id: c.text for c in protocol.criteria}
     _, judgement = _sections(view.protocol_id)
     editable = view.outcome == "pending" and view.subject_record_id is None
-    labels = Labels.of(protocol)
+    labels = Labels.of(protocol, view.parameters.get("in_force"))
     criteria = view.verdict.get("criteria", [])
     overridden = view.parameters.get("overridden", {})
     context = {

@@ -7,7 +7,8 @@ One implementation, used by the engine's reasons, the CLI, the web pages and the
   entered), never more than :data:`MAX_SIGNIFICANT` significant digits, never a Python float
   repr (``13.473847022404218``);
 * UCUM units in their conventional spelling (``10*9/L`` → ``×10⁹/L``, ``umol/L`` → ``µmol/L``,
-  ``a`` → ``years``, annotations ``{INR}`` and the dimensionless ``1`` → nothing);
+  ``a`` → ``years``, ``kg/m2`` → ``kg/m²``, ``mL/min/{1.73_m2}`` → ``mL/min/1.73 m²``,
+  annotations alone ``{INR}`` and the dimensionless ``1`` → nothing);
 * dates as ``19 Nov 2026``; booleans as ``yes``/``no``; never ``True``/``False``/``None``;
 * ``a``/``an`` before a word or an abbreviation (``an ALT``), counts with the right plural.
 """
@@ -110,7 +111,14 @@ def unit(ucum: str | None) -> str:
     if u in _WORD_UNITS:
         return _WORD_UNITS[u]
     u = re.sub(r"10[*^](-?\d+)", lambda m: "×10" + m.group(1).translate(_SUPERSCRIPT), u)
-    u = re.sub(r"\{([^}]*)\}", r"\1", u)
+    # an annotation is words: {1.73_m2} reads "1.73 m²" (UCUM has no space, so it writes _)
+    u = re.sub(r"\{([^}]*)\}", lambda m: m.group(1).replace("_", " "), u)
+    # UCUM writes a unit's exponent as digits after its symbol: m2 → m², cm3 → cm³, s-1 → s⁻¹
+    u = re.sub(
+        r"(?<![\d.])([A-Za-z]+)(-?[1-9])\b",
+        lambda m: m.group(1) + m.group(2).translate(_SUPERSCRIPT),
+        u,
+    )
     u = u.replace("[IU]", "IU").replace("[iU]", "IU").replace("mm[Hg]", "mmHg")
     return re.sub(r"(?<![A-Za-z])u(?=(mol|g|L|l|m|U)\b)", "µ", u)
 

@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trialkit.calculators import CALCULATORS
 from trialkit.eligibility.verdict import Evidence
-from trialkit.protocol.model import Protocol
+from trialkit.protocol.model import SUMMARY_PARAMETER, Protocol
 from trialkit.wording import (
     coded,
     day,
@@ -65,7 +66,8 @@ class Labels:
     texts: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
-    def of(protocol: Protocol) -> Labels:
+    def of(protocol: Protocol, params: Mapping[str, object] | None = None) -> Labels:
+        """``params``: the parameters in force (a summary names them), defaults if not given."""
         from trialkit.protocol.loader import questionnaire_items
 
         elements = {name: e.label for name, e in protocol.elements.items()}
@@ -92,7 +94,7 @@ class Labels:
             observations=observations,
             items=items,
             choices=choices,
-            summaries={c.id: c.summary for c in protocol.criteria},
+            summaries=criterion_summaries(protocol, params),
             texts={c.id: c.text for c in protocol.criteria},
         )
 
@@ -104,6 +106,19 @@ class Labels:
 
     def item(self, link: str) -> str:
         return self.items.get(link, f"CRF item {link}")
+
+
+def criterion_summaries(
+    protocol: Protocol, params: Mapping[str, object] | None = None
+) -> dict[str, str]:
+    """Each criterion's summary with every ``{parameter}`` shown at its value in ``params``
+    (the parameters in force; the protocol's default for any not given): one place, so an
+    override reads the same on the page, in the CLI, the report and the CONSORT figure."""
+    values: dict[str, object] = {**protocol.defaults(), **(params or {})}
+    return {
+        c.id: SUMMARY_PARAMETER.sub(lambda m: shown(values[m.group(1)]), c.summary)
+        for c in protocol.criteria
+    }
 
 
 def _nodes(node: object) -> Iterator[object]:
@@ -168,7 +183,8 @@ def evidence_text(e: Evidence, labels: Labels) -> str:
     if e.element == "krenning":
         return f"Krenning score {shown(e.value)}" + (f", {e.note}" if e.note else "") + " (CRF)"
     if kind.startswith("derived:"):
-        method = kind.split(":", 1)[1].replace("-", " ").title().replace(" ", "-")
+        name = kind.split(":", 1)[1].replace("-", "_")
+        method = CALCULATORS[name].method if name in CALCULATORS else name.replace("_", " ")
         what = f"{label} {quantity(e.value, e.unit)} ({method})"
         when = f", {day(e.time)}" if e.time else ""
         return f"{what}{when} — calculated: {e.note}" if e.note else f"{what}{when}"
