@@ -52,6 +52,11 @@ class Facets:
     qualitative: set[str] = field(default_factory=set)
     conditions: set[str] = field(default_factory=set)
     medications: set[str] = field(default_factory=set)
+    # what declared medication forms are recognised by: texts, route codes, rhythms
+    form_texts: set[str] = field(default_factory=lambda: {"", "100 mcg"})
+    form_routes: set[Code] = field(default_factory=set)
+    intervals: set[float] = field(default_factory=set)
+    per_day: set[float] = field(default_factory=set)
     procedures: set[str] = field(default_factory=set)
     allergies: set[str] = field(default_factory=set)
     consents: set[tuple[str, str | None]] = field(default_factory=set)
@@ -109,6 +114,8 @@ def _collect(p: Protocol, node: object, out: Facets) -> None:
             out.days.add(int(years * 365.25))
     elif isinstance(node, n.MedicationExposure):
         out.medications.add(node.value_set)
+        if node.forms is not None:
+            _collect_forms(p, node.forms, out)
     elif isinstance(node, n.ProcedureDone):
         out.procedures.add(node.value_set)
     elif isinstance(node, n.AllergyRecorded):
@@ -135,6 +142,21 @@ def _collect(p: Protocol, node: object, out: Facets) -> None:
         out.crf[node.date] |= set()
     elif isinstance(node, n.Attestation):
         out.crf[node.link] |= {True, False}
+
+
+def _collect_forms(p: Protocol, group: str, out: Facets) -> None:
+    """Each sign's words and phrases (alone, in a longer text, and as a near miss), route
+    codes, and the interval and doses-a-day bounds with their neighbours."""
+    for form in p.medication_forms[group].forms:
+        for sign in form.signs:
+            for text in sign.words + sign.phrases:
+                out.form_texts |= {text, f"Product {text.upper()} 30 mg", f"{text}x"}
+            if sign.route is not None:
+                out.form_routes |= set(codes_of(p.value_sets[sign.route]))
+            if sign.min_interval_days is not None:
+                out.intervals |= {sign.min_interval_days + e for e in (-1, 0, 1)}
+            if sign.above_doses_per_day is not None:
+                out.per_day |= {sign.above_doses_per_day + e for e in (-0.5, 0, 1)}
 
 
 def codes_of(vs: ValueSet) -> list[Code]:
@@ -224,10 +246,17 @@ def patient(rng: random.Random, p: Protocol, f: Facets, pid: str) -> PatientReco
             f"MedicationStatement/{vs}-{j}",
             rng.choice(["MedicationStatement", "MedicationRequest"]),
             (rng.choice(codes_of(p.value_sets[vs])),),
-            rng.choice(["", "LAR 30 mg", "100 mcg"]),
+            rng.choice(sorted(f.form_texts)),
             rng.choice(["active", "completed", "stopped", "entered-in-error"]),
             maybe_span(),
             rng.choice([None, span(rng.choice(ago))]),
+            route_codes=tuple(
+                rng.sample(
+                    sorted(f.form_routes, key=str), min(len(f.form_routes), rng.randint(0, 1))
+                )
+            ),
+            interval_days=_maybe_decimal(rng, f.intervals),
+            doses_per_day=_maybe_decimal(rng, f.per_day),
         )
         for vs in sorted(f.medications)
         for j in range(rng.randint(0, 1))
@@ -278,6 +307,12 @@ def patient(rng: random.Random, p: Protocol, f: Facets, pid: str) -> PatientReco
         consents=tuple(consents),
         crf=Crf(dict(_answers(rng, p, f, ago))),
     )
+
+
+def _maybe_decimal(rng: random.Random, values: set[float]) -> Decimal | None:
+    if not values or rng.random() < 0.4:
+        return None
+    return Decimal(str(rng.choice(sorted(values))))
 
 
 def _answers(

@@ -7,16 +7,16 @@ Records that do not qualify (wrong time, resolved, refuted) are listed as contex
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 
 from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext, Placement
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
-from trialkit.model.codes import SNOMED, Code
+from trialkit.model.codes import Code
 from trialkit.model.record import ConditionFact, MedicationFact
 from trialkit.model.time import add_years
+from trialkit.protocol.forms import features_of, form_of
 from trialkit.wording import coded, day
 
 _IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
@@ -24,9 +24,6 @@ _ACTIVE_CONDITION = frozenset({"active", "recurrence", "relapse"})
 _IGNORED_MED_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "draft"})
 _ONGOING_MED_STATUS = frozenset({"active", "intended", "on-hold", "in-progress"})
 _IGNORED_PROCEDURE_STATUS = frozenset({"entered-in-error", "not-done", "preparation"})
-_LAR_PHRASES = ("long-acting", "long acting", "depot", "microsphere")
-_INTRAMUSCULAR = Code(SNOMED, "78421000")
-_SHORT_ROUTES = frozenset({Code(SNOMED, "34206005"), Code(SNOMED, "47625008")})  # SC, IV
 
 
 def _code_text(codes: tuple[Code, ...], match: Code | None) -> str:
@@ -116,22 +113,6 @@ def _why_not(node: n.ConditionPresent, c: ConditionFact) -> str:
 # --- medications --------------------------------------------------------------------------------
 
 
-def medication_form(m: MedicationFact) -> str | None:
-    """``lar``, ``short`` or None (unknown), by data dictionary §4 "Octreotide form"."""
-    text = m.text.lower()
-    if "lar" in re.split(r"[^a-z]+", text) or any(phrase in text for phrase in _LAR_PHRASES):
-        return "lar"
-    if _INTRAMUSCULAR in m.route_codes or (m.interval_days is not None and m.interval_days >= 14):
-        return "lar"
-    if (
-        any(r in _SHORT_ROUTES for r in m.route_codes)
-        and m.doses_per_day is not None
-        and m.doses_per_day > 1
-    ):
-        return "short"
-    return None
-
-
 def _exposure_end(m: MedicationFact, as_of: date) -> date:
     """The last day of exposure: recorded end; else as-of while ongoing; else the start."""
     if m.end is not None:
@@ -167,14 +148,18 @@ def evaluate_medication(node: n.MedicationExposure, ctx: EvalContext) -> Verdict
             context.append(replace(ev, role="excluded", note="starts after as-of"))
             continue
         placement = _medication_placement(node, ctx, m, end)
-        if placement is Placement.INSIDE and node.form is not None:
-            form = medication_form(m)
+        if placement is Placement.INSIDE and node.forms is not None:
+            group = ctx.protocol.medication_forms[node.forms]
+            form = form_of(group, features_of(m), ctx.protocol.value_sets)
             if form is None:
                 placement = Placement.UNDETERMINED
-                ev = replace(ev, note="form (short-acting or LAR) not recorded")
+                named = " or ".join(f.label for f in group.forms)
+                ev = replace(ev, note=f"form not recorded (is it {named}?)")
             elif form != node.form:
                 placement = Placement.OUTSIDE
-                ev = replace(ev, note=f"{form} form")
+                ev = replace(ev, note=f"another form: {group.form(form).label}")
+            else:
+                ev = replace(ev, note=f"{ev.note}; form {group.form(form).label}")
         {Placement.INSIDE: positive, Placement.UNDETERMINED: uncertain}.get(
             placement, context
         ).append(ev if placement is not Placement.OUTSIDE else replace(ev, role="context"))
@@ -200,7 +185,10 @@ def _medication_when(node: n.MedicationExposure, ctx: EvalContext) -> str:
         return ctx.window_text(node.within)
     if node.since is not None:
         span = ctx.anchor(node.since)
-        return f"since {span.label}" if span else "since advanced disease (date unknown)"
+        if span is not None:
+            return f"since {span.label}"
+        declared = ctx.protocol.anchors.get(node.since)
+        return f"since {declared.label if declared else node.since} (date unknown)"
     return f"active on {day(ctx.as_of)}" if node.active else f"before {day(ctx.as_of)}"
 
 
@@ -338,5 +326,5 @@ def evaluate_consent(node: n.ConsentSigned, ctx: EvalContext) -> Verdict:
         if study is not None
         else "No active research consent dated on or before as-of in the EHR.",
         tuple(context),
-        ("signed informed consent (Consent resource or CRF consent-date)",),
+        ("signed informed consent (a Consent resource dated on or before as-of)",),
     )

@@ -124,7 +124,8 @@ class ConditionPresent:
 @dataclass(frozen=True)
 class MedicationExposure:
     """Exposure to a medication in ``value_set``: ever before as-of, in a window, since an anchor,
-    or active at as-of; ``form`` narrows octreotide to ``short`` or ``lar`` (data dictionary §4)."""
+    or active at as-of; ``form`` narrows it to one form of the group ``forms`` the protocol
+    declares under ``medication_forms:`` (:mod:`trialkit.protocol.forms`)."""
 
     value_set: str
     label: str
@@ -132,6 +133,7 @@ class MedicationExposure:
     since: Anchor | None = None
     active: bool = False
     form: str | None = None
+    forms: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from trialkit.population.relational import (
     minus_days,
     rel,
 )
-from trialkit.population.vocabulary import value_set_flags
+from trialkit.population.vocabulary import FORM_KEYS, form_keys, form_table, value_set_flags
 from trialkit.protocol.model import ParamValue, Protocol
 
 _IGNORED_VERIFICATION = ["refuted", "entered-in-error"]
@@ -45,6 +45,7 @@ class HistoryFeatures:
         self.p, self.params, self.as_of = protocol, params, as_of
         self.aggs = {t: Aggregation(t[:4]) for t in ("condition", *_ANCHORED, "allergy", "consent")}
         self.value_sets: dict[str, set[str]] = {t: set() for t in self.aggs}
+        self.form_groups: set[str] = set()  # medication form groups the leaves read
 
     def _number(self, value: n.Number) -> float:
         if isinstance(value, n.Param):
@@ -119,7 +120,7 @@ class HistoryFeatures:
 
     def earliest_onset(self, vs: str) -> str:
         """Column: earliest onset on or before as-of of a usable condition in ``vs``
-        (the advanced-disease anchor, screening._advanced_disease)."""
+        (an anchor declared with ``earliest_condition``: EvalContext.anchor)."""
         self.value_sets["condition"].add(vs)
         as_of = self.as_of
         return self.aggs["condition"].add(
@@ -159,15 +160,18 @@ class HistoryFeatures:
                 place = ibis.cases((active.fill_null(False), 1), else_=0)
             else:
                 place = ibis.literal(1, type="int8")
-            if node.form is None:
+            if node.forms is None:
                 return place
-            return ibis.cases(  # a form that is not recorded leaves an inside row undetermined
-                ((place == 1) & m.form.isnull(), ibis.null("int8")),
-                ((place == 1) & (m.form == node.form), 1),
+            form = m[f"form_{node.forms}"]
+            return ibis.cases(  # a form that is not recognised leaves an inside row undetermined
+                ((place == 1) & form.isnull(), ibis.null("int8")),
+                ((place == 1) & (form == node.form), 1),
                 (place == 1, 0),
                 else_=place,
             )
 
+        if node.forms is not None:
+            self.form_groups.add(node.forms)
         return self._positive_evidence("medication", node.value_set, keep, placement)
 
     # --- procedures, allergies, consent -----------------------------------------------------
@@ -271,6 +275,13 @@ class HistoryFeatures:
             keys = ["system", "code_key"] + (["text"] if name == "allergy" else [])
             keyed = rows.mutate(**{k: rows[k].fill_null("") for k in keys})
             rows = keyed.inner_join(flags, keys)
+            if name == "medication" and self.form_groups:
+                groups = {g: self.p.medication_forms[g] for g in sorted(self.form_groups)}
+                forms = form_table(con, rows, groups, self.p.value_sets)
+                rows = rows.mutate(**{f"fk_{k}": v for k, v in form_keys(rows).items()})
+                rows = rows.left_join(
+                    forms, [rows[f"fk_{k}"] == forms[k] for k in FORM_KEYS]
+                ).select(*[rows[c] for c in rows.columns], *[forms[f"form_{g}"] for g in groups])
             if name in _ANCHORED and anchors is not None:
                 rows = rows.left_join(anchors, "pid").select(
                     *[rows[c] for c in rows.columns],

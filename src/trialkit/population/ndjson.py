@@ -6,9 +6,8 @@ a schema over many files is slow and memory-hungry: stack-notes), mapped by the
 SQL of ``population.ndjson_sql`` and written as Parquet. The CRF goes through
 the FHIR adapter's own pure helpers (``fhir.crf.merge_responses``: latest
 ``authored`` wins item by item, lesion groups whole), as do the dosing rhythm
-and the octreotide form (``fhir.extract.dosing_rhythm``,
-``eligibility.history.medication_form``), computed once per distinct
-combination. A tests shows both loaders give the same staging rows.
+the features a declared medication form is recognised by (``fhir.extract.dosing_rhythm``,
+``protocol.forms.route_key``), computed once per distinct combination. A tests shows both loaders give the same staging rows.
 
 Problems the adapter would report become rows of the ``warning`` table: a
 date that is not a FHIR date, a value that is not a number, a resource whose
@@ -30,14 +29,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from trialkit.eligibility.history import medication_form
 from trialkit.errors import InputError
 from trialkit.fhir.crf import merge_responses
 from trialkit.fhir.extract import NO_VALUE, RESEARCH_STUDY_CONTEXT, dosing_rhythm
 from trialkit.model.codes import Code
-from trialkit.model.record import MedicationFact
 from trialkit.population import ndjson_sql as q
 from trialkit.population.staging import LESION_MARKER, SCHEMAS, crf_row
+from trialkit.protocol.forms import route_key
 
 _TYPED_NAME = re.compile(r"^([A-Z][A-Za-z]+)")
 
@@ -346,14 +344,16 @@ class _Loader:
         codes = f"list_concat({_kept('mcc')}, {_kept('ref_code')})"
         return f"""SELECT pid, x.source, c.system, {q.code_key("c.system", "c.code")} AS code_key, status,
             start.low AS start_low, start.high AS start_high,
-            CASE WHEN end_is_start THEN start.high ELSE finish.high END AS end_high, f.form
+            CASE WHEN end_is_start THEN start.high ELSE finish.high END AS end_high,
+            f.med_text, f.route, f.interval_days, f.doses_per_day
             FROM (SELECT *, coalesce(s, bs) AS start, coalesce(e, be) AS finish,
                 unnest(CASE WHEN len({codes}) = 0 THEN [{{'system': '', 'code': '', 'display': NULL}}]
                     ELSE {codes} END) AS c FROM med2 m WHERE pid IS NOT NULL) x
             LEFT JOIN med_form f ON f.source = x.source"""
 
     def _forms(self) -> None:
-        """``med_form(source, form)`` by medication_form, once per distinct product and dosing."""
+        """``med_form(source, med_text, route, interval_days, doses_per_day)``: what a declared
+        form is recognised by (protocol.forms.FormFeatures), once per distinct product and dosing."""
         texts = f"""list_concat({q.texts("mcc")}, {q.texts("ref_code")}, {q.texts("ref_form")},
             list_filter(CAST(json_extract_string(dosages, '$[*].text') AS VARCHAR[]), lambda x: x IS NOT NULL))"""
         self.con.execute(f"""CREATE TABLE med_dose AS SELECT source,
@@ -372,16 +372,22 @@ class _Loader:
             )
             repeat = json.loads(rep) if rep else {}
             interval, per_day = dosing_rhythm(repeat if isinstance(repeat, dict) else {})
-            fact = MedicationFact(
-                "", "", (), text or "", None, None, None, codes, None, interval, per_day
+            forms.append(
+                (
+                    text,
+                    route,
+                    rep,
+                    route_key(codes),
+                    None if interval is None else float(interval),
+                    None if per_day is None else float(per_day),
+                )
             )
-            forms.append((text, route, rep, medication_form(fact)))
-        self.con.execute(
-            "CREATE TABLE form_of (text VARCHAR, route VARCHAR, rep VARCHAR, form VARCHAR)"
-        )
+        self.con.execute("""CREATE TABLE form_of (text VARCHAR, route VARCHAR, rep VARCHAR,
+            route_key VARCHAR, interval_days DOUBLE, doses_per_day DOUBLE)""")
         if forms:
-            self.con.executemany("INSERT INTO form_of VALUES (?, ?, ?, ?)", forms)
-        self.con.execute("""CREATE TABLE med_form AS SELECT d.source, f.form FROM med_dose d
+            self.con.executemany("INSERT INTO form_of VALUES (?, ?, ?, ?, ?, ?)", forms)
+        self.con.execute("""CREATE TABLE med_form AS SELECT d.source, coalesce(d.text, '') AS med_text,
+            f.route_key AS route, f.interval_days, f.doses_per_day FROM med_dose d
             JOIN form_of f ON f.text IS NOT DISTINCT FROM d.text
             AND f.route IS NOT DISTINCT FROM CAST(d.route AS VARCHAR)
             AND f.rep IS NOT DISTINCT FROM CAST(d.rep AS VARCHAR)""").fetchall()

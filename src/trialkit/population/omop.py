@@ -22,9 +22,8 @@ How OMOP becomes the staging schema (docs/population.md "OMOP CDM"):
 * **conditions**: ``condition_end_date`` set → resolved on that date, else active;
 * **allergies**: ``observation`` rows whose concept name says "allergy", the
   concept name as text and the value concept as code;
-* **octreotide form** (data dictionary §4): decided by
-  ``eligibility.history.medication_form`` on the drug concept's name and the
-  route concept, the evaluator's own rule;
+* **medication forms** (``protocol.forms``): the drug concept's name and source value
+  are the text, the SNOMED route concept the route; OMOP records no dosing rhythm;
 * **the screening CRF** (a trialkit convention): ``observation`` rows with
   ``observation_source_value`` = ``trialkit-crf:<linkId>``, the value in
   ``value_as_number`` (numbers) or ``value_as_string`` (``true``/``false``, an
@@ -41,10 +40,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from trialkit.eligibility.history import medication_form
 from trialkit.errors import InputError
-from trialkit.model.codes import SNOMED, Code
-from trialkit.model.record import MedicationFact
 from trialkit.population import omop_sql
 from trialkit.population.staging import SCHEMAS
 
@@ -168,7 +164,6 @@ def stage_omop(
         db.execute(omop_sql.CODES).fetchall()
         has_ancestors = _has_rows(db, "concept_ancestor")
         db.execute(omop_sql.drug_codes(has_ancestors)).fetchall()
-        _drug_forms(db)
         out.mkdir(parents=True, exist_ok=True)
         for name in SCHEMAS:
             columns = ", ".join(
@@ -268,31 +263,6 @@ def _define(con: duckdb.DuckDBPyConnection, source: Path, table: str, reader: st
                 source=str(source),
                 field=table,
             )
-
-
-def _drug_forms(con: duckdb.DuckDBPyConnection) -> None:
-    """``drug_form(drug_concept_id, route_concept_id, form)`` by the evaluator's rule."""
-    pairs = con.execute(omop_sql.DRUG_ROUTE_PAIRS).fetchall()
-    rows = []
-    for drug, route, name, route_code in pairs:
-        fact = MedicationFact(
-            source="",
-            resource_type="DrugExposure",
-            codes=(),
-            text=name or "",
-            status=None,
-            start=None,
-            end=None,
-            route_codes=(Code(SNOMED, route_code),) if route_code else (),
-        )
-        form = medication_form(fact)
-        if form is not None:
-            rows.append((drug, route, form))
-    con.execute(
-        "CREATE TABLE drug_form (drug_concept_id BIGINT, route_concept_id BIGINT, form VARCHAR)"
-    ).fetchall()
-    if rows:
-        con.executemany("INSERT INTO drug_form VALUES (?, ?, ?)", rows)
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -47,12 +47,6 @@ def drug_codes(with_ancestors: bool) -> str:
         FROM ({ids}) i JOIN code c ON c.concept_id = i.cid"""
 
 
-DRUG_ROUTE_PAIRS = """SELECT DISTINCT d.drug_concept_id, coalesce(d.route_concept_id, 0),
-    concat_ws('; ', dc.name, CAST(d.drug_source_value AS VARCHAR)), rc.code
-    FROM drug_exposure d LEFT JOIN code dc ON dc.concept_id = d.drug_concept_id
-    LEFT JOIN code rc ON rc.concept_id = d.route_concept_id AND rc.vocabulary_id = 'SNOMED'"""
-
-
 def _two_concepts(table: str, standard: str, source: str, select: str, alias: str) -> str:
     """``select`` over ``table`` joined to ``code c`` on the standard concept, and on the
     source concept where it is another one."""
@@ -129,10 +123,13 @@ STAGING: dict[str, str] = {
         'DrugExposure/' || CAST(d.drug_exposure_id AS VARCHAR) AS source, c.system, c.code_key,
         CASE WHEN d.drug_exposure_end_date IS NULL THEN 'completed' ELSE 'active' END AS status,
         d.drug_exposure_start_date AS start_low, d.drug_exposure_start_date AS start_high,
-        d.drug_exposure_end_date AS end_high, f.form
+        d.drug_exposure_end_date AS end_high,
+        concat_ws('; ', dc.name, CAST(d.drug_source_value AS VARCHAR)) AS med_text,
+        coalesce('http://snomed.info/sct|' || rc.code, '') AS route,
+        CAST(NULL AS DOUBLE) AS interval_days, CAST(NULL AS DOUBLE) AS doses_per_day
         FROM drug_exposure d JOIN drug_code c ON c.id = d.drug_exposure_id
-        LEFT JOIN drug_form f ON f.drug_concept_id = d.drug_concept_id
-            AND f.route_concept_id = coalesce(d.route_concept_id, 0)""",
+        LEFT JOIN code dc ON dc.concept_id = d.drug_concept_id
+        LEFT JOIN code rc ON rc.concept_id = d.route_concept_id AND rc.vocabulary_id = 'SNOMED'""",
     "procedure": """WITH biopsy AS (
             SELECT p.procedure_occurrence_id AS id, bool_or(contains(lower(concat_ws(' ',
                 c.name, s.name, CAST(p.procedure_source_value AS VARCHAR))), 'biopsy')) AS biopsy

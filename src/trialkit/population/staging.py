@@ -26,9 +26,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from trialkit.eligibility.history import medication_form
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue, PatientRecord
+from trialkit.protocol.forms import route_key
 from trialkit.quality import no_value
 
 LESION_MARKER = "lesion"  # the repeating group's linkId (data dictionary IN5)
@@ -77,7 +77,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("start_low", _D),
         ("start_high", _D),
         ("end_high", _D),
-        ("form", _S),
+        # what a declared medication form is recognised by (protocol.forms.FormFeatures)
+        ("med_text", _S),
+        ("route", _S),
+        ("interval_days", _F),
+        ("doses_per_day", _F),
     ),
     "procedure": _schema(
         ("source", _S),
@@ -153,6 +157,10 @@ def _span(span: Any) -> tuple[Any, Any]:
     return (span.low, span.high) if span is not None else (None, None)
 
 
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def records_to_tables(records: Iterable[PatientRecord]) -> dict[str, pa.Table]:
     """Patient records → staging tables (a patient is a population of one)."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
@@ -205,7 +213,10 @@ def records_to_tables(records: Iterable[PatientRecord]) -> dict[str, pa.Table]:
                 "start_low": start[0],
                 "start_high": start[1],
                 "end_high": med.end.high if med.end else None,
-                "form": medication_form(med),
+                "med_text": med.text,
+                "route": route_key(med.route_codes),
+                "interval_days": _float(med.interval_days),
+                "doses_per_day": _float(med.doses_per_day),
             }
             for system, key in _codes(med.codes):
                 rows["medication"].append({**fields, "system": system, "code_key": key})

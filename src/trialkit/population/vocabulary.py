@@ -21,6 +21,7 @@ import ibis.expr.types as ir
 from trialkit.errors import UnitError
 from trialkit.model.codes import Code
 from trialkit.population.backend import lookup
+from trialkit.protocol.forms import FormFeatures, FormGroup, form_of, route_codes
 from trialkit.protocol.model import Element, Protocol
 from trialkit.protocol.valuesets import ValueSet
 from trialkit.units import convert
@@ -57,6 +58,41 @@ def value_set_flags(
             rows.append(row | flags)
     schema = _vs_schema(value_sets, dict.fromkeys(keys, "string"))
     return lookup(con, rows, schema, "codes")
+
+
+FORM_KEYS = ("med_text", "route", "interval_days", "doses_per_day")
+NO_NUMBER = -1.0  # stands for a missing interval or dose count in the join keys (never negative)
+
+
+def form_keys(table: ir.Table) -> dict[str, Any]:
+    """The medication rows' form features with NULLs filled, as join keys of form_table."""
+    return {
+        "med_text": table.med_text.fill_null(""),
+        "route": table.route.fill_null(""),
+        "interval_days": table.interval_days.fill_null(NO_NUMBER),
+        "doses_per_day": table.doses_per_day.fill_null(NO_NUMBER),
+    }
+
+
+def form_table(
+    con: Any, table: ir.Table, groups: Mapping[str, FormGroup], value_sets: Mapping[str, ValueSet]
+) -> ir.Table:
+    """``(med_text, route, interval_days, doses_per_day, form_<group>…)``: the declared form of
+    each distinct combination of features in ``table``, by protocol.forms.form_of."""
+    distinct = table.select(**form_keys(table)).distinct()
+    rows = []
+    for row in fetch(con, distinct):
+        features = FormFeatures(
+            row["med_text"],
+            route_codes(row["route"]),
+            None if row["interval_days"] == NO_NUMBER else row["interval_days"],
+            None if row["doses_per_day"] == NO_NUMBER else row["doses_per_day"],
+        )
+        rows.append(row | {f"form_{g}": form_of(groups[g], features, value_sets) for g in groups})
+    schema = {"med_text": "string", "route": "string"}
+    schema |= {"interval_days": "float64", "doses_per_day": "float64"}
+    schema |= {f"form_{g}": "string" for g in groups}
+    return lookup(con, rows, schema, "forms")
 
 
 @cache
@@ -133,7 +169,8 @@ def tag_table(con: Any, rows: list[dict[str, Any]]) -> ir.Table:
 
 
 def score_table(con: Any, protocol: Protocol, elements: Mapping[str, int]) -> ir.Table:
-    """(system, code, eid, score): coded answers that stand for a number (ECOG, IN7)."""
+    """(system, code, eid, score): coded answers that stand for a number (a performance
+    status scale's answers, a graded answer)."""
     rows = [
         {"system": c.system, "code": c.code, "eid": eid, "score": float(score)}
         for name, eid in elements.items()

@@ -25,6 +25,7 @@ from trialkit.calculators import calculator
 from trialkit.eligibility import nodes as n
 from trialkit.errors import ProtocolError, UnitError
 from trialkit.model.codes import Code
+from trialkit.protocol.forms import parse_form_groups
 from trialkit.protocol.model import (
     ANCHOR_ROLES,
     FIRST_DOSE_ROLE,
@@ -176,6 +177,7 @@ def _build(
         derived={
             name: _derived(name, body, source) for name, body in (raw.get("derived") or {}).items()
         },
+        medication_forms=parse_form_groups(raw.get("medication_forms"), source),
     )
 
 
@@ -480,6 +482,15 @@ def _check_references(p: Protocol, source: str) -> None:
                     source=source,
                     field=where,
                 ) from exc
+    for group in p.medication_forms.values():
+        for form in group.forms:
+            for i, sign in enumerate(form.signs):
+                if sign.route is not None and sign.route not in p.value_sets:
+                    raise ProtocolError(
+                        f"unknown value set {sign.route!r}",
+                        source=source,
+                        field=f"medication_forms.{group.name}.forms.{form.name}.signs[{i}].route",
+                    )
     ids = [c.id for c in p.criteria]
     if len(set(ids)) != len(ids):
         raise ProtocolError("criterion ids are not unique", source=source, field="criteria")
@@ -497,9 +508,18 @@ def _check_references(p: Protocol, source: str) -> None:
                     "CRF linkId": links,
                     "derived value": p.derived,
                     "anchor": p.anchors,
+                    "medication form group": p.medication_forms,
                 }[kind]  # type: ignore[assignment]
                 if name not in known:
                     raise ProtocolError(f"unknown {kind} {name!r}", source=source, field=where)
+            if isinstance(node, n.MedicationExposure) and node.forms is not None:
+                declared = [f.name for f in p.medication_forms[node.forms].forms]
+                if node.form not in declared:
+                    raise ProtocolError(
+                        f"form {node.form!r} is not one of {node.forms}'s: {', '.join(declared)}",
+                        source=source,
+                        field=where,
+                    )
 
 
 def _references(node: object) -> Iterator[tuple[str, str]]:
@@ -513,6 +533,8 @@ def _references(node: object) -> Iterator[tuple[str, str]]:
         yield "anchor", node.anchor
     if isinstance(node, n.MedicationExposure) and node.since not in (None, n.AS_OF):
         yield "anchor", str(node.since)
+    if isinstance(node, n.MedicationExposure) and node.forms is not None:
+        yield "medication form group", node.forms
     if isinstance(
         node, n.ConditionPresent | n.MedicationExposure | n.ProcedureDone | n.AllergyRecorded
     ):

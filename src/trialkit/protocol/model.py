@@ -8,6 +8,7 @@ from typing import Any
 
 from trialkit.eligibility.nodes import Attestation, Node
 from trialkit.model.codes import Code
+from trialkit.protocol.forms import FormGroup
 from trialkit.protocol.valuesets import ValueSet
 from trialkit.quality import PlausibleRange
 
@@ -112,6 +113,7 @@ class Protocol:
     anchors: dict[str, AnchorSource] = field(default_factory=dict)
     folder: str = ""
     derived: dict[str, DerivedValue] = field(default_factory=dict)
+    medication_forms: dict[str, FormGroup] = field(default_factory=dict)
 
     @property
     def questionnaire_url(self) -> str:

@@ -144,19 +144,21 @@ def _condition(body: Any, ctx: _Ctx) -> n.Node:
 
 
 def _medication(body: Any, ctx: _Ctx) -> n.Node:
-    b = _mapping(body, ctx, {"value_set", "label", "within", "since", "active", "form"})
+    b = _mapping(body, ctx, {"value_set", "label", "within", "since", "active", "forms", "form"})
     within = _window(b["within"], ctx.at("within")) if "within" in b else None
     since = str(b["since"]) if "since" in b else None
-    form = b.get("form")
-    if form not in (None, "short", "lar"):
-        raise ctx.fail("form is short or lar")
+    if ("forms" in b) != ("form" in b):
+        raise ctx.fail(
+            "form (one form's name) goes with forms (a group declared under medication_forms:)"
+        )
     return n.MedicationExposure(
         str(b["value_set"]),
         str(b.get("label", b["value_set"])),
         within,
         since,
         bool(b.get("active", False)),
-        form,
+        str(b["form"]) if "form" in b else None,
+        str(b["forms"]) if "forms" in b else None,
     )
 
 
