@@ -225,3 +225,58 @@ def test_dose_against_withhold_refused_then_an_investigators_deviation(
     page.goto("/deviations")
     expect(page.locator("#deviation-log")).to_contain_text("says WITHHOLD")
     shot(page, shots, "09-deviation-log-dose")
+
+
+def test_end_of_treatment_follow_up_and_off_study_through_the_subject_page(
+    page: Page, base_url: str, shots: Path
+) -> None:
+    """A coordinator ends the treatment early, starts follow-up (a date before the end of
+    treatment is refused at the field, which gets the focus), and takes the subject off study;
+    each step shows the new stage, and the monitor reads the three steps in the audit trail."""
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        subject = enrolled_subject(client)
+        dose = client.post(
+            f"/api/v1/subjects/{subject['id']}/doses",
+            json={"cycle": 1, "dose_date": "2026-12-01", "activity_gbq": 7.4},
+            headers=basic("carol"),
+        )
+        assert dose.status_code == 201, dose.text
+    url = f"/subjects/{subject['id']}"
+    log_in(page, "carol")
+    page.goto(url)
+    expect(page.locator("#conduct-state")).to_contain_text("cycle 2 due")
+    expect(page.locator("#fu-form")).to_have_count(0)  # not off treatment yet
+
+    page.get_by_label("Treatment end date").fill("2027-01-10")
+    page.get_by_label("Reason treatment ended").select_option(label="progressive disease")
+    submit(page, "End treatment")
+    expect(page.locator("p.notice")).to_contain_text("Treatment ended on 2027-01-10")
+    expect(page.locator("#conduct-state")).to_contain_text("off treatment (progressive disease)")
+    expect(page.locator("#eot-form")).to_have_count(0)
+    expect(page.locator("#dose-form")).to_have_count(0)  # no dose once off treatment
+    page.locator("#stage").scroll_into_view_if_needed()
+    shot(page, shots, "10-treatment-ended")
+
+    page.get_by_label("Follow-up start date").fill("2027-01-05")
+    submit(page, "Start follow-up")
+    expect(page.locator("#err-fu_date")).to_contain_text("before the end of treatment (2027-01-10)")
+    expect(page.locator("#f-fu_date")).to_be_focused()
+    shot(page, shots, "11-follow-up-date-refused")
+    page.get_by_label("Follow-up start date").fill("2027-01-20")
+    submit(page, "Start follow-up")
+    expect(page.locator("#conduct-state strong")).to_have_text("follow-up")
+    expect(page.locator("#conduct-state")).to_contain_text("follow-up from 2027-01-20")
+
+    page.get_by_label("Off-study date").fill("2027-01-31")
+    page.get_by_label("Reason off study").select_option(label="lost to follow-up")
+    submit(page, "Take off study")
+    expect(page.locator("#conduct-state")).to_contain_text("off study (lost to follow-up)")
+    expect(page.locator("#conduct-state")).to_contain_text("off study 2027-01-31")
+    expect(page.locator("#stage")).to_have_count(0)
+    shot(page, shots, "12-off-study")
+
+    log_in(page, "mona")
+    page.goto(f"/audit/subject/{subject['id']}")
+    for step in ("treatment ended: progressive disease", "follow-up started", "off study"):
+        expect(page.locator("main")).to_contain_text(step)
+    shot(page, shots, "13-audit-trail")

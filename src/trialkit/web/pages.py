@@ -15,6 +15,7 @@ from trialkit.protocol import load_protocol
 from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.web.auth import safe_next, session_actor
 from trialkit.web.pages_common import render
+from trialkit.web.pages_conduct import router as conduct_router
 from trialkit.web.pages_records import router as records_router
 from trialkit.web.pages_screening import router as screening_router
 from trialkit.web.pages_study import router as study_router
@@ -85,5 +86,6 @@ def render_error(
 
 router.include_router(screening_router)
 router.include_router(subjects_router)
+router.include_router(conduct_router)
 router.include_router(records_router)
 router.include_router(study_router)

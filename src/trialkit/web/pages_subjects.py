@@ -16,6 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from trialkit.cdisc.meddra import TERMS as MEDDRA_TERMS
+from trialkit.conduct.reasons import REASONS
+from trialkit.conduct.state import ON_TREATMENT, TRANSITIONS, Stage
 from trialkit.ctcae import TERMS
 from trialkit.ctcae.lookup import (
     GENERAL_GRADES,
@@ -99,7 +101,30 @@ FORMS: dict[str, tuple[str, ...]] = {
         "description",
     ),
     "query": ("kind", "record_id", "text"),
+    # the stages after dosing (pages_conduct.py)
+    "eot": ("date", "reason", "reason_other"),
+    "fu": ("date",),
+    "offstudy": ("date", "reason", "reason_other"),
+    "bl": ("date",),
 }
+# The controlled list of reasons (trialkit.conduct.reasons): treatment ends early for any
+# reason but "completed" (after the last cycle it ends by itself); off study for any.
+EOT_REASONS = [("", "— choose —")] + [(r.key, r.words) for r in REASONS if r.ends_treatment]
+OFF_STUDY_REASONS = [("", "— choose —")] + [(r.key, r.words) for r in REASONS]
+
+
+def stage_forms(actor: Actor, subject: SubjectView) -> dict[str, bool]:
+    """Which of the stage forms the page offers: the state machine's transitions from the
+    subject's stage, for a role that may enter data (the service asks the same two)."""
+    if not can(actor, "enter_data") or not subject.stage:
+        return {"eot": False, "fu": False, "offstudy": False, "bl": False}
+    stage = Stage(subject.stage)
+    return {
+        "eot": stage in ON_TREATMENT and Stage.OFF_TREATMENT in TRANSITIONS[stage],
+        "fu": Stage.FOLLOW_UP in TRANSITIONS[stage],
+        "offstudy": Stage.OFF_STUDY in TRANSITIONS[stage],
+        "bl": subject.baseline_date is None and stage is not Stage.OFF_STUDY,
+    }
 
 
 @router.get("/subjects")
@@ -180,8 +205,13 @@ def _page(
         "check_date": check_view.check_date if check_view else (check_date or ""),
         "can_deviate": can(actor, "deviate"),
         "can_enter": can(actor, "enter_data") and subject.status != "off_study",
+        # a dose only while on treatment (the service refuses one after; the page offers none)
+        "can_dose": can(actor, "enter_data") and subject.stage in ON_TREATMENT,
         "can_causality": can(actor, "assess_causality"),
         "can_query": can(actor, "raise_query"),
+        "stage_forms": stage_forms(actor, subject),
+        "eot_reasons": EOT_REASONS,
+        "off_study_reasons": OFF_STUDY_REASONS,
         "lab_keys": [(k, f"{k} ({wording_unit(unit)})", unit) for k, (_, unit, _) in LABS.items()],
         "query_target": query_target(subject, query),
         "record_names": record_names(subject),
@@ -241,6 +271,10 @@ _ALIASES: dict[str, dict[str, str]] = {
     "scan": {"assessment_date": "scan_on"},
     "dose": {"dose_date": "dose_given_on"},
     "ae": {"onset_date": "ae_onset", "resolved_date": "ae_resolved"},
+    "eot": {"treatment_end_date": "eot_date", "reason": "eot_reason"},
+    "fu": {"follow_up_date": "fu_date"},
+    "offstudy": {"off_study_date": "offstudy_date", "reason": "offstudy_reason"},
+    "bl": {"baseline_scan_date": "bl_date"},
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from trialkit.cdisc.meddra import code as meddra_code
 from trialkit.conduct import SubjectState, subject_state
+from trialkit.conduct.state import ON_TREATMENT, Stage
 from trialkit.ctcae import TERMS, grade
 from trialkit.ctcae.analytes import TESTS
 from trialkit.ctcae.lookup import find_term
@@ -232,9 +233,14 @@ def assessment_view(
     )
 
 
-def _next_due(plan: Any, doses: Sequence[m.Dose], today: date | None) -> dict[str, Any] | None:
+def _next_due(
+    plan: Any, doses: Sequence[m.Dose], today: date | None, stage: Stage
+) -> dict[str, Any] | None:
+    """The next cycle while on treatment, else the next scan; nothing once off study."""
+    if stage is Stage.OFF_STUDY:
+        return None
     given = {d.cycle for d in doses}
-    for c in plan.cycles:
+    for c in plan.cycles if stage in ON_TREATMENT else ():
         if c.cycle not in given:
             return {
                 "what": f"cycle {c.cycle}",
@@ -256,6 +262,7 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
     aes = _live(session, m.AdverseEvent, s.id)
     baseline, follow, result = recist_course(session, s)
     plan = make_plan(s.first_dose, DosingParameters()) if s.first_dose else None
+    state = conduct_state(s, doses)
     records = {("subject", s.id)}
     records |= {("dose", d.id) for d in doses} | {("lab", x.id) for x in labs}
     records |= {("assessment", a.id) for a in follow} | {("adverse_event", a.id) for a in aes}
@@ -281,7 +288,7 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
         status=s.status,
         off_study_reason=s.off_study_reason,
         plan=plan.to_json() if plan else None,
-        next_due=_next_due(plan, doses, today) if plan else None,
+        next_due=_next_due(plan, doses, today, state.stage) if plan else None,
         doses=[dose_view(d) for d in doses],
         labs=[lab_view(x) for x in labs],
         baseline_lesions=[
@@ -301,9 +308,9 @@ def subject_view(session: Session, s: m.Subject, today: date | None = None) -> S
         recist=result.to_json() if result else None,
         adverse_events=[ae_view(a) for a in aes],
         queries=queries,
-        state=conduct_state(s, doses).describe(),
+        state=state.describe(),
         signed_off=_signed_off(session, s),
-        stage=str(conduct_state(s, doses).stage),
+        stage=str(state.stage),
         treatment_end_date=iso(s.treatment_end_date),
         treatment_end_reason=s.treatment_end_reason,
         follow_up_date=iso(s.follow_up_date),

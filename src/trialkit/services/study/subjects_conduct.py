@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trialkit.conduct.dates import not_future
+from trialkit.conduct.reasons import OFF_STUDY_PREFIX
 from trialkit.errors import InputError, ProtocolRefusal
 from trialkit.services.study.common import check_version, live, need_date, need_reason
 from trialkit.services.study.core import StudyCore
@@ -137,7 +138,7 @@ class SubjectConduct(StudyCore):
             _not_before(day, floor, "the subject's last recorded stage", "off_study_date")
             before = audit.snapshot(s)
             if s.treatment_end_date is None and len(doses) < self.dosing.cycles:
-                s.treatment_end_date, s.treatment_end_reason = day, f"off study: {reason}"
+                s.treatment_end_date, s.treatment_end_reason = day, f"{OFF_STUDY_PREFIX}{reason}"
             s.status, s.off_study_date, s.off_study_reason = "off_study", day, reason
             audit.changed(session, actor, s, before, "update", f"off study: {reason}", now=now)
             return subject_view(session, s, self._clock().date())
