@@ -69,6 +69,7 @@ def test_a_window_after_the_anchor_on_both_paths(tmp_path: Path, offset: int, st
     base = load_records(
         [bundled_folder("nct04065165") / "examples/eligible.json"],
         questionnaire_url=p.questionnaire_url,
+        lesion_group=p.lesion_group,
     )[0]
     record = _with_date(p, base, ADVANCED + timedelta(days=offset), "w")
     params = resolve_parameters(p, {})

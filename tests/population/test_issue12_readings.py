@@ -147,7 +147,11 @@ def test_ndjson_staging_reads_the_study_a_consent_is_to(tmp_path: Path) -> None:
     (folder / "Patient.ndjson").write_text(json.dumps(resources[0]) + "\n")
     (folder / "Consent.ndjson").write_text("".join(json.dumps(r) + "\n" for r in resources[1:]))
     staged = stage_ndjson(
-        [folder], tmp_path / "staged", timezone="UTC", questionnaire_url=PROTOCOL.questionnaire_url
+        [folder],
+        tmp_path / "staged",
+        timezone="UTC",
+        questionnaire_url=PROTOCOL.questionnaire_url,
+        lesion_group=PROTOCOL.lesion_group,
     )
     rows = pq.read_table(staged.folder / "consent.parquet").to_pylist()
     studies = {

@@ -42,13 +42,21 @@ def test_ndjson_staging_and_fhir_adapter_agree_patient_by_patient(
 ) -> None:
     params = resolve_parameters(PROTOCOL, {})
     staged = stage_ndjson(
-        [ndjson], tmp_path / "staging", timezone="UTC", questionnaire_url=PROTOCOL.questionnaire_url
+        [ndjson],
+        tmp_path / "staging",
+        timezone="UTC",
+        questionnaire_url=PROTOCOL.questionnaire_url,
+        lesion_group=PROTOCOL.lesion_group,
     )
     con = connect("duckdb")
     population = screen_population(
         con, load_tables(con, staged.folder), PROTOCOL, params, as_of=AS_OF
     ).statuses()
-    records = load_records([ndjson], questionnaire_url=PROTOCOL.questionnaire_url)
+    records = load_records(
+        [ndjson],
+        questionnaire_url=PROTOCOL.questionnaire_url,
+        lesion_group=PROTOCOL.lesion_group,
+    )
     assert len(records) == len(population) == 1500
     differences = []
     for record in records:

@@ -81,6 +81,7 @@ def test_examples_screen_as_expected_on_duckdb(name: str) -> None:
             load_records(
                 [bundled_folder(name) / "examples" / f for f in files],
                 questionnaire_url=protocol.questionnaire_url,
+                lesion_group=protocol.lesion_group,
             ),
             strict=True,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue
 from trialkit.model.time import DateSpan
-from trialkit.wording import count, day, names, number, relation, yes_no
+from trialkit.wording import day, number, relation, yes_no
 
 
 def _evidence(answer: CrfAnswer) -> Evidence:
@@ -245,153 +245,4 @@ def evaluate_attestation(node: n.Attestation, ctx: EvalContext) -> Verdict:
         Status.MET if answer.value else Status.NOT_MET,
         f"Investigator judges that this {verdict}.",
         (_evidence(answer),),
-    )
-
-
-# --- lesions (IN5, IN6) ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Measurability:
-    lesion: str
-    measurable: bool | None
-    why: str
-
-
-def lesion_measurability(lesion: dict[str, CrfAnswer]) -> Measurability:
-    """RECIST 1.1 measurability at baseline (clinical-facts §4)."""
-
-    def val(link: str) -> CrfValue | None:
-        a = lesion.get(link)
-        return a.value if a is not None else None
-
-    name = str(val("lesion-id") or "?")
-    diameter = as_number(val("lesion-diameter-mm"))
-    is_node = val("lesion-is-node")
-    irradiated = val("lesion-previously-irradiated")
-    method = _choice(val("lesion-method"))
-    slice_mm = as_number(val("lesion-slice-mm"))
-    if irradiated is True:
-        return Measurability(name, False, "in a previously irradiated field")
-    if diameter is None or not isinstance(is_node, bool):
-        return Measurability(name, None, "diameter or node flag missing")
-    if is_node:
-        ok = diameter >= 15
-        return Measurability(
-            name,
-            ok if irradiated is False or not ok else None,
-            f"node short axis {number(diameter)} mm {'≥' if ok else '<'} 15 mm",
-        )
-    if method in ("CT", "MRI"):
-        if slice_mm is None:
-            if diameter < 10:
-                return Measurability(name, False, f"{number(diameter)} mm < 10 mm")
-            return Measurability(name, None, "slice thickness missing")
-        minimum = max(10.0, 2 * slice_mm)
-    elif method == "caliper":
-        minimum = 10.0
-    elif method == "X-ray":
-        minimum = 20.0
-    else:
-        if diameter < 10:
-            return Measurability(name, False, f"{number(diameter)} mm < 10 mm")
-        return Measurability(name, None, "method missing")
-    ok = diameter >= minimum
-    why = f"{number(diameter)} mm {'≥' if ok else '<'} {number(minimum)} mm, {method}"
-    if ok and irradiated is None:
-        return Measurability(name, None, why + "; previously-irradiated not answered")
-    return Measurability(name, ok, why)
-
-
-def evaluate_measurable(_: n.MeasurableLesion, ctx: EvalContext) -> Verdict:
-    lesions = ctx.record.crf.lesions
-    if not lesions:
-        return Verdict(
-            Status.UNKNOWN,
-            "No baseline lesion is recorded in the CRF.",
-            (),
-            ("the baseline lesions (one CRF lesion group per lesion)",),
-        )
-    results = [lesion_measurability(lesion) for lesion in lesions]
-    evidence = tuple(
-        Evidence(
-            next(iter(lesion.values())).source,
-            "lesion",
-            r.lesion,
-            note=r.why,
-            role="decided" if r.measurable else "context",
-        )
-        for lesion, r in zip(lesions, results, strict=True)
-    )
-    measurable = [r for r in results if r.measurable]
-    if measurable:
-        return Verdict(
-            Status.MET,
-            f"{count(len(measurable), 'measurable lesion')}: "
-            + names(f"{r.lesion} ({r.why})" for r in measurable)
-            + ".",
-            evidence,
-        )
-    if all(r.measurable is False for r in results):
-        return Verdict(Status.NOT_MET, "No recorded lesion is measurable by RECIST 1.1.", evidence)
-    return Verdict(
-        Status.UNKNOWN,
-        "No lesion is shown measurable; some lack the data to tell.",
-        evidence,
-        tuple(f"lesion {r.lesion}: {r.why}" for r in results if r.measurable is None),
-    )
-
-
-def evaluate_sstr(node: n.TargetLesionsSstrPositive, ctx: EvalContext) -> Verdict:
-    minimum = ctx.number(node.min_krenning)
-    targets = [
-        lesion
-        for lesion in ctx.record.crf.lesions
-        if (a := lesion.get("lesion-target")) is not None and a.value is True
-    ]
-    if not targets:
-        return Verdict(
-            Status.UNKNOWN,
-            "No lesion is marked as a RECIST target.",
-            (),
-            (f"{label(ctx, 'lesion-target')}: which lesions are the RECIST targets",),
-        )
-    evidence: list[Evidence] = []
-    below: list[str] = []
-    unknown: list[str] = []
-    for lesion in targets:
-        name = str(lesion["lesion-id"].value) if "lesion-id" in lesion else "?"
-        answer = lesion.get("lesion-krenning")
-        score = as_number(answer.value) if answer is not None else None
-        if answer is None or score is None:
-            unknown.append(name)
-            continue
-        evidence.append(
-            Evidence(answer.source, "krenning", int(score), note=f"target lesion {name}")
-        )
-        if score < minimum:
-            below.append(f"{name} (Krenning {int(score)})")
-    if below:
-        return Verdict(
-            Status.NOT_MET,
-            f"{'Target lesion' if len(below) == 1 else 'Target lesions'} below Krenning "
-            f"{number(minimum)}: {names(below)}.",
-            tuple(evidence),
-        )
-    if unknown:
-        return Verdict(
-            Status.UNKNOWN,
-            "Krenning score missing for some target lesions.",
-            tuple(evidence),
-            tuple(f"{label(ctx, 'lesion-krenning')} of target lesion {u}" for u in unknown),
-        )
-    return Verdict(
-        Status.MET,
-        (
-            f"The target lesion has Krenning ≥ {number(minimum)}"
-            if len(targets) == 1
-            else f"All {len(targets)} target lesions have Krenning ≥ {number(minimum)}"
-        )
-        + " (parameter sstr_min_krenning).",
-        tuple(evidence),
     )

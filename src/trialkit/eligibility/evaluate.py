@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from trialkit.eligibility import crf, demographics, history, labs
+from trialkit.eligibility import crf, demographics, history, labs, lesions
 from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import (
@@ -164,8 +164,8 @@ _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {
     n.CrfAnswer: crf.evaluate_crf,
     n.CrfHistory: crf.evaluate_crf_history,
     n.Attestation: crf.evaluate_attestation,
-    n.MeasurableLesion: crf.evaluate_measurable,
-    n.TargetLesionsSstrPositive: crf.evaluate_sstr,
+    n.MeasurableLesion: lesions.evaluate_measurable,
+    n.EveryTargetLesion: lesions.evaluate_every_target,
     n.AllOf: _all,
     n.AnyOf: _any,
     n.Not: _not,

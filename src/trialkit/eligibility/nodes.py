@@ -190,14 +190,17 @@ class Attestation:
 
 @dataclass(frozen=True)
 class MeasurableLesion:
-    """At least one RECIST 1.1 measurable lesion among the CRF lesions (clinical-facts §4)."""
+    """At least one RECIST 1.1 measurable lesion among the CRF lesions (clinical-facts §4),
+    read by the roles the protocol's ``lesions:`` declares."""
 
 
 @dataclass(frozen=True)
-class TargetLesionsSstrPositive:
-    """Every CRF target lesion has Krenning score >= ``min_krenning``."""
+class EveryTargetLesion:
+    """Every CRF lesion marked as a RECIST target has an answer to ``item`` (a numeric item
+    of the protocol's lesion group, e.g. a per-lesion uptake score) that holds ``comparison``."""
 
-    min_krenning: Number
+    item: str
+    comparison: Comparison
 
 
 # --- combinators --------------------------------------------------------------------------------
@@ -284,7 +287,7 @@ Node = (
     | CrfHistory
     | Attestation
     | MeasurableLesion
-    | TargetLesionsSstrPositive
+    | EveryTargetLesion
     | AllOf
     | AnyOf
     | Not

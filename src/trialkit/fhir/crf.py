@@ -2,9 +2,9 @@
 
 Data dictionary §1: where several responses exist, the latest ``authored``
 wins item by item; §4: items are found by ``linkId`` anywhere in the tree.
-The repeating ``lesion`` groups are taken whole from the latest response that
-has any (mixing lesions of two responses would invent a lesion list nobody
-entered).
+The repeating lesion groups (the group the protocol's ``lesions:`` names) are
+taken whole from the latest response that has any (mixing lesions of two
+responses would invent a lesion list nobody entered).
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ def merge_responses(
     *,
     timezone: str,
     source_file: str,
-    group_link: str = "lesion",
+    lesion_group: str | None = None,
 ) -> tuple[Crf, list[DataWarning]]:
-    """``responses`` are (``QuestionnaireResponse/id``, resource) pairs of one patient."""
+    """``responses`` are (``QuestionnaireResponse/id``, resource) pairs of one patient;
+    ``lesion_group`` the linkId of the repeating lesion group (None: the CRF has none)."""
     warnings: list[DataWarning] = []
     parsed: list[tuple[DateSpan | None, str, dict[str, CrfAnswer], list[dict[str, CrfAnswer]]]] = []
     for key, resource in responses:
@@ -54,7 +55,7 @@ def merge_responses(
         answers: dict[str, CrfAnswer] = {}
         groups: list[dict[str, CrfAnswer]] = []
         reader = _Reader(key, authored, timezone, f"{source_file} {key}", warnings)
-        reader.walk(resource.get("item", []), answers, groups, group_link)
+        reader.walk(resource.get("item", []), answers, groups, lesion_group)
         parsed.append((authored, key, answers, groups))
     parsed.sort(key=lambda p: (p[0].low if p[0] else date.min, p[1]))
     merged: dict[str, CrfAnswer] = {}
@@ -98,11 +99,11 @@ class _Reader:
         items: Any,
         answers: dict[str, CrfAnswer],
         groups: list[dict[str, CrfAnswer]],
-        group_link: str,
+        group_link: str | None,
     ) -> None:
         for item in items if isinstance(items, list) else []:
             link = item.get("linkId")
-            if link == group_link and item.get("item"):
+            if group_link is not None and link == group_link and item.get("item"):
                 group: dict[str, CrfAnswer] = {}
                 self.walk(item["item"], group, groups, group_link)
                 groups.append(group)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trialkit.errors import InputError
-from trialkit.fhir.record import RELEVANT_TYPES, assemble, default_questionnaire_url
+from trialkit.fhir.record import RELEVANT_TYPES, assemble, crf_form
 from trialkit.fhir.references import normalise_reference, resource_key, subject_reference
 from trialkit.model.record import DataWarning, PatientRecord
 from trialkit.safe_io import parse_json, read_json, read_text
@@ -23,6 +23,7 @@ def load_records(
     *,
     timezone: str = "UTC",
     questionnaire_url: str | None = None,
+    lesion_group: str | None = None,
 ) -> list[PatientRecord]:
     """Every patient in ``paths`` (Bundle JSON files, NDJSON files or Bulk FHIR folders)."""
     records: list[PatientRecord] = []
@@ -32,11 +33,18 @@ def load_records(
             bundles = sorted(p for p in path.iterdir() if p.suffix == ".json")
             if files:
                 records += load_ndjson(
-                    files, timezone=timezone, questionnaire_url=questionnaire_url, source=str(path)
+                    files,
+                    timezone=timezone,
+                    questionnaire_url=questionnaire_url,
+                    lesion_group=lesion_group,
+                    source=str(path),
                 )
             elif bundles:  # a folder of one-patient Bundles
                 records += load_records(
-                    bundles, timezone=timezone, questionnaire_url=questionnaire_url
+                    bundles,
+                    timezone=timezone,
+                    questionnaire_url=questionnaire_url,
+                    lesion_group=lesion_group,
                 )
             else:
                 raise InputError(
@@ -44,13 +52,21 @@ def load_records(
                 )
         elif path.name.endswith((".ndjson", ".ndjson.gz")):
             records += load_ndjson(
-                [path], timezone=timezone, questionnaire_url=questionnaire_url, source=str(path)
+                [path],
+                timezone=timezone,
+                questionnaire_url=questionnaire_url,
+                lesion_group=lesion_group,
+                source=str(path),
             )
         else:
             data = _read_json(path)
             records.append(
                 load_bundle(
-                    data, source=str(path), timezone=timezone, questionnaire_url=questionnaire_url
+                    data,
+                    source=str(path),
+                    timezone=timezone,
+                    questionnaire_url=questionnaire_url,
+                    lesion_group=lesion_group,
                 )
             )
     return records
@@ -70,6 +86,7 @@ def load_bundle(
     source: str,
     timezone: str = "UTC",
     questionnaire_url: str | None = None,
+    lesion_group: str | None = None,
 ) -> PatientRecord:
     """One patient from a Bundle (any type) — or from a bare Patient resource."""
     if not isinstance(data, Mapping) or not isinstance(data.get("resourceType"), str):
@@ -128,12 +145,14 @@ def load_bundle(
         key = normalise_reference(reference, full_urls)
         return index.get(key) if key else None
 
+    url, group = crf_form(questionnaire_url, lesion_group)
     return assemble(
         patient,
         kept,
         source_file=source,
         timezone=timezone,
-        questionnaire_url=questionnaire_url or default_questionnaire_url(),
+        questionnaire_url=url,
+        lesion_group=group,
         resolve=resolve,
         warnings=warnings,
     )
@@ -144,6 +163,7 @@ def load_ndjson(
     *,
     timezone: str = "UTC",
     questionnaire_url: str | None = None,
+    lesion_group: str | None = None,
     source: str,
 ) -> list[PatientRecord]:
     """Bulk FHIR: resources of many patients, grouped by their subject/patient reference."""
@@ -189,13 +209,15 @@ def load_ndjson(
         key = normalise_reference(reference, {})
         return index.get(key) if key else None
 
+    url, group = crf_form(questionnaire_url, lesion_group)
     return [
         assemble(
             patient,
             by_patient[key],
             source_file=source,
             timezone=timezone,
-            questionnaire_url=questionnaire_url or default_questionnaire_url(),
+            questionnaire_url=url,
+            lesion_group=group,
             resolve=resolve,
             warnings=orphans if i == 0 else (),
         )

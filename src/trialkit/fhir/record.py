@@ -34,6 +34,17 @@ def default_questionnaire_url() -> str:
     return load_protocol(DEFAULT_PROTOCOL).questionnaire_url
 
 
+def crf_form(questionnaire_url: str | None, lesion_group: str | None) -> tuple[str, str | None]:
+    """Which QuestionnaireResponses are the screening CRF and which of their groups is the
+    repeating lesion group: as given, or both the default protocol's when no URL is given."""
+    if questionnaire_url is not None:
+        return questionnaire_url, lesion_group
+    from trialkit.protocol import load_protocol
+
+    default = load_protocol(DEFAULT_PROTOCOL)
+    return default.questionnaire_url, default.lesion_group
+
+
 def assemble(
     patient: Mapping[str, Any],
     resources: Sequence[Mapping[str, Any]],
@@ -41,6 +52,7 @@ def assemble(
     source_file: str,
     timezone: str,
     questionnaire_url: str,
+    lesion_group: str | None = None,
     resolve: Callable[[str], Mapping[str, Any] | None],
     warnings: Sequence[DataWarning] = (),
 ) -> PatientRecord:
@@ -82,7 +94,9 @@ def assemble(
             facts["consent"].append(extractor.consent(data, key))
         elif rtype == "QuestionnaireResponse" and is_screening_response(data, questionnaire_url):
             responses.append((key, data))
-    crf, crf_warnings = merge_responses(responses, timezone=timezone, source_file=source_file)
+    crf, crf_warnings = merge_responses(
+        responses, timezone=timezone, source_file=source_file, lesion_group=lesion_group
+    )
     birth = extractor.time(
         clean_patient.get("birthDate"), f"{source_file} Patient/{pid}", "birthDate"
     )

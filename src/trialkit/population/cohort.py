@@ -176,12 +176,19 @@ def _stage(
     timezone = str(params["timezone"])
     if kind == "fhir-ndjson":
         return stage_ndjson(
-            paths, tmp / "staging", timezone=timezone, questionnaire_url=proto.questionnaire_url
+            paths,
+            tmp / "staging",
+            timezone=timezone,
+            questionnaire_url=proto.questionnaire_url,
+            lesion_group=proto.lesion_group,
         ).folder
     from trialkit.fhir import load_records
 
     records = load_records(
-        list(paths), timezone=timezone, questionnaire_url=proto.questionnaire_url
+        list(paths),
+        timezone=timezone,
+        questionnaire_url=proto.questionnaire_url,
+        lesion_group=proto.lesion_group,
     )
     seen: dict[str, str] = {}
     for r in records:

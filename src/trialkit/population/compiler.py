@@ -74,7 +74,7 @@ class Compiler:
         self.patient_prefix = f"{patient_resource}/"
         self.labs = LabFeatures(protocol, params, as_of)
         self.history = HistoryFeatures(protocol, params, as_of)
-        self.crf = CrfFeatures(params, as_of)
+        self.crf = CrfFeatures(params, as_of, protocol.lesions)
         self.layers: dict[int, list[tuple[str, Rule]]] = defaultdict(list)
         self._anchor_columns = self._register_anchors()
 
@@ -315,8 +315,8 @@ class Compiler:
     def visit_MeasurableLesion(self, node: n.MeasurableLesion) -> Ref:
         return self._add(self.crf.measurable())
 
-    def visit_TargetLesionsSstrPositive(self, node: n.TargetLesionsSstrPositive) -> Ref:
-        return self._add(self.crf.sstr(node))
+    def visit_EveryTargetLesion(self, node: n.EveryTargetLesion) -> Ref:
+        return self._add(self.crf.every_target(node))
 
     # --- the query ---------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ The rules are those of ``eligibility.crf`` (data dictionary §2 and §4): an
 answer of the wrong type decides nothing; a history pair (yes/no + date) is
 decided by the date's window when a date is given, ``false`` means none and
 ``true`` without a date is unknown; lesion measurability follows RECIST 1.1
-(clinical-facts §4) as ``crf.lesion_measurability`` does.
+(clinical-facts §4) as ``lesions.lesion_measurability`` does, over the items the
+protocol's ``lesions:`` binds to each role.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from trialkit.eligibility import nodes as n
+from trialkit.eligibility.lesions import RECIST_METHODS
 from trialkit.population.relational import (
     NULL_BOOL,
     Aggregation,
@@ -29,19 +31,21 @@ from trialkit.population.relational import (
     text,
 )
 from trialkit.population.staging import LESION_MARKER
-from trialkit.protocol.model import ParamValue
+from trialkit.protocol.model import LesionGroup, ParamValue
 
 _FIELDS = {"bool": "v_bool", "number": "v_num", "date": "v_date", "choice": "v_str"}
-LESION_LINKS = {  # linkId → (value column, answer type) of the lesion group (data dictionary IN5)
-    "lesion-id": ("v_str", "choice"),
-    "lesion-diameter-mm": ("v_num", "number"),
-    "lesion-is-node": ("v_bool", "bool"),
-    "lesion-previously-irradiated": ("v_bool", "bool"),
-    "lesion-method": ("v_str", "choice"),
-    "lesion-slice-mm": ("v_num", "number"),
-    "lesion-target": ("v_bool", "bool"),
-    "lesion-krenning": ("v_num", "number"),
+# lesion role → (value column, staged answer type); a role the protocol does not bind is NULL
+_ROLE_COLUMNS = {
+    "id": ("v_str", "choice"),
+    "diameter_mm": ("v_num", "number"),
+    "is_node": ("v_bool", "bool"),
+    "previously_irradiated": ("v_bool", "bool"),
+    "method": ("v_str", "choice"),
+    "slice_mm": ("v_num", "number"),
+    "target": ("v_bool", "bool"),
 }
+_CT, _MRI, _X_RAY, _CALIPER = RECIST_METHODS
+_CT_MRI = [_CT, _MRI]
 
 
 class Answer:
@@ -67,8 +71,11 @@ class Answer:
 
 
 class CrfFeatures:
-    def __init__(self, params: dict[str, ParamValue], as_of: date) -> None:
-        self.params, self.as_of = params, as_of
+    def __init__(
+        self, params: dict[str, ParamValue], as_of: date, lesions: LesionGroup | None = None
+    ) -> None:
+        self.params, self.as_of, self.lesion_group = params, as_of, lesions
+        self.scored: dict[str, str] = {}  # lesion-group items read as numbers → their column
         self.agg = Aggregation("crf")
         self.lesions = Aggregation("les")
         self.links: dict[str, int] = {}  # linkId → small integer, compared per row instead
@@ -185,17 +192,24 @@ class CrfFeatures:
 
         return rule
 
-    def sstr(self, node: n.TargetLesionsSstrPositive) -> Rule:
-        minimum = self._number(node.min_krenning)
-        below = self.lesions.add(
+    def every_target(self, node: n.EveryTargetLesion) -> Rule:
+        c = node.comparison
+        assert c.value is not None
+        threshold = self._number(c.value)
+        column = self.scored.setdefault(node.item, f"item{len(self.scored)}")
+
+        def fails(le: ir.Table) -> ir.BooleanValue:
+            return ~compare(le[column], c.op, ibis.literal(threshold))
+
+        failing = self.lesions.add(
             lambda le: ibis.struct({"source": le.source, "value": le.name}).min(
-                where=(le.target == True) & (le.krenning < minimum)
+                where=(le.target == True) & le[column].notnull() & fails(le)
             ),
-            ("below", minimum),
+            ("failing", node.item, c.op, threshold),
         )
         missing = self.lesions.add(
-            lambda le: (le.krenning.isnull() & (le.target == True)).cast("int8").max(),
-            "krenning-missing",
+            lambda le: (le[column].isnull() & (le.target == True)).cast("int8").max(),
+            ("missing", node.item),
         )
         target = self.lesions.add(
             lambda le: ibis.struct({"source": le.source, "value": le.name}).min(
@@ -207,11 +221,11 @@ class CrfFeatures:
         def rule(w: ir.Table) -> Rel:
             status = ibis.cases(
                 (w[target].isnull(), NULL_BOOL),
-                (w[below].notnull(), False),
+                (w[failing].notnull(), False),
                 (w[missing] == 1, NULL_BOOL),
                 else_=True,
             )
-            shown = ibis.cases((w[below].notnull(), w[below]), else_=w[target])
+            shown = ibis.cases((w[failing].notnull(), w[failing]), else_=w[target])
             return rel(status, shown["source"], shown["value"])
 
         return rule
@@ -228,28 +242,31 @@ class CrfFeatures:
             index = ibis.cases(*[(answers.link == k, i) for k, i in self.links.items()], else_=-1)
             out += self.agg.tables(answers.mutate(li=index), split=split_plan(con))
         if self.lesions:
-            out.append(self.lesions.table(_lesion_rows(crf)))
+            assert self.lesion_group is not None  # the loader refuses lesion rules without it
+            out.append(self.lesions.table(_lesion_rows(crf, self.lesion_group, self.scored)))
         return out
 
 
-def _lesion_rows(crf: ir.Table) -> ir.Table:
-    """One row per lesion group: typed answers (NULL when missing or of the wrong type) and
-    its RECIST 1.1 measurability ``m``: 1 yes, 0 no, NULL cannot tell."""
+def _lesion_rows(crf: ir.Table, group: LesionGroup, scored: dict[str, str]) -> ir.Table:
+    """One row per lesion group: typed answers by role (NULL when missing, of the wrong type
+    or a role the protocol does not bind), each scored item as a number, and the lesion's
+    RECIST 1.1 measurability ``m``: 1 yes, 0 no, NULL cannot tell."""
     les = crf.filter(crf.lesion.notnull())
-    cols = {
-        link.replace("lesion-", "").replace("-", "_"): les[field].max(
-            where=(les.link == link) & (les.vtype == vtype)
-        )
-        for link, (field, vtype) in LESION_LINKS.items()
-    }
+    cols: dict[str, Any] = {}
+    for role, (field, vtype) in _ROLE_COLUMNS.items():
+        link = group.link(role)
+        holds = ibis.literal(False) if link is None else (les.link == link) & (les.vtype == vtype)
+        cols[role] = les[field].max(where=holds)
+    for link, column in scored.items():
+        cols[column] = les.v_num.max(where=(les.link == link) & (les.vtype == "number"))
     g = les.group_by(["pid", "lesion"]).aggregate(
         source=les.source.max(), marker=(les.link == LESION_MARKER).cast("int8").max(), **cols
     )
     d, irr, node = g.diameter_mm, g.previously_irradiated, g.is_node
     minimum = ibis.cases(
-        (g.method.isin(["CT", "MRI"]) & g.slice_mm.notnull(), ibis.greatest(10.0, 2 * g.slice_mm)),
-        (g.method == "caliper", 10.0),
-        (g.method == "X-ray", 20.0),
+        (g.method.isin(_CT_MRI) & g.slice_mm.notnull(), ibis.greatest(10.0, 2 * g.slice_mm)),
+        (g.method == _CALIPER, 10.0),
+        (g.method == _X_RAY, 20.0),
         else_=ibis.null("float64"),
     )
     measurable = ibis.cases(

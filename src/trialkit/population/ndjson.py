@@ -66,7 +66,12 @@ def ndjson_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def stage_ndjson(
-    paths: Sequence[Path], out: Path, *, timezone: str, questionnaire_url: str
+    paths: Sequence[Path],
+    out: Path,
+    *,
+    timezone: str,
+    questionnaire_url: str,
+    lesion_group: str | None = None,
 ) -> NdjsonStaging:
     files = ndjson_files(paths)
     if not files:
@@ -78,7 +83,7 @@ def stage_ndjson(
         patients = loader.patients()
         for name, sql in loader.staging().items():
             loader.write(sql, out / f"{name}.parquet", SCHEMAS[name])
-        crf, crf_warnings = loader.crf(questionnaire_url)
+        crf, crf_warnings = loader.crf(questionnaire_url, lesion_group)
         pq.write_table(crf, out / "crf.parquet")
         loader.write(
             loader.warnings(), out / "warning.parquet", SCHEMAS["warning"], extra=crf_warnings
@@ -394,7 +399,9 @@ class _Loader:
 
     # --- the CRF ---------------------------------------------------------------------------
 
-    def crf(self, questionnaire_url: str) -> tuple[pa.Table, list[dict[str, Any]]]:
+    def crf(
+        self, questionnaire_url: str, lesion_group: str | None
+    ) -> tuple[pa.Table, list[dict[str, Any]]]:
         """Screening QuestionnaireResponses merged per patient by fhir.crf.merge_responses."""
         rows = self.con.execute(f"""SELECT p.id, r.id, r.status, CAST(r.authored AS VARCHAR),
             CAST(r.item AS VARCHAR) FROM {self.read("QuestionnaireResponse", "r")}
@@ -411,7 +418,9 @@ class _Loader:
         out: list[dict[str, Any]] = []
         warnings: list[dict[str, Any]] = []
         for pid, responses in per_patient.items():
-            crf, problems = merge_responses(responses, timezone=self.tz, source_file="")
+            crf, problems = merge_responses(
+                responses, timezone=self.tz, source_file="", lesion_group=lesion_group
+            )
             out += [crf_row(pid, a, None) for a in crf.answers.values()]
             for i, group in enumerate(crf.lesions):
                 source = next((a.source for a in group.values()), None)

@@ -30,7 +30,7 @@ from trialkit.calculators import CALCULATORS
 from trialkit.eligibility import nodes as n
 from trialkit.errors import TrialkitError, UnitError
 from trialkit.protocol import loader
-from trialkit.protocol.model import ANCHOR_ROLES, SUMMARY_PARAMETER
+from trialkit.protocol.model import ANCHOR_ROLES, SUMMARY_PARAMETER, LesionGroup
 from trialkit.protocol.rules import parse_rule
 from trialkit.settings import ENGINE_SETTINGS
 from trialkit.units import convert
@@ -57,18 +57,6 @@ _ITEM_TYPES = frozenset(
         "quantity",
     }
 )
-# The CRF items the RECIST lesion rules read in each repeated lesion group.
-_LESION_ITEMS: dict[type, tuple[str, ...]] = {
-    n.MeasurableLesion: (
-        "lesion-id",
-        "lesion-is-node",
-        "lesion-diameter-mm",
-        "lesion-method",
-        "lesion-slice-mm",
-        "lesion-previously-irradiated",
-    ),
-    n.TargetLesionsSstrPositive: ("lesion-id", "lesion-target", "lesion-krenning"),
-}
 
 
 @dataclass(frozen=True)
@@ -123,7 +111,8 @@ def check_protocol(folder: Path) -> list[Problem]:
     elements = _elements(raw, params, value_sets, report)
     anchors = _anchors(raw, links, value_sets, report)
     _derived(raw, elements, report)
-    _criteria(raw, params, value_sets, elements, anchors, links, report)
+    lesions = _lesions(raw, links, report)
+    _criteria(raw, params, value_sets, elements, anchors, links, lesions, report)
     if not report.problems:
         try:
             loader.load_protocol(str(folder))
@@ -519,6 +508,7 @@ def _criteria(
     elements: dict[str, Mapping[str, Any]],
     anchors: set[str],
     links: dict[str, Mapping[str, Any]] | None,
+    lesions: LesionGroup | None,
     report: _Report,
 ) -> None:
     criteria = raw.get("criteria")
@@ -532,7 +522,7 @@ def _criteria(
         cid = str(c.get("id") or f"[{i}]")
         where = f"criteria.{cid}"
         if "id" not in c:
-            report.add(where, "no id", "give the criterion its id from the record (IN1, EX1…)")
+            report.add(where, "no id", "give it the id the registry record gives it")
         elif cid in seen:
             report.add(
                 where, f"criterion id {cid!r} appears twice", "give each criterion its own id"
@@ -577,6 +567,32 @@ def _criteria(
             continue
         for node in _walk(rule):
             _node(node, f"{where}.rule", params, value_sets, elements, anchors, links, report)
+            # a lesions: declaration too broken to read is reported once, above
+            if links is not None and (lesions is not None or raw.get("lesions") is None):
+                problem = loader.lesion_node_problem(node, lesions, links)
+                if problem is not None:
+                    report.add(f"{where}.rule", *problem)
+
+
+def _lesions(
+    raw: Mapping[str, Any], links: dict[str, Mapping[str, Any]] | None, report: _Report
+) -> LesionGroup | None:
+    """The ``lesions:`` declaration (None: none, or too broken to read) and its problems."""
+    if raw.get("lesions") is None:
+        return None
+    try:
+        lesions = loader.lesion_group(raw["lesions"], report.yaml_file)
+    except TrialkitError as exc:
+        report.add(
+            getattr(exc, "field", None) or "lesions",
+            _message(exc),
+            "write lesions: {group: <the repeating group's linkId>, items: {role: linkId}}",
+        )
+        return None
+    if links is not None and lesions is not None:
+        for problem in loader.lesion_problems(lesions, links):
+            report.add(*problem)
+    return lesions
 
 
 def _raw_anchors(raw: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -693,7 +709,3 @@ def _link_refs(node: object) -> Iterator[tuple[str, tuple[str, ...], tuple[str, 
         yield node.date, _DATE, ()
     if isinstance(node, n.Attestation):
         yield node.link, _BOOL, ()
-    for kind, items in _LESION_ITEMS.items():
-        if isinstance(node, kind):
-            for item in items:
-                yield item, tuple(sorted(_ITEM_TYPES)), ()

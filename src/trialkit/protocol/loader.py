@@ -29,12 +29,16 @@ from trialkit.protocol.forms import parse_form_groups
 from trialkit.protocol.model import (
     ANCHOR_ROLES,
     FIRST_DOSE_ROLE,
+    LESION_ROLES,
+    MEASURABILITY_ROLES,
     SUMMARY_PARAMETER,
+    TARGET_ROLES,
     AnchorSource,
     Criterion,
     DerivedValue,
     Element,
     KnownDefect,
+    LesionGroup,
     Parameter,
     ParamValue,
     Protocol,
@@ -178,6 +182,30 @@ def _build(
             name: _derived(name, body, source) for name, body in (raw.get("derived") or {}).items()
         },
         medication_forms=parse_form_groups(raw.get("medication_forms"), source),
+        lesions=lesion_group(raw.get("lesions"), source),
+    )
+
+
+def lesion_group(body: Any, source: str) -> LesionGroup | None:
+    """``lesions: {group: <linkId>, items: {role: <linkId>}}`` (docs/protocols.md "Lesions")."""
+    if body is None:
+        return None
+    if not isinstance(body, Mapping) or not isinstance(body.get("items"), Mapping):
+        raise ProtocolError(
+            "lesions is {group: the repeating group's linkId, items: {role: linkId}}",
+            source=source,
+            field="lesions",
+        )
+    unknown = sorted(set(map(str, body["items"])) - set(LESION_ROLES))
+    if unknown:
+        raise ProtocolError(
+            f"unknown lesion role(s) {', '.join(map(repr, unknown))}; known: "
+            f"{', '.join(LESION_ROLES)}",
+            source=source,
+            field="lesions.items",
+        )
+    return LesionGroup(
+        str(_req(body, "group", source)), {str(k): str(v) for k, v in body["items"].items()}
     )
 
 
@@ -491,6 +519,7 @@ def _check_references(p: Protocol, source: str) -> None:
                         source=source,
                         field=f"medication_forms.{group.name}.forms.{form.name}.signs[{i}].route",
                     )
+    _check_lesions(p, source, links)
     ids = [c.id for c in p.criteria]
     if len(set(ids)) != len(ids):
         raise ProtocolError("criterion ids are not unique", source=source, field="criteria")
@@ -520,6 +549,107 @@ def _check_references(p: Protocol, source: str) -> None:
                         source=source,
                         field=where,
                     )
+            problem = lesion_node_problem(node, p.lesions, links)
+            if problem is not None:
+                raise ProtocolError(problem[0], source=source, field=where)
+
+
+def lesion_group_items(
+    lesions: LesionGroup, links: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]] | None:
+    """The items of the declared lesion group by linkId (None: no such group in the CRF);
+    ``links`` is the Questionnaire's :func:`questionnaire_items`."""
+    group = links.get(lesions.group)
+    if group is None or group.get("type") != "group":
+        return None
+    return {str(i["linkId"]): i for i in group.get("item", [])}
+
+
+def lesion_problems(
+    lesions: LesionGroup, links: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """(key path, problem, fix) of a ``lesions:`` declaration against the Questionnaire
+    (``[]``: sound): the group is a repeating group item, each role's item one of its items,
+    of a type the role reads."""
+    children = lesion_group_items(lesions, links)
+    if children is None:
+        return [
+            (
+                "lesions.group",
+                f"{lesions.group!r} is not a group item of the Questionnaire",
+                "name the linkId of the CRF's repeating lesion group (type group)",
+            )
+        ]
+    problems = []
+    if not links[lesions.group].get("repeats"):
+        problems.append(
+            (
+                "lesions.group",
+                f"the group {lesions.group!r} does not repeat",
+                f'give the item {lesions.group!r} "repeats": true (one group per lesion)',
+            )
+        )
+    for role, link in lesions.items.items():
+        item = children.get(link)
+        where = f"lesions.items.{role}"
+        if item is None:
+            problems.append(
+                (
+                    where,
+                    f"{link!r} is not an item of the group {lesions.group!r}",
+                    f"add the item to the group or name one of {', '.join(children)}",
+                )
+            )
+        elif item.get("type") not in LESION_ROLES[role]:
+            problems.append(
+                (
+                    where,
+                    f"{link!r} is a {item.get('type')} item; the role {role} reads "
+                    f"{' or '.join(LESION_ROLES[role])}",
+                    f"bind {role} to a {LESION_ROLES[role][0]} item",
+                )
+            )
+    return problems
+
+
+def lesion_node_problem(
+    node: object, lesions: LesionGroup | None, links: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, str] | None:
+    """(problem, fix) of a lesion rule node against the protocol's ``lesions:`` (None: fine)."""
+    if isinstance(node, n.MeasurableLesion):
+        needed: tuple[str, ...] = MEASURABILITY_ROLES
+    elif isinstance(node, n.EveryTargetLesion):
+        needed = TARGET_ROLES
+    else:
+        return None
+    declare = "declare lesions: {group: <the repeating group>, items: {role: linkId}}"
+    if lesions is None:
+        return "a lesion rule, and the protocol declares no lesions", declare
+    missing = [role for role in needed if role not in lesions.items]
+    if missing:
+        return (
+            f"a lesion rule reads the role(s) {', '.join(missing)}, not bound under lesions.items",
+            f"bind {', '.join(missing)} to items of the group {lesions.group!r}",
+        )
+    if isinstance(node, n.EveryTargetLesion):
+        item = (lesion_group_items(lesions, links) or {}).get(node.item)
+        if item is None:
+            return (
+                f"{node.item!r} is not an item of the lesion group {lesions.group!r}",
+                f"add {node.item!r} to the group {lesions.group!r} or correct the name",
+            )
+        if item.get("type") not in ("integer", "decimal"):
+            return (
+                f"{node.item!r} is a {item.get('type')} item; the comparison needs a number",
+                f"make {node.item!r} an integer or decimal item",
+            )
+    return None
+
+
+def _check_lesions(p: Protocol, source: str, links: Mapping[str, Mapping[str, Any]]) -> None:
+    if p.lesions is not None:
+        for where, message, _ in lesion_problems(p.lesions, links):
+            raise ProtocolError(message, source=source, field=where)
 
 
 def _references(node: object) -> Iterator[tuple[str, str]]:

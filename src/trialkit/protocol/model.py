@@ -84,6 +84,43 @@ class AnchorSource:
     role: str | None = None
 
 
+# The roles an item of a CRF lesion group can play (docs/protocols.md "Lesions") → the
+# Questionnaire item types it may have. The RECIST 1.1 rules read a lesion by role, never by
+# linkId: ``measurable_lesion`` needs MEASURABILITY_ROLES, ``every_target_lesion`` id and target.
+LESION_ROLES: dict[str, tuple[str, ...]] = {
+    "id": ("string",),
+    "organ": ("string", "choice", "open-choice"),
+    "is_node": ("boolean",),
+    "diameter_mm": ("decimal", "integer"),  # longest diameter; short axis for a lymph node
+    "method": ("choice", "open-choice"),
+    "slice_mm": ("decimal", "integer"),
+    "previously_irradiated": ("boolean",),
+    "target": ("boolean",),
+}
+MEASURABILITY_ROLES = (
+    "id",
+    "is_node",
+    "diameter_mm",
+    "method",
+    "slice_mm",
+    "previously_irradiated",
+)
+TARGET_ROLES = ("id", "target")
+
+
+@dataclass(frozen=True)
+class LesionGroup:
+    """The CRF's repeating lesion group (one group per baseline lesion): its linkId and the
+    item that plays each role of :data:`LESION_ROLES`; other items of the group (a per-lesion
+    score) are read by ``every_target_lesion`` nodes by their linkId."""
+
+    group: str
+    items: dict[str, str]  # role → linkId
+
+    def link(self, role: str) -> str | None:
+        return self.items.get(role)
+
+
 @dataclass(frozen=True)
 class DerivedValue:
     """A value the protocol derives with a calculator of :mod:`trialkit.calculators`:
@@ -114,10 +151,16 @@ class Protocol:
     folder: str = ""
     derived: dict[str, DerivedValue] = field(default_factory=dict)
     medication_forms: dict[str, FormGroup] = field(default_factory=dict)
+    lesions: LesionGroup | None = None  # None: the CRF records no lesions
 
     @property
     def questionnaire_url(self) -> str:
         return str(self.questionnaire["url"])
+
+    @property
+    def lesion_group(self) -> str | None:
+        """The linkId of the CRF's repeating lesion group (None: the CRF records no lesions)."""
+        return self.lesions.group if self.lesions is not None else None
 
     def first_dose_anchor(self) -> str | None:
         """The name of the anchor with the first-dose role, if the protocol declares one."""

@@ -214,9 +214,12 @@ def _measurable(body: Any, ctx: _Ctx) -> n.Node:
     return n.MeasurableLesion()
 
 
-def _sstr(body: Any, ctx: _Ctx) -> n.Node:
-    b = _mapping(body, ctx, {"min_krenning"})
-    return n.TargetLesionsSstrPositive(_number(b["min_krenning"], ctx.at("min_krenning")))
+def _every_target(body: Any, ctx: _Ctx) -> n.Node:
+    b = _mapping(body, ctx, {"item", "op", "value"})
+    comparison = _comparison(b, ctx)
+    if "item" not in b or comparison is None or comparison.value is None:
+        raise ctx.fail("every_target_lesion needs item (a lesion-group item), op and value")
+    return n.EveryTargetLesion(str(b["item"]), comparison)
 
 
 def _children(body: Any, ctx: _Ctx) -> tuple[n.Node, ...]:
@@ -292,7 +295,7 @@ _PARSERS: dict[str, Callable[[Any, _Ctx], n.Node]] = {
     "crf_history": _crf_history,
     "attestation": _attestation,
     "measurable_lesion": _measurable,
-    "target_lesions_sstr_positive": _sstr,
+    "every_target_lesion": _every_target,
     "all": _all,
     "any": _any,
     "not": _not,

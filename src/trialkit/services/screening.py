@@ -92,7 +92,10 @@ def screen_paths(
 
     proto, params, as_of = prepare(protocol, overrides or {}, as_of, first_dose)
     records = load_records(
-        list(paths), timezone=str(params["timezone"]), questionnaire_url=proto.questionnaire_url
+        list(paths),
+        timezone=str(params["timezone"]),
+        questionnaire_url=proto.questionnaire_url,
+        lesion_group=proto.lesion_group,
     )
     return _screen(records, proto, params, as_of, first_dose)
 

@@ -33,7 +33,6 @@ from trialkit.wording import (
 # Elements the engine itself names (RECIST lesions, demographics, derived values).
 _ENGINE_ELEMENTS = {
     "lesion": "Lesion",
-    "krenning": "Krenning score",
     "birth_date": "Date of birth",
     "gender": "Administrative sex",
     "consent": "Consent",
@@ -180,8 +179,6 @@ def evidence_text(e: Evidence, labels: Labels) -> str:
         return f"{label} (CRF): {_crf_value(e, link, labels)}{when}{_role(e)}"
     if e.element == "lesion":
         return f"Lesion {shown(e.value)} (CRF): {e.note or ''}".rstrip(": ")
-    if e.element == "krenning":
-        return f"Krenning score {shown(e.value)}" + (f", {e.note}" if e.note else "") + " (CRF)"
     if kind.startswith("derived:"):
         name = kind.split(":", 1)[1].replace("-", "_")
         method = CALCULATORS[name].method if name in CALCULATORS else name.replace("_", " ")

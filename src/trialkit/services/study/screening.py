@@ -98,6 +98,7 @@ def screen_stored(
         source=label,
         timezone=str(params["timezone"]),
         questionnaire_url=proto.questionnaire_url,
+        lesion_group=proto.lesion_group,
     )
     run = screen_records(
         [record], protocol=protocol_name, as_of=as_of, first_dose=first_dose, overrides=overrides
