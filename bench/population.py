@@ -4,7 +4,7 @@ Each phase runs in its own process so that its peak memory is its own:
 
 - ``synth``: ``trialkit synth`` writes N synthetic patients as OMOP CDM Parquet;
 - ``trialkit``: the full protocol (34 criteria, evidence per criterion) through
-  ``population.cohort.run_cohort`` on embedded DuckDB — staging included;
+  ``services.cohort.run_cohort`` on embedded DuckDB — staging included;
 - ``floor``: one hand-written DuckDB SQL query (``bench/floor.sql``) over the same OMOP
   files doing the protocol's age, laboratory and diagnosis checks with their full
   rules and nothing else: IN2 (age 18–75 in completed years, unknown when a partial
@@ -76,9 +76,9 @@ def other_inputs(folder: Path) -> tuple[list[str], list[tuple[str, str, str]]]:
     import duckdb
 
     from trialkit.model.codes import Code
-    from trialkit.population.compiler import Compiler
     from trialkit.protocol import load_protocol
     from trialkit.protocol.loader import resolve_parameters
+    from trialkit.relational.compiler import Compiler
 
     protocol = load_protocol("nct05894486")
     compiler = Compiler(protocol, resolve_parameters(protocol, {}), AS_OF, None)
@@ -103,7 +103,7 @@ def floor_with_inputs_query(
     folder: Path, as_of: date, links: list[str], labs: list[tuple[str, str, str]]
 ) -> str:
     """The floor (unchanged) joined with the inputs of the other criteria, per person."""
-    from trialkit.population.omop_sql import CRF_PREFIX
+    from trialkit.sources.omop_sql import CRF_PREFIX
 
     pivot = ",\n    ".join(
         f"max(a.num) FILTER (WHERE link = '{CRF_PREFIX}{link}') AS n{i}, "
@@ -160,7 +160,7 @@ def _peak_mb() -> float:
 
 
 def phase_trialkit(folder: Path, out: Path | None) -> dict[str, Any]:
-    from trialkit.population.cohort import run_cohort
+    from trialkit.services.cohort import run_cohort
 
     start = time.perf_counter()
     run = run_cohort([folder], as_of=AS_OF)

@@ -20,7 +20,7 @@ import pytest
 
 from trialkit.cli.main import main
 from trialkit.eligibility.verdict import Evidence
-from trialkit.population.cohort import run_cohort
+from trialkit.services.cohort import run_cohort
 from trialkit.study.model import Study
 from trialkit.study.write import write_study
 from trialkit.web.app import create_app

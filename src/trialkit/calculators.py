@@ -4,7 +4,7 @@ A protocol binds a calculator's inputs to its own elements (``derived:`` in
 ``protocol.yaml``, docs/protocols.md "Calculators"); the engine names no element.
 Each formula is written once, over :class:`Ops` — plain floats for the
 single-patient evaluator and dosing (:data:`PY`), ibis expressions for the SQL
-compiler (``population.labs``) — so both paths compute the same thing from the
+compiler (``relational.labs``) — so both paths compute the same thing from the
 same declaration. Each calculator cites its paper; ``tests/test_calculators.py``
 holds known answers from those papers.
 """
@@ -24,7 +24,7 @@ CREATININE_UMOL_PER_MG_DL = 88.4
 
 
 class Ops:
-    """Arithmetic the formulas use beyond ``+ − × ÷``: floats here, SQL in population.labs."""
+    """Arithmetic the formulas use beyond ``+ − × ÷``: floats here, SQL in relational.labs."""
 
     def where(self, cond: Any, yes: Any, no: Any) -> Any:
         return yes if cond else no

@@ -14,11 +14,11 @@ from trialkit.eligibility.screening import screen_record
 from trialkit.fhir import load_records
 from trialkit.model.codes import ICD10CM
 from trialkit.model.record import Crf, CrfAnswer, PatientRecord
-from trialkit.population.backend import connect
-from trialkit.population.engine import load_tables, screen_population
-from trialkit.population.staging import records_to_tables
 from trialkit.protocol import load_protocol
 from trialkit.protocol.loader import bundled_folder, resolve_parameters
+from trialkit.relational.backend import connect
+from trialkit.relational.engine import load_tables, screen_population
+from trialkit.sources.staging import records_to_tables
 
 SINET = load_protocol("nct04065165")
 AS_OF = date(2026, 12, 1)

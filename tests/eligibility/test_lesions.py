@@ -16,11 +16,11 @@ from tests.eligibility.helpers import criterion, screen
 from trialkit.eligibility.screening import screen_record
 from trialkit.errors import ProtocolError
 from trialkit.fhir import load_records
-from trialkit.population.backend import connect
-from trialkit.population.engine import load_tables, screen_population
-from trialkit.population.staging import records_to_tables
 from trialkit.protocol import load_protocol
 from trialkit.protocol.loader import bundled_folder, resolve_parameters
+from trialkit.relational.backend import connect
+from trialkit.relational.engine import load_tables, screen_population
+from trialkit.sources.staging import records_to_tables
 
 BUNDLED = "nct05894486"
 AS_OF = date(2026, 11, 24)  # the examples' as-of (examples/expected.yaml)

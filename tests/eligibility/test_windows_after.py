@@ -14,16 +14,16 @@ import pytest
 import yaml
 from hypothesis import given, settings
 
-from tests.population.test_differential_protocols import differences, population
+from tests.relational.test_differential_protocols import differences, population
 from trialkit.eligibility.screening import screen_record
 from trialkit.fhir import load_records
 from trialkit.model.record import Crf, CrfAnswer, PatientRecord
-from trialkit.population.backend import connect
-from trialkit.population.engine import load_tables, screen_population
-from trialkit.population.staging import records_to_tables
 from trialkit.protocol import load_protocol
 from trialkit.protocol.loader import bundled_folder, resolve_parameters
 from trialkit.protocol.model import Protocol
+from trialkit.relational.backend import connect
+from trialkit.relational.engine import load_tables, screen_population
+from trialkit.sources.staging import records_to_tables
 
 AS_OF = date(2026, 12, 1)
 FIRST_DOSE = date(2026, 12, 3)  # the SINET example's planned first dose

@@ -32,7 +32,7 @@ def study_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def omop_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from trialkit.population.synth import write_population
+    from trialkit.synth.population import write_population
 
     folder = tmp_path_factory.mktemp("hostile-omop")
     write_population(12, 3, folder, "omop")
@@ -41,7 +41,7 @@ def omop_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def ndjson_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from trialkit.population.synth import write_population
+    from trialkit.synth.population import write_population
 
     folder = tmp_path_factory.mktemp("hostile-ndjson")
     write_population(12, 3, folder, "fhir-ndjson")

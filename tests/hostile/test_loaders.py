@@ -108,7 +108,7 @@ def test_ndjson_loader(population: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("kind", ["omop", "ndjson"])
 def test_population_loaders_through_the_cohort(kind: str, population: dict[str, Path]) -> None:
-    from trialkit.population.cohort import run_cohort
+    from trialkit.services.cohort import run_cohort
 
     change = inputs.omop_change if kind == "omop" else inputs.ndjson_change
     write = inputs.write_omop_copy if kind == "omop" else inputs.write_ndjson_copy

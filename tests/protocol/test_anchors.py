@@ -21,10 +21,10 @@ from trialkit.errors import ProtocolError
 from trialkit.model.codes import ATC, Code
 from trialkit.model.record import MedicationFact, PatientRecord
 from trialkit.model.time import DateSpan
-from trialkit.population.backend import connect
-from trialkit.population.engine import load_tables, screen_population
-from trialkit.population.staging import records_to_tables
 from trialkit.protocol import load_protocol
+from trialkit.relational.backend import connect
+from trialkit.relational.engine import load_tables, screen_population
+from trialkit.sources.staging import records_to_tables
 
 BUNDLED = Path(__file__).resolve().parents[2] / "src/trialkit/protocols/nct05894486"
 AS_OF = date(2026, 11, 24)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.eligibility.builders import record
-from tests.population.test_differential_protocols import differences
+from tests.relational.test_differential_protocols import differences
 from trialkit.eligibility.screening import CriterionResult, screen_record
 from trialkit.errors import ProtocolError
 from trialkit.model.codes import ATC, SNOMED, Code

@@ -16,11 +16,11 @@ import yaml
 
 from trialkit.cli.main import main
 from trialkit.fhir import load_records
-from trialkit.population.backend import connect
-from trialkit.population.engine import load_tables, screen_population
-from trialkit.population.staging import records_to_tables
 from trialkit.protocol import available_protocols, load_protocol
 from trialkit.protocol.loader import bundled_folder, resolve_parameters
+from trialkit.relational.backend import connect
+from trialkit.relational.engine import load_tables, screen_population
+from trialkit.sources.staging import records_to_tables
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,12 +15,12 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, steps
 from trialkit.cli.screen import Format, parse_date, say_as_of
-from trialkit.population.options import DEFAULT_MEMORY_LIMIT, Engine
+from trialkit.relational.options import DEFAULT_MEMORY_LIMIT, Engine
 from trialkit.safe_io import staged_output
 from trialkit.settings import DEFAULT_PROTOCOL
 
 if TYPE_CHECKING:
-    from trialkit.population.cohort import CohortRun
+    from trialkit.services.cohort import CohortRun
 
 NEAR_MISSES_SHOWN = 20
 
@@ -66,7 +66,7 @@ def cohort(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
     """Screen a population with the compiled protocol: attrition funnel and near misses."""
-    from trialkit.population.cohort import PHASES, run_cohort
+    from trialkit.services.cohort import PHASES, run_cohort
     from trialkit.services.screening import parse_overrides
 
     with ExitStack() as stack:

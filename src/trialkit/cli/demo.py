@@ -131,8 +131,8 @@ DEMO_POPULATION = 20_000
 
 def _population(console: Console, out: Path, seed: int, quiet: bool) -> None:
     """Step 3: pre-screen a synthetic warehouse (OMOP CDM) with the same criteria, on DuckDB."""
-    from trialkit.population.cohort import run_cohort
-    from trialkit.population.synth import write_population
+    from trialkit.services.cohort import run_cohort
+    from trialkit.synth.population import write_population
 
     console.rule(f"Population pre-screening: {DEMO_POPULATION:,} synthetic patients (OMOP CDM)")
     source = out / "population" / "omop"

@@ -11,8 +11,8 @@ from trialkit.cli.main import app
 from trialkit.cli.progress import QUIET_OPTION_HELP, spinner
 from trialkit.cli.screen import parse_date
 from trialkit.errors import InputError
-from trialkit.population.options import REFERENCE_DATE, SynthFormat
 from trialkit.safe_io import staged_output
+from trialkit.synth.options import REFERENCE_DATE, SynthFormat
 
 MAX_SEED = 2**64
 """numpy's generators take any non-negative integer; 64 bits is ample and fits every store."""
@@ -35,7 +35,7 @@ def synth(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
     """Write a synthetic population (GEP-NET and other oncology patients) to screen."""
-    from trialkit.population.synth import write_population
+    from trialkit.synth.population import write_population
 
     if patients < 1:
         raise InputError("--patients must be at least 1", field="--patients")

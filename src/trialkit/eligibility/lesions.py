@@ -3,7 +3,7 @@
 The protocol declares its repeating lesion group and which item plays which role
 (``lesions:`` in protocol.yaml, :class:`~trialkit.protocol.model.LesionGroup`); the rules
 here read a lesion by role (id, is_node, diameter_mm, method, slice_mm,
-previously_irradiated, target), never by a trial's linkId. ``population.crf`` compiles the
+previously_irradiated, target), never by a trial's linkId. ``relational.crf`` compiles the
 same rules to SQL; the differential test holds the two together.
 """
 

@@ -12,7 +12,7 @@ undecided for that record, never "not that form").
 
 :func:`form_of` is the only implementation: the evaluator calls it per record, and the
 population path calls it once per distinct (text, route, interval, doses a day) of the data
-(``population.vocabulary.form_table``). The loader reads
+(``relational.vocabulary.form_table``). The loader reads
 ``medication_forms:`` with :func:`parse_form_groups`.
 """
 

@@ -1,0 +1,1 @@
+"""Population sources at the edge: OMOP CDM and Bulk FHIR NDJSON (also zipped) → staging tables."""
