@@ -1,7 +1,7 @@
 """Subject-page forms for the stages after dosing: end of treatment, follow-up, off study, and
 the baseline scan date of a subject enrolled without one.
 
-Each form is one call of the service's transition (services/study_subjects_conduct.py): the
+Each form is one call of the service's transition (services/study/subjects_conduct.py): the
 state machine, the role, the dates (not after today at the site, not before the previous
 stage) and the audit event are the service's, as for the REST API. The page only turns the
 form into the call: a date, and a reason from the one controlled list
