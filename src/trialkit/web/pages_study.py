@@ -156,7 +156,11 @@ def _audit(
     if kind and record_id is None:
         keep["kind"] = kind
     query = "&".join(f"{k}={quote(v)}" for k, v in keep.items())
-    what = f"{kind} {record_id}" if record_id is not None else (kind or "all records")
+    named = next((e.record_label for e in events if e.kind == kind and e.record_label), None)
+    if record_id is not None:
+        what = named or f"{kind} {record_id}"
+    else:
+        what = (kind or "all records").replace("_", " ")
     return render(
         request,
         "audit.html",

@@ -12,6 +12,7 @@ from trialkit.services.study.common import check_version, live, live_kind
 from trialkit.services.study.core import StudyCore
 from trialkit.services.study.data import view_changes
 from trialkit.services.study.export import dashboard, export_cdisc, export_csv, export_fhir
+from trialkit.services.study.record_names import RecordName, record_names
 from trialkit.services.study.subjects import query_view
 from trialkit.services.study.views import AuditReport, AuditView, DashboardView, QueryView
 from trialkit.store import audit
@@ -103,6 +104,16 @@ class MonitoringCases(StudyCore):
         """Audit events, oldest first, optionally of one record kind / one record."""
         require(actor, "read_audit")
         with self.store.session() as session:
+            events = audit.events_of(session, kind, record_id)
+            names = record_names(
+                session,
+                {
+                    (e.kind, e.record_id)
+                    for e in events
+                    if e.record_id is not None and e.kind in m.KINDS
+                },
+            )
+            unnamed = RecordName("", None)
             return [
                 AuditView(
                     seq=e.seq,
@@ -116,8 +127,10 @@ class MonitoringCases(StudyCore):
                     reason=e.reason,
                     prev_hash=e.prev_hash,
                     hash=e.hash,
+                    record_label=names.get((e.kind, e.record_id or 0), unnamed).label,
+                    record_page=names.get((e.kind, e.record_id or 0), unnamed).url,
                 )
-                for e in audit.events_of(session, kind, record_id)
+                for e in events
             ]
 
     def verify_audit(self, anchor: audit.Head | None = None) -> AuditReport:

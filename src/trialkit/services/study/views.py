@@ -347,6 +347,10 @@ class AuditView(_View):
     reason: str
     prev_hash: str
     hash: str
+    # the record in words, as its own page names it ("Subject 003 · lab result Hemoglobin
+    # 19 Nov 2026"), from its audited values (a deleted record keeps its name); "" for none
+    record_label: str = ""
+    record_page: str | None = None  # the web page the record is read on
 
 
 @dataclass(frozen=True)
