@@ -22,6 +22,7 @@ from trialkit.analysis.binomial import Proportion
 from trialkit.analysis.rates import BestResponse, summarise_responses
 from trialkit.analysis.survival import KMResult, km
 from trialkit.dosing import DosingParameters
+from trialkit.dosing.plan import imaging_weeks
 from trialkit.recist import RecistResult, evaluate, parse_recist
 from trialkit.recist.model import NE
 from trialkit.study.model import Study, Subject
@@ -112,10 +113,7 @@ def subject_recist(study: Study, subject: Subject) -> RecistResult | None:
 
 
 def _scheduled(first_dose: date, params: DosingParameters) -> list[date]:
-    weeks = list(params.imaging_weeks)
-    while weeks[-1] + params.imaging_every_weeks <= 520:
-        weeks.append(weeks[-1] + params.imaging_every_weeks)
-    return [first_dose + timedelta(weeks=w) for w in weeks]
+    return [first_dose + timedelta(weeks=w) for w in imaging_weeks(params, horizon_weeks=520)]
 
 
 def pfs_for(

@@ -42,6 +42,10 @@ SOURCES: dict[str, str] = {
     "imaging_weeks": "NETTER-2: baseline, week 16, week 24, then every 12 weeks (§2)",
     "imaging_every_weeks": "NETTER-2: then every 12 weeks (§2)",
     "imaging_horizon_weeks": "trialkit default: plan imaging for 2 years",
+    "imaging_window_days": (
+        "UNVERIFIED: the record states no tolerance; ±7 days as the related phase III with "
+        "the same drug (NCT05459844: every 12 ± 1 weeks, clinical-facts §1)"
+    ),
 }
 
 
@@ -69,6 +73,7 @@ class DosingParameters:
     imaging_weeks: tuple[int, ...] = (16, 24)
     imaging_every_weeks: int = 12
     imaging_horizon_weeks: int = 104
+    imaging_window_days: int = 7
 
     def overrides(self) -> dict[str, tuple[Any, Any]]:
         """Parameters that differ from the defaults: name → (default, value)."""

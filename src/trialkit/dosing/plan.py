@@ -56,6 +56,16 @@ class DosingPlan:
         }
 
 
+def imaging_weeks(params: DosingParameters, horizon_weeks: int | None = None) -> list[int]:
+    """The weeks after the first dose of the tumour assessments (NETTER-2: 16, 24, then
+    every 12), up to ``horizon_weeks`` (default ``imaging_horizon_weeks``)."""
+    horizon = params.imaging_horizon_weeks if horizon_weeks is None else horizon_weeks
+    weeks = list(params.imaging_weeks)
+    while weeks[-1] + params.imaging_every_weeks <= horizon:
+        weeks.append(weeks[-1] + params.imaging_every_weeks)
+    return weeks
+
+
 def make_plan(first_dose: date, params: DosingParameters) -> DosingPlan:
     cycles = []
     for n in range(1, params.cycles + 1):
@@ -83,9 +93,7 @@ def make_plan(first_dose: date, params: DosingParameters) -> DosingPlan:
                 ),
             )
         )
-    weeks = list(params.imaging_weeks)
-    while weeks[-1] + params.imaging_every_weeks <= params.imaging_horizon_weeks:
-        weeks.append(weeks[-1] + params.imaging_every_weeks)
+    weeks = imaging_weeks(params)
     baseline_from = first_dose - timedelta(days=28)
     imaging = [
         Visit(
@@ -96,7 +104,12 @@ def make_plan(first_dose: date, params: DosingParameters) -> DosingPlan:
         )
     ]
     imaging += [
-        Visit(w, first_dose + timedelta(weeks=w), "RECIST 1.1 tumour assessment") for w in weeks
+        Visit(
+            w,
+            first_dose + timedelta(weeks=w),
+            f"RECIST 1.1 tumour assessment (± {params.imaging_window_days} days)",
+        )
+        for w in weeks
     ]
     lar_stop = first_dose - timedelta(days=params.lar_stop_before_first_dose_days)
     return DosingPlan(

@@ -108,14 +108,22 @@ class DeviationCases(StudyCore):
         subject_id: int | None = None,
         screening_id: int | None = None,
     ) -> list[DeviationView]:
-        """Deviations, oldest first; filter by category, subject or screening."""
+        """Deviations: the recorded ones oldest first, then the derived missed or late
+        assessments as of today (:mod:`trialkit.services.study.assessments`); filter by
+        category, subject or screening."""
         require(actor, "read")
         if category is not None and category not in CATEGORIES:
             raise InputError(f"category: expected one of {', '.join(CATEGORIES)}", field="category")
+        from trialkit.services.study.assessments import derived_views
+
+        now = self._clock()
         with self.store.session() as session:
             rows = deviations_of(session, screening_id=screening_id, subject_id=subject_id)
-            return [
-                deviation_view(session, d)
-                for d in rows
-                if category is None or d.category == category
+            views = [deviation_view(session, d) for d in rows]
+            views += [
+                v
+                for v in derived_views(session, self.site_today(now), self.dosing, now)
+                if (subject_id is None or v.subject_record_id == subject_id)
+                and (screening_id is None or v.screening_record_id == screening_id)
             ]
+            return [v for v in views if category is None or v.category == category]

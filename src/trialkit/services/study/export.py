@@ -12,7 +12,7 @@ import json
 import tempfile
 import zipfile
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from trialkit.analysis.efficacy import analyse_efficacy
 from trialkit.conduct import confirms_eligibility
 from trialkit.ctcae.analytes import TESTS, analyte
+from trialkit.dosing import DosingParameters
 from trialkit.dosing.modification import LABS
 from trialkit.errors import TrialkitError
 from trialkit.recist.display import response_label, unconfirmed
@@ -39,7 +40,15 @@ def _live(session: Session, model: Any) -> list[Any]:
     return list(session.scalars(select(model).where(model.deleted_at.is_(None)).order_by(model.id)))
 
 
-def to_study(session: Session, protocol_id: str = DEFAULT_PROTOCOL) -> sm.Study:
+def to_study(
+    session: Session,
+    protocol_id: str = DEFAULT_PROTOCOL,
+    *,
+    today: date | None = None,
+    params: DosingParameters | None = None,
+) -> sm.Study:
+    """The stored study as the analysis reads it. With ``today`` the deviations include the
+    missed or late assessments derived as of that day (services.study.assessments)."""
     subjects = {s.id: s for s in _live(session, m.Subject)}
     number = {sid: s.subject_number for sid, s in subjects.items()}
     lesions: list[sm.LesionMeasurement] = []
@@ -127,8 +136,20 @@ def to_study(session: Session, protocol_id: str = DEFAULT_PROTOCOL) -> sm.Study:
             )
             for s in screenings
         ),
-        deviations=tuple(_deviation_rows(session, subjects)),
+        deviations=tuple(_deviation_rows(session, subjects))
+        + tuple(_derived(session, today, params)),
     )
+
+
+def _derived(
+    session: Session, today: date | None, params: DosingParameters | None
+) -> list[sm.DeviationRow]:
+    if today is None:
+        return []
+    from trialkit.services.study.assessments import derived_rows
+
+    numbers = {s.id: s.screening_number for s in _live(session, m.Screening)}
+    return derived_rows(session, today, params or DosingParameters(), numbers)
 
 
 def _lab_row(subject: str, x: m.Lab) -> sm.LabRow:
@@ -237,9 +258,10 @@ def _write_signatures(session: Session, path: Path) -> None:
             )
 
 
-def export_csv(session: Session) -> bytes:
-    """A zip of the study CSV folder (readable by ``trialkit report``), with signatures.csv."""
-    study = to_study(session)
+def export_csv(session: Session, today: date, params: DosingParameters) -> bytes:
+    """A zip of the study CSV folder (readable by ``trialkit report``), with signatures.csv;
+    deviations.csv holds the missed or late assessments as of ``today`` too."""
+    study = to_study(session, today=today, params=params)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_study(study, Path(tmp) / "study")
@@ -250,24 +272,24 @@ def export_csv(session: Session) -> bytes:
     return buffer.getvalue()
 
 
-def export_fhir(session: Session, now: datetime) -> bytes:
+def export_fhir(session: Session, now: datetime, today: date, params: DosingParameters) -> bytes:
     """A FHIR R4 collection Bundle to standard (:func:`trialkit.fhir.export.study_bundle`):
     ResearchStudy/ResearchSubject, Patients, administrations, LOINC/UCUM laboratory
     Observations, RECIST tumour-response Observations, AdverseEvents; validated R4."""
     from trialkit.fhir.export import study_bundle
     from trialkit.protocol import load_protocol
 
-    study = to_study(session)
+    study = to_study(session, today=today, params=params)
     bundle = study_bundle(study, load_protocol(study.protocol_id), timestamp=now)
     return json.dumps(bundle, indent=1).encode("utf-8")
 
 
-def export_cdisc(session: Session, now: datetime) -> bytes:
+def export_cdisc(session: Session, now: datetime, today: date, params: DosingParameters) -> bytes:
     """A zip of the CDISC package (docs/cdisc.md) of the stored study."""
     from trialkit.cdisc.package import write_package
     from trialkit.protocol import load_protocol
 
-    study = to_study(session)
+    study = to_study(session, today=today, params=params)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
         package = write_package(
@@ -282,7 +304,7 @@ def export_cdisc(session: Session, now: datetime) -> bytes:
     return buffer.getvalue()
 
 
-def dashboard(session: Session) -> DashboardView:
+def dashboard(session: Session, today: date, params: DosingParameters) -> DashboardView:
     screenings = _live(session, m.Screening)
     status = Counter(s.status for s in screenings)
     subjects = _live(session, m.Subject)
@@ -292,7 +314,7 @@ def dashboard(session: Session) -> DashboardView:
         for sig in _live(session, m.Signature)
         if sig.invalidated_at is None and confirms_eligibility(sig.meaning)
     }
-    study = to_study(session)
+    study = to_study(session, today=today, params=params)
     funnel = {
         "screened": len(screenings),
         "eligible": status["eligible"],
@@ -335,5 +357,6 @@ def dashboard(session: Session) -> DashboardView:
             ]
     else:
         notes.append("no subject dosed yet: no waterfall or Kaplan–Meier")
-    deviations = Counter(d.category for d in _live(session, m.Deviation))
+    # recorded and derived alike (study.deviations: the same rows as deviations.csv)
+    deviations = Counter(d.category for d in study.deviations)
     return DashboardView(funnel, enrolment, waterfall, km, notes, dict(sorted(deviations.items())))

@@ -89,12 +89,13 @@ class MonitoringCases(StudyCore):
         if fmt not in ("csv", "fhir", "cdisc"):
             raise InputError("format: csv, fhir or cdisc", field="fmt")
         with self._tx() as (session, now):
+            today = self.site_today(now)
             if fmt == "csv":
-                data = export_csv(session)
+                data = export_csv(session, today, self.dosing)
             elif fmt == "cdisc":
-                data = export_cdisc(session, now)
+                data = export_cdisc(session, now, today, self.dosing)
             else:
-                data = export_fhir(session, now)
+                data = export_fhir(session, now, today, self.dosing)
             audit.event(session, actor, "export", "study", None, {"format": [None, fmt]}, now=now)
             return data
 
@@ -163,4 +164,4 @@ class MonitoringCases(StudyCore):
         """Funnel counts, cumulative enrolment by date, waterfall of best % change, PFS KM."""
         require(actor, "read")
         with self.store.session() as session:
-            return dashboard(session)
+            return dashboard(session, self.site_today(), self.dosing)

@@ -83,9 +83,10 @@ class SignatureView(_View):
 
 @dataclass(frozen=True)
 class DeviationView(_View):
-    """A protocol deviation taken on purpose (waiver, override), as the monitor reads it."""
+    """A protocol deviation, as the monitor reads it: taken on purpose (waiver, override), or
+    derived from the data (a missed or late assessment: ``derived``, no id)."""
 
-    id: int
+    id: int | None  # None: derived, not a stored record
     category: str  # eligibility / dosing_window / dose_activity / assessment
     category_label: str
     rule: str  # the rule overridden (machine-readable)
@@ -96,12 +97,13 @@ class DeviationView(_View):
     screening_id: str | None  # the screening number
     subject_record_id: int | None  # internal key of the subject (API paths)
     subject_id: str | None  # the study subject number
-    record_kind: str  # signature / dose / …
-    record_id: int
-    deviation_date: str  # the clinical date (sign-off day, dose date)
+    record_kind: str  # signature / dose / assessment / subject …
+    record_id: int | None
+    deviation_date: str  # the clinical date (sign-off day, dose date, scan date)
     recorded_by: str
     role: str
-    recorded_at: str  # UTC
+    recorded_at: str  # UTC (derived: when the log was computed)
+    derived: bool = False  # computed from the schedule and the data, not recorded by a user
 
 
 @dataclass(frozen=True)
