@@ -62,6 +62,8 @@ class Facets:
     consents: set[tuple[str, str | None]] = field(default_factory=set)
     crf: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
     days: set[int] = field(default_factory=lambda: {0, 1, 3})
+    # daily nodes: element → (window days, the values its tests compare with)
+    daily: dict[str, tuple[int, set[float]]] = field(default_factory=dict)
     ages: set[int] = field(default_factory=lambda: {40})
 
 
@@ -106,6 +108,17 @@ def _collect(p: Protocol, node: object, out: Facets) -> None:
         out.qualitative.add(node.element)
         if (days := _number(p, node.lookback)) is not None:
             out.days.add(int(days))
+    elif isinstance(node, n.Daily):
+        window = int(_number(p, node.days) or 1)
+        tested = {
+            v
+            for c in (node.comparison, node.each)
+            if c is not None
+            for v in [_number(p, c.value)]
+            if v is not None
+        }
+        old_days, old_values = out.daily.get(node.element, (0, set()))
+        out.daily[node.element] = (max(window, old_days), old_values | tested)
     elif isinstance(node, n.Age):
         out.ages |= {a for a in (node.min, node.max) if a is not None}
     elif isinstance(node, n.ConditionPresent):
@@ -215,6 +228,8 @@ def patient(rng: random.Random, p: Protocol, f: Facets, pid: str) -> PatientReco
                     ref_unit=el.unit,
                 )
             )
+    for element, (window, tested) in sorted(f.daily.items()):
+        measurements += _diary(rng, p, element, window, tested)
     for element in sorted(f.qualitative):
         el = p.elements[element]
         code = codes_of(p.value_sets[el.value_set])[0]
@@ -307,6 +322,38 @@ def patient(rng: random.Random, p: Protocol, f: Facets, pid: str) -> PatientReco
         consents=tuple(consents),
         crf=Crf(dict(_answers(rng, p, f, ago))),
     )
+
+
+def _diary(
+    rng: random.Random, p: Protocol, element: str, window: int, tested: set[float]
+) -> list[Measurement]:
+    """A diary over the window and a day beyond it: days kept at a random rate, values at and
+    around the tested ones, some days recorded twice (agreeing or not), a few unusable."""
+    if rng.random() < 0.15:
+        return []
+    el = p.elements[element]
+    code = codes_of(p.value_sets[el.value_set])[0]
+    keep = rng.choice([0.3, 0.6, 0.9, 1.0])
+    level = rng.choice(sorted(tested) or [1.0]) + rng.choice([-1.0, -0.5, 0.0, 0.0, 0.5, 1.0])
+    out = []
+    for ago in range(window + 1):
+        if rng.random() > keep:
+            continue
+        for k in range(rng.choice([1, 1, 1, 1, 2])):
+            value = max(0.0, level + rng.choice([-1.0, 0.0, 0.0, 1.0]))
+            out.append(
+                Measurement(
+                    source=f"Observation/{element}-d{ago}-{k}",
+                    codes=(code,),
+                    time=DateSpan.day(AS_OF - timedelta(days=ago))
+                    if rng.random() < 0.95
+                    else DateSpan(date(2026, 11, 1), date(2026, 11, 30), "2026-11"),
+                    status=rng.choice(["final"] * 8 + ["preliminary", "entered-in-error"]),
+                    value=Decimal(str(value)),
+                    unit=rng.choice([el.unit] * 9 + [None]),
+                )
+            )
+    return out
 
 
 def _maybe_decimal(rng: random.Random, values: set[float]) -> Decimal | None:

@@ -28,5 +28,5 @@ def test_every_node_type_can_be_written_in_a_protocol_file() -> None:
         for c in load_protocol(name).criteria:
             built |= {type(x) for x in _walk(c.rule) if type(x) in NODE_TYPES}
     # the shipped protocols exercise the conditional nodes and the common leaves
-    assert {n.If, n.Always, n.Lab, n.Sex, n.CrfAnswer, n.CrfHistory, n.Reconcile} <= built
+    assert {n.If, n.Always, n.Lab, n.Sex, n.CrfAnswer, n.CrfHistory, n.Reconcile, n.Daily} <= built
     assert len(rules._PARSERS) >= len(NODE_TYPES)

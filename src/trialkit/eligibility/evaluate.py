@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from trialkit.eligibility import crf, demographics, history, labs, lesions
+from trialkit.eligibility import crf, daily, demographics, history, labs, lesions
 from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import (
@@ -154,6 +154,7 @@ _HANDLERS: dict[type, Callable[[Any, EvalContext], Verdict]] = {
     n.Lab: labs.evaluate_lab,
     n.Qualitative: labs.evaluate_qualitative,
     n.Derived: labs.evaluate_derived,
+    n.Daily: daily.evaluate_daily,
     n.Age: demographics.evaluate_age,
     n.Sex: demographics.evaluate_sex,
     n.ConditionPresent: history.evaluate_condition,

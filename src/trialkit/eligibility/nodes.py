@@ -97,6 +97,27 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Daily:
+    """Daily observations of ``element`` over the last ``days`` calendar days up to as-of
+    (a diary: "mean ≥ 4 bowel movements a day over the run-in", "≥ 6 of 7 days compliant").
+
+    A day is *recorded* when it has usable, day-precise results that all read the same value.
+    ``stat`` ``mean``, ``min`` or ``max`` compares that statistic of the recorded days with
+    ``comparison`` and needs at least ``min_days`` recorded days (fewer: unknown). ``stat``
+    ``count`` counts the recorded days whose value passes ``each`` and needs ``at_least`` of
+    them: met when enough are recorded passing, not met when even every unrecorded day
+    passing would not be enough, else unknown."""
+
+    element: str
+    days: Number
+    stat: str  # mean / min / max / count
+    comparison: Comparison | None = None
+    min_days: Number | None = None
+    each: Comparison | None = None
+    at_least: Number | None = None
+
+
+@dataclass(frozen=True)
 class Age:
     """Age in completed years at as-of within ``min``..``max`` inclusive."""
 
@@ -276,6 +297,7 @@ Node = (
     Lab
     | Qualitative
     | Derived
+    | Daily
     | Age
     | Sex
     | ConditionPresent

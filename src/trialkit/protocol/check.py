@@ -636,13 +636,19 @@ def _node(
                 "needs a number",
                 f"declare {node.name} with type int or float",
             )
-    if isinstance(node, n.Lab | n.Qualitative):
+    if isinstance(node, n.Lab | n.Qualitative | n.Daily):
         body = elements.get(node.element)
         if body is None:
             report.add(
                 where,
                 f"unknown element {node.element!r}",
                 f"declare {node.element} under elements: (value_set, unit, plausible)",
+            )
+        elif isinstance(node, n.Daily) and body.get("unit") is None:
+            report.add(
+                where,
+                f"a daily summary of {node.element!r}, which has no unit",
+                f"give elements.{node.element} its canonical unit",
             )
         elif isinstance(node, n.Lab):
             if node.comparison is not None and node.comparison.uln_multiple is not None:

@@ -655,7 +655,7 @@ def _check_lesions(p: Protocol, source: str, links: Mapping[str, Mapping[str, An
 def _references(node: object) -> Iterator[tuple[str, str]]:
     if isinstance(node, n.Param):
         yield "parameter", node.name
-    if isinstance(node, n.Lab | n.Qualitative):
+    if isinstance(node, n.Lab | n.Qualitative | n.Daily):
         yield "element", node.element
     if isinstance(node, n.Derived):
         yield "derived value", node.name

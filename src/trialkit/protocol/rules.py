@@ -121,6 +121,39 @@ def _derived(body: Any, ctx: _Ctx) -> n.Node:
     return n.Derived(str(b["name"]), comparison)
 
 
+def _daily(body: Any, ctx: _Ctx) -> n.Node:
+    b = _mapping(
+        body, ctx, {"element", "days", "stat", "op", "value", "min_days", "each", "at_least"}
+    )
+    if "element" not in b or "days" not in b:
+        raise ctx.fail("daily needs element and days (the last so many days up to as-of)")
+    stat = str(b.get("stat"))
+    days = _number(b["days"], ctx.at("days"))
+    if stat == "count":
+        each = _comparison(b.get("each") or {}, ctx.at("each"))
+        if each is None or each.value is None or "at_least" not in b or "op" in b:
+            raise ctx.fail("stat count needs each: {op, value} (a day's test) and at_least")
+        return n.Daily(
+            str(b["element"]),
+            days,
+            stat,
+            each=each,
+            at_least=_number(b["at_least"], ctx.at("at_least")),
+        )
+    if stat not in {"mean", "min", "max"}:
+        raise ctx.fail("stat is mean, min, max or count")
+    comparison = _comparison(b, ctx)
+    if comparison is None or comparison.value is None or "min_days" not in b:
+        raise ctx.fail(f"stat {stat} needs op, value and min_days (fewer recorded days: unknown)")
+    return n.Daily(
+        str(b["element"]),
+        days,
+        stat,
+        comparison,
+        min_days=_number(b["min_days"], ctx.at("min_days")),
+    )
+
+
 def _age(body: Any, ctx: _Ctx) -> n.Node:
     b = _mapping(body, ctx, {"min", "max"})
     return n.Age(b.get("min"), b.get("max"))
@@ -284,6 +317,7 @@ _PARSERS: dict[str, Callable[[Any, _Ctx], n.Node]] = {
     "lab": _lab,
     "qualitative": _qualitative,
     "derived": _derived,
+    "daily": _daily,
     "age": _age,
     "sex": _sex,
     "condition": _condition,

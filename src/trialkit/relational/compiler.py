@@ -28,6 +28,7 @@ import ibis
 import ibis.expr.types as ir
 
 from trialkit.eligibility import nodes as n
+from trialkit.eligibility.daily import window_start
 from trialkit.errors import TrialkitError
 from trialkit.protocol.model import ParamValue, Protocol
 from trialkit.relational.columns import (
@@ -44,6 +45,7 @@ from trialkit.relational.columns import (
     text,
 )
 from trialkit.relational.crf import CrfFeatures
+from trialkit.relational.daily import DailyFeatures, daily_rule
 from trialkit.relational.history import HistoryFeatures, _placed, _span, anchor_columns
 from trialkit.relational.labs import LabFeatures
 
@@ -75,6 +77,7 @@ class Compiler:
         self.labs = LabFeatures(protocol, params, as_of)
         self.history = HistoryFeatures(protocol, params, as_of)
         self.crf = CrfFeatures(params, as_of, protocol.lesions)
+        self.daily = DailyFeatures()
         self.layers: dict[int, list[tuple[str, Rule]]] = defaultdict(list)
         self._anchor_columns = self._register_anchors()
 
@@ -261,6 +264,21 @@ class Compiler:
     def visit_Derived(self, node: n.Derived) -> Ref:
         return self._add(self.labs.derived(node))
 
+    def visit_Daily(self, node: n.Daily) -> Ref:
+        number = self.labs._number
+        days = int(number(node.days))
+        each = number(node.each.value) if node.each and node.each.value is not None else None
+        eid = self.labs.reads_days(node.element, window_start(self.as_of, days).toordinal())
+        prefix = self.daily.add(node, eid, self.as_of, days, each)
+        threshold = (
+            number(node.comparison.value)
+            if node.comparison and node.comparison.value is not None
+            else None
+        )
+        need = node.at_least if node.stat == "count" else node.min_days
+        assert need is not None
+        return self._add(daily_rule(prefix, node, days, threshold, int(number(need))))
+
     def visit_Age(self, node: n.Age) -> Ref:
         as_of = self.as_of
         low = node.min if node.min is not None else 0
@@ -335,7 +353,7 @@ class Compiler:
         others = self.history.tables(
             con, staged, anchors, ("medication", "procedure", "allergy", "consent")
         )
-        wide = join_all(patients, front + others + self.labs.tables(con, staged))
+        wide = join_all(patients, front + others + self.labs.tables(con, staged, self.daily.tables))
         wide = wide.mutate(**self._anchors(wide))
         for layer in sorted(self.layers):
             columns: dict[str, Any] = {}

@@ -76,6 +76,13 @@ class LabFeatures:
     def _eid(self, element: str) -> int:
         return self.elements.setdefault(element, len(self.elements))
 
+    def reads_days(self, element: str, first_day: int) -> int:
+        """Register a reader of ``element``'s rows from day number ``first_day`` on (the daily
+        nodes of relational.daily); returns the element's number."""
+        eid = self._eid(element)
+        self._reads_from(eid, first_day)
+        return eid
+
     def _start(self, lookback: float | None) -> int | None:
         """Day number of the lookback's first day (None: no lookback)."""
         if lookback is None:
@@ -247,8 +254,15 @@ class LabFeatures:
 
     # --- the row table ---------------------------------------------------------------------
 
-    def tables(self, con: Any, tables: dict[str, ir.Table]) -> list[ir.Table]:
-        if not self.agg:
+    def tables(
+        self,
+        con: Any,
+        tables: dict[str, ir.Table],
+        more: Callable[[ir.Table], list[ir.Table]] | None = None,
+    ) -> list[ir.Table]:
+        """The per-patient tables of the lab leaves, and ``more(rows)``'s over the same rows
+        (relational.daily)."""
+        if not self.elements:
             return []
         m = tables["measurement"]
         usable = self._usable(m)
@@ -302,7 +316,8 @@ class LabFeatures:
                 else_=rows.uln_default,
             ),
         )
-        return self.agg.tables(rows, split=split_plan(con))
+        extra = more(rows) if more is not None else []
+        return (self.agg.tables(rows, split=split_plan(con)) if self.agg else []) + extra
 
     def _plausible_only(self, eid: Any, value: Any) -> Any:
         """``value`` where it lies in its element's physiologically possible range, else NULL:
@@ -351,6 +366,7 @@ class LabFeatures:
             "uln_default",
             "since",
             d=day_number(rows.t_low),
+            precise=rows.t_low == rows.t_high,
         )
         return rows.filter(rows.since.isnull() | (rows.d >= rows.since)).drop("since")
 
