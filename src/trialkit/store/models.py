@@ -66,6 +66,10 @@ class Screening(Versioned, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     screening_number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     patient_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    # Patient.name and the MRN the screening read from the bundle (None: not recorded), beside
+    # the verdict so the screening log names the patient without decoding it (migration 0007)
+    patient_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    mrn: Mapped[str | None] = mapped_column(String(128), nullable=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     outcome: Mapped[str] = mapped_column(String(16), nullable=False)
     outcome_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")

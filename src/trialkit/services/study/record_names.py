@@ -133,8 +133,8 @@ def _screening(s: dict[str, Any]) -> str:
     """The screening by number and patient: "Screening 12 (Jane Doe, MRN 1234)"; the
     source's patient id where the bundle named neither (a CRF-only screening)."""
     who = [str(s["patient_name"])] if s.get("patient_name") else []
-    if s.get("patient_mrn"):
-        who.append(f"MRN {s['patient_mrn']}")
+    if s.get("mrn"):
+        who.append(f"MRN {s['mrn']}")
     if not who:
         who = [f"patient {s.get('patient_id')}"]
     return f"Screening {s.get('screening_number')} ({', '.join(who)})"

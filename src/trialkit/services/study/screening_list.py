@@ -45,6 +45,8 @@ def screening_page(session: Session, page: int, per_page: int) -> ScreeningPageV
             Screening.version,
             Screening.screening_number,
             Screening.patient_id,
+            Screening.patient_name,
+            Screening.mrn,
             Screening.status,
             Screening.outcome,
             Screening.outcome_reason,
@@ -108,6 +110,8 @@ def screening_page(session: Session, page: int, per_page: int) -> ScreeningPageV
             created_by=r.creator or "(system)",
             updated_at=r.updated_at.isoformat(),
             signer_name=r.signer_name or None,
+            patient_name=r.patient_name,
+            mrn=r.mrn,
         )
         for r in rows
     ]

@@ -117,6 +117,8 @@ class ScreeningCases(StudyCore):
             s = m.Screening(
                 screening_number=number,
                 patient_id=result.patient_id,
+                patient_name=result.patient_name,
+                mrn=result.mrn,
                 status=result.status.value,
                 outcome="pending",
                 outcome_reason="",
@@ -441,6 +443,7 @@ class ScreeningCases(StudyCore):
         result = done.run.results[0]
         s.verdict, s.parameters = done.verdict, done.parameters
         s.blocking, s.unknown = done.summary
+        s.patient_name, s.mrn = result.patient_name, result.mrn
         s.status, s.first_dose, s.updated_at = result.status.value, result.first_dose, now
         sig = active_signature(session, s.id)
         if sig is not None:

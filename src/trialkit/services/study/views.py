@@ -176,6 +176,8 @@ class ScreeningSummaryView(_View):
     created_by: str
     updated_at: str
     signer_name: str | None = None  # the signer's full name (None: not signed, or no name)
+    patient_name: str | None = None  # Patient.name of the uploaded record (None: not recorded)
+    mrn: str | None = None  # Patient.identifier of type MR (None: not recorded)
 
 
 # Screening log pages: rows per page unless asked, and the most one request may ask for.
