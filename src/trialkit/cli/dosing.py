@@ -1,4 +1,7 @@
-"""``trialkit dosing``: the dosing plan, the pre-cycle dose check, decay-corrected activity."""
+"""``trialkit dosing``: the dosing plan, the pre-cycle dose check, decay-corrected activity.
+
+Each command reads the regimen of ``--protocol`` (its ``regimen.yaml``); a protocol that
+declares none is refused with exit 2 and says so."""
 
 from __future__ import annotations
 
@@ -14,22 +17,26 @@ from rich.table import Table
 from trialkit.cli.main import app
 from trialkit.cli.screen import Format, parse_date
 from trialkit.errors import InputError
+from trialkit.settings import DEFAULT_PROTOCOL
 
 if TYPE_CHECKING:
     from trialkit.dosing import DosingParameters
 
 dosing_app = typer.Typer(
-    help="177Lu-Dotatate dosing: plan, dose check, activity.", no_args_is_help=True
+    help="Dosing by the protocol's regimen: plan, dose check, activity.", no_args_is_help=True
 )
+_PROTOCOL_HELP = "Bundled protocol id or a protocol folder (its regimen.yaml)."
 app.add_typer(dosing_app, name="dosing")
 
 
-def _params(pairs: list[str], console: Console | None) -> DosingParameters:
+def _params(pairs: list[str], console: Console | None, protocol: str) -> DosingParameters:
+    from trialkit.dosing import regimen_of
     from trialkit.dosing import with_overrides as dosing_overrides
     from trialkit.services.screening import parse_overrides
     from trialkit.wording import shown
 
-    params = dosing_overrides(parse_overrides(pairs))
+    # NoRegimen (a protocol without regimen.yaml) is a TrialkitError: one line, exit 2
+    params = dosing_overrides(parse_overrides(pairs), regimen_of(protocol))
     if console is not None:
         for name, (default, value) in params.overrides().items():
             console.print(
@@ -45,6 +52,7 @@ def plan(
     param: list[str] = typer.Option(
         [], "--param", metavar="NAME=VALUE", help="Override a dosing parameter (repeatable)."
     ),
+    protocol: str = typer.Option(DEFAULT_PROTOCOL, metavar="PROTOCOL", help=_PROTOCOL_HELP),
 ) -> None:
     """Cycles with windows, pre-dose labs, SSA and amino-acid instructions, imaging visits."""
     from trialkit.dosing import make_plan
@@ -52,7 +60,7 @@ def plan(
     start = parse_date(first_dose, "--first-dose")
     assert start is not None
     console = Console() if fmt != "json" else None
-    params = _params(param, console)
+    params = _params(param, console, protocol)
     result = make_plan(start, params)
     if console is None:
         typer.echo(
@@ -93,6 +101,7 @@ def check(
     param: list[str] = typer.Option(
         [], "--param", metavar="NAME=VALUE", help="Override a dosing parameter (repeatable)."
     ),
+    protocol: str = typer.Option(DEFAULT_PROTOCOL, metavar="PROTOCOL", help=_PROTOCOL_HELP),
 ) -> None:
     """Decide before a cycle from the latest labs, citing the values and the rule."""
     from trialkit.dosing import check_dose, load_check
@@ -100,9 +109,10 @@ def check(
     from trialkit.wording import quantity, significant_digits
 
     console = Console() if fmt != "json" else None
-    params = _params(param, console)
+    params = _params(param, console, protocol)
     # the protocol's physiologically possible ranges guard the dose check too (issue 12)
-    decision = check_dose(load_check(path), params, load_protocol().plausible_ranges())
+    plausible = load_protocol(protocol).plausible_ranges()
+    decision = check_dose(load_check(path, params.regimen), params, plausible)
     if console is None:
         typer.echo(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
         return
@@ -121,7 +131,7 @@ def check(
     if decision.until:
         console.print(f"until: {decision.until}")
     for f in decision.findings:
-        console.print(f"  • {f.rule}")
+        console.print(f"  • {f.rule}" + (f" [dim]({f.source})[/]" if f.source else ""))
     for note in decision.notes:
         console.print(f"  note: {note}")
     labs = Table(
@@ -148,11 +158,12 @@ def activity(
     param: list[str] = typer.Option(
         [], "--param", metavar="NAME=VALUE", help="Override a dosing parameter (repeatable)."
     ),
+    protocol: str = typer.Option(DEFAULT_PROTOCOL, metavar="PROTOCOL", help=_PROTOCOL_HELP),
 ) -> None:
-    """Decay-corrected activity at injection (half-life 6.647 d), in GBq and mCi."""
+    """Decay-corrected activity at injection (the regimen's half_life_days), GBq and mCi."""
     from trialkit.dosing import decay_corrected_activity
 
-    params = _params(param, None)
+    params = _params(param, None, protocol)
     times = []
     for option, text in (
         ("--calibration-time", calibration_time),

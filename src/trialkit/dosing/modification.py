@@ -1,13 +1,14 @@
 """Dose check before a cycle: proceed, withhold, resume at reduced activity, or discontinue.
 
-Rules: Lutathera label dose-modification table (AJR 2022 Table 1, PMC10133840) as
-summarised in clinical-facts §3; UNVERIFIED thresholds are :class:`DosingParameters`.
-Safe readings where the table is silent: a required pre-dose lab that is missing
-or cannot be graded never yields "proceed" — it yields ``withhold_pending_data``;
-a reduced dose that did not bring the toxicity back is followed by the full
-activity (label; parameter ``reescalate_after_reduced_dose``, clinical-facts §3);
-grade 3–4 lymphopenia alone changes
-nothing (label) and is reported.
+The rules are the protocol's dose-modification table (``regimen.yaml``, read by
+:mod:`trialkit.dosing.regimen`); this module interprets any such table and names no trial.
+Safe readings where a table is silent: a required pre-dose lab or derived value that is
+missing, conflicting, implausible or cannot be converted never yields "proceed" — it yields
+``withhold_pending_data``, as does a lab a grade row reads that cannot be graded; a reduced
+dose that did not bring the toxicity back is followed by the full activity where the
+parameter ``reescalate_after_reduced_dose`` says so; a ``report`` row changes nothing and is
+said in the notes. A condition on a lab the regimen does not require is not met while that
+lab is absent (the table's reading for optional labs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from trialkit.calculators import calculator
 from trialkit.ctcae import TERMS, grade
 from trialkit.dosing.parameters import DosingParameters
+from trialkit.dosing.regimen import SUBJECT_WEIGHT, Condition, PreDoseLab, Regimen, Row
 from trialkit.errors import UnitError
 from trialkit.quality import (
     PlausibleRange,
@@ -30,43 +32,7 @@ from trialkit.quality import (
     reader_unit,
 )
 from trialkit.units import convert
-
-# pre-dose labs: key → (CTCAE term, canonical unit, analyte)
-LABS: dict[str, tuple[str | None, str, str | None]] = {
-    "hemoglobin": ("anemia", "g/L", None),
-    "wbc": ("white_blood_cell_decreased", "10*9/L", None),
-    "platelets": ("platelet_count_decreased", "10*9/L", None),
-    "neutrophils": ("neutrophil_count_decreased", "10*9/L", None),
-    "lymphocytes": ("lymphocyte_count_decreased", "10*9/L", None),
-    "creatinine": ("creatinine_increased", "umol/L", "creatinine"),
-    "alt": ("alanine_aminotransferase_increased", "U/L", None),
-    "ast": ("aspartate_aminotransferase_increased", "U/L", None),
-    "albumin": ("hypoalbuminemia", "g/L", None),
-    "bilirubin": ("blood_bilirubin_increased", "umol/L", "bilirubin"),
-    "inr": ("inr_increased", "1", None),
-}
-REQUIRED = ("hemoglobin", "wbc", "platelets", "creatinine", "alt", "ast", "albumin", "bilirubin")
-# what each toxicity waits for before resuming (label table)
-UNTIL = {
-    "thrombocytopenia": "platelets back to grade 0–1",
-    "anemia": "haemoglobin back to grade 0–2",
-    "neutropenia": "neutrophils back to grade 0–2",
-    "renal": "renal function back to baseline (resolution)",
-    "hepatic": "liver tests back to baseline (resolution)",
-    "other": "the related toxicity back to grade 0–2",
-}
-
-# how a toxicity reads in the decision's notes
-TOXICITY_WORDS = {
-    "anemia": "anaemia",
-    "renal": "renal toxicity",
-    "hepatic": "hepatotoxicity",
-    "other": "other related toxicity grade 3–4",
-}
-
-
-def _words(names: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(TOXICITY_WORDS.get(n, n) for n in names)
+from trialkit.wording import number
 
 
 @dataclass(frozen=True)
@@ -90,12 +56,13 @@ class CheckInput:
     sex: str | None = None
     age: int | None = None
     weight_kg: float | None = None
-    baseline_creatinine_umol_l: float | None = None
-    baseline_crcl: float | None = None
+    # pre-treatment values for the table's "from baseline" rows: lab or derived key → value
+    # in its canonical unit (absent: those rows cannot apply)
+    baselines: Mapping[str, float] = field(default_factory=dict)
     prior_reductions: tuple[str, ...] = ()  # toxicities that already led to a reduced dose
     on_hold: str | None = None  # toxicity for which the cycle is currently withheld
     # the highest grade of the adverse events related to the study drug that no pre-dose lab
-    # covers (label: "other related grade 3–4"), ongoing on the check date
+    # covers (the table's related_ae_grade_at_least rows), ongoing on the check date
     other_related_toxicity_grade: int | None = None
     # earlier cycles given at a reduced activity with no toxicity recorded as the cause (the
     # investigator's decision): a reduction all the same (re-escalation per the parameter)
@@ -116,6 +83,7 @@ class LabEvidence:
     grade: int | None
     source: str | None
     uln_canonical: float | None = None  # the result's own ULN in the canonical unit
+    possible_grades: tuple[int, ...] = ()  # CTCAE grades still consistent with the result
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +103,8 @@ class Finding:
     toxicity: str
     rule: str
     labs: tuple[LabEvidence, ...]
+    source: str = ""  # the table row's source (label, protocol)
+    action: str = "withhold_then_reduce"
 
 
 @dataclass(frozen=True)
@@ -147,6 +117,7 @@ class Decision:
     due_date: date
     delay_days: int
     labs: tuple[LabEvidence, ...] = field(default=())
+    overrides: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -156,25 +127,38 @@ class Decision:
             "due_date": self.due_date.isoformat(),
             "delay_days": self.delay_days,
             "findings": [
-                {"toxicity": f.toxicity, "rule": f.rule, "labs": [x.to_json() for x in f.labs]}
+                {
+                    "toxicity": f.toxicity,
+                    "rule": f.rule,
+                    "action": f.action,
+                    "source": f.source,
+                    "labs": [x.to_json() for x in f.labs],
+                }
                 for f in self.findings
             ],
             "labs_used": [x.to_json() for x in self.labs],
             "notes": list(self.notes),
+            "parameters_overridden": {
+                k: {"default": d, "value": v} for k, (d, v) in self.overrides.items()
+            },
         }
 
 
-def _evidence(lab: Lab) -> LabEvidence:
-    term, unit, analyte = LABS[lab.key]
+def _evidence(lab: Lab, spec: PreDoseLab) -> LabEvidence:
+    term, unit, analyte = spec.ctcae, spec.unit, spec.analyte
     canonical = convert(lab.value, lab.unit, unit, analyte=analyte)
     uln = None if lab.uln is None else convert(lab.uln, lab.unit, unit, analyte=analyte)
-    g = grade(term, lab.value, lab.unit, uln=lab.uln, lln=lab.lln).grade if term else None
-    return LabEvidence(lab.key, lab.value, lab.unit, canonical, unit, lab.date, g, lab.source, uln)
+    graded = grade(term, lab.value, lab.unit, uln=lab.uln, lln=lab.lln) if term else None
+    g = None if graded is None else graded.grade
+    possible = () if graded is None else graded.possible_grades
+    return LabEvidence(
+        lab.key, lab.value, lab.unit, canonical, unit, lab.date, g, lab.source, uln, possible
+    )
 
 
 def _pick(
     labs: tuple[Lab, ...],
-    key: str,
+    spec: PreDoseLab,
     since: date,
     until: date,
     plausible: PlausibleRange | None,
@@ -183,6 +167,7 @@ def _pick(
     """The one agreed result of the latest day in the window (quality.latest_day), else why
     not (a same-day conflict, an unconvertible unit, an impossible value), else None (none).
     Every result of that latest day is appended to ``shown`` (the labs used)."""
+    key = spec.key
     latest = latest_day(
         (lab for lab in labs if lab.key == key and since <= lab.date <= until), lambda x: x.date
     )
@@ -191,7 +176,7 @@ def _pick(
     read: list[LabEvidence] = []
     for lab in latest.results:
         try:
-            read.append(_evidence(lab))
+            read.append(_evidence(lab, spec))
         except UnitError as exc:
             return f"{key} on {lab.date}: {exc}"
     shown.extend(read)
@@ -212,18 +197,20 @@ def check_dose(
     params: DosingParameters,
     plausible: Mapping[str, PlausibleRange] | None = None,
 ) -> Decision:
-    """The decision before ``c.cycle_due``. ``plausible`` maps a lab key to the protocol's
-    physiologically possible range (quality.plausible): a value outside it decides nothing."""
+    """The decision before ``c.cycle_due`` by the regimen's table (``params.regimen``).
+    ``plausible`` maps a lab key to the protocol's physiologically possible range
+    (quality.plausible): a value outside it decides nothing."""
+    regimen = params.regimen
     due = c.first_dose + timedelta(days=params.interval_days * (c.cycle_due - 1))
     delay = max(0, (c.check_date - due).days)
     since = c.check_date - timedelta(days=params.lab_lookback_days)
     used: dict[str, LabEvidence] = {}
     shown: list[LabEvidence] = []
     missing: list[str] = []
-    for key in LABS:
-        picked = _pick(c.labs, key, since, c.check_date, (plausible or {}).get(key), shown)
+    for key, spec in regimen.labs.items():
+        picked = _pick(c.labs, spec, since, c.check_date, (plausible or {}).get(key), shown)
         if picked is None:
-            if key in REQUIRED:
+            if spec.required:
                 missing.append(
                     f"{key} within {params.lab_lookback_days} days before {c.check_date}"
                 )
@@ -231,55 +218,70 @@ def check_dose(
             missing.append(picked)
         else:
             used[key] = picked
-    crcl = _cockcroft_gault(c, used)
-    if crcl is None:
-        missing.append("creatinine clearance (creatinine, weight, age and sex needed)")
+    derived = _derive(c, regimen, used, missing)
     missing.extend(c.pending)
     notes: list[str] = []
+    findings: list[Finding] = []
     if not missing:
-        assert crcl is not None
-        findings = _findings(c, used, crcl, params, notes)
-    else:
-        findings = []
+        ctx = _Context(c, params, used, derived)
+        for row in regimen.table:
+            met, parts, evidence = ctx.holds(row.when)
+            if not met:
+                continue
+            if row.action == "report":
+                notes.append(row.note or f"{row.label}: {'; '.join(parts)} (no dose change)")
+            else:
+                findings.append(_finding(row, parts, evidence))
+        missing += ctx.ungradable
+        if ctx.ungradable:
+            findings, notes = [], []
     labs = tuple(shown)
-    # label: a reduced dose that did not bring the toxicity back is followed by the full dose
+    # a reduced dose that did not bring the toxicity back is followed by the full dose
     # (parameter reescalate_after_reduced_dose); while withheld the resumed dose is reduced
     was_reduced = bool(c.prior_reductions or c.prior_reduced_cycles)
     reescalate = was_reduced and params.reescalate_after_reduced_dose
     reduced = (was_reduced and not reescalate) or c.on_hold is not None
     current = params.reduced_activity_gbq if reduced else params.activity_gbq
+    overrides = params.overrides()
 
     def decide(kind: str, activity: float | None, until: str | None) -> Decision:
-        return Decision(kind, activity, until, tuple(findings), tuple(notes), due, delay, labs)
+        return Decision(
+            kind, activity, until, tuple(findings), tuple(notes), due, delay, labs, overrides
+        )
 
     if missing:
         notes.append("missing, conflicting or unusable: " + "; ".join(missing))
         return decide("withhold_pending_data", None, "the missing or conflicting pre-dose results")
     if findings:
+        final = [f.toxicity for f in findings if f.action == "discontinue"]
+        if final:
+            notes.append(f"{', '.join(final)}: discontinue (dose-modification table)")
+            return decide("discontinue", None, None)
         recurrent = [f.toxicity for f in findings if f.toxicity in c.prior_reductions]
         if recurrent:
             notes.append(
-                f"recurrent {_words(recurrent)} after a dose reduction (label: discontinue)"
+                f"recurrent {_words(regimen, recurrent)} after a dose reduction "
+                "(dose-modification table: discontinue)"
             )
             return decide("discontinue", None, None)
         if delay >= params.max_delay_days:
             notes.append(
-                f"toxicity not resolved {delay} days after the due date "
-                f"(label: discontinue at a delay ≥ {params.max_delay_days // 7} weeks)"
+                f"toxicity not resolved {delay} days after the due date (discontinue at a "
+                f"delay ≥ {_weeks(params.max_delay_days)}, parameter max_delay_days)"
             )
             return decide("discontinue", None, None)
-        until = "; ".join(UNTIL[f.toxicity] for f in findings)
-        notes.append(f"then resume at {params.reduced_activity_gbq} GBq")
+        until = "; ".join(regimen.row(f.toxicity).until or "" for f in findings)
+        notes.append(f"then resume at {params.reduced_activity_gbq:g} GBq")
         return decide("withhold", None, until)
     if c.on_hold is not None:
         held = tuple(c.on_hold.split(", "))
-        notes.append(f"{_words(held)} resolved: resume at the reduced activity (label)")
+        notes.append(f"{_words(regimen, held)} resolved: resume at the reduced activity")
         return decide("resume_reduced", params.reduced_activity_gbq, None)
     if delay > params.window_days:
         notes.append(f"dose {delay} days after the due date (window ±{params.window_days} days)")
     if reescalate:
         notes.append(
-            f"{_reductions(c)}: re-escalate to {params.activity_gbq:g} GBq (label; parameter "
+            f"{_reductions(c, regimen)}: re-escalate to {params.activity_gbq:g} GBq (parameter "
             "reescalate_after_reduced_dose)"
         )
     elif was_reduced:
@@ -290,11 +292,18 @@ def check_dose(
     return decide("proceed", current, None)
 
 
-def _reductions(c: CheckInput) -> str:
+def _words(regimen: Regimen, names: tuple[str, ...] | list[str]) -> str:
+    """Toxicities as the table's rows name them in words (``label``)."""
+    labels = {r.toxicity: r.label for r in regimen.table}
+    return ", ".join(labels.get(n, n) for n in names)
+
+
+def _reductions(c: CheckInput, regimen: Regimen) -> str:
     """The earlier reductions in words, for the re-escalation note."""
     parts = []
     if c.prior_reductions:
-        parts.append(f"no recurrence of {_words(c.prior_reductions)} after the reduced dose")
+        words = _words(regimen, c.prior_reductions)
+        parts.append(f"no recurrence of {words} after the reduced dose")
     if c.prior_reduced_cycles:
         cycles = ", ".join(str(n) for n in c.prior_reduced_cycles)
         parts.append(
@@ -303,83 +312,160 @@ def _reductions(c: CheckInput) -> str:
     return "; ".join(parts)
 
 
-def _cockcroft_gault(c: CheckInput, used: dict[str, LabEvidence]) -> float | None:
-    """Cockcroft-Gault (calculators, the one formula; clinical-facts §7)."""
-    creatinine = used.get("creatinine")
-    if (
-        creatinine is None
-        or c.age is None
-        or c.weight_kg is None
-        or c.sex not in ("male", "female")
-    ):
-        return None
-    return calculator("cockcroft_gault").compute(
-        {
-            "creatinine": creatinine.canonical,
-            "weight": c.weight_kg,
-            "age": c.age,
-            "female": c.sex == "female",
-        }
+def _weeks(days: int) -> str:
+    return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
+
+
+@dataclass(frozen=True)
+class _Derived:
+    value: float
+    unit: str
+    short: str
+    labs: tuple[LabEvidence, ...]
+
+
+def _derive(
+    c: CheckInput, regimen: Regimen, used: Mapping[str, LabEvidence], missing: list[str]
+) -> dict[str, _Derived]:
+    """The regimen's derived values (calculators, the one formula of each) from the labs
+    used and the subject's weight, age and sex; a required one that cannot be computed is
+    missing data."""
+    out: dict[str, _Derived] = {}
+    for key, d in regimen.derived.items():
+        calc = calculator(d.calculator)
+        values: dict[str, Any] = {}
+        evidence: list[LabEvidence] = []
+        for name, bound in d.inputs.items():
+            if bound == SUBJECT_WEIGHT:
+                values[name] = c.weight_kg
+            elif bound in used:
+                values[name] = used[bound].canonical
+                evidence.append(used[bound])
+        kinds = {i.kind for i in calc.inputs}
+        complete = all(values.get(i.name) is not None for i in calc.number_inputs())
+        if "age" in kinds:
+            complete = complete and c.age is not None
+            values["age"] = c.age
+        if "sex" in kinds:
+            complete = complete and c.sex in ("male", "female")
+            values["female"] = c.sex == "female"
+        if not complete:
+            if d.required:
+                needed = [i.name for i in calc.number_inputs()]
+                needed += [k for k in ("age", "sex") if k in kinds]
+                words = ", ".join(needed[:-1]) + f" and {needed[-1]}" if len(needed) > 1 else ""
+                missing.append(f"{d.label} ({words or needed[0]} needed)")
+            continue
+        out[key] = _Derived(calc.compute(values), d.unit, d.short, tuple(evidence))
+    return out
+
+
+def _finding(row: Row, parts: list[str], evidence: list[LabEvidence]) -> Finding:
+    verb = "discontinue" if row.action == "discontinue" else "withhold"
+    unique = tuple(dict.fromkeys(evidence))
+    return Finding(
+        row.toxicity, f"{row.label}: {'; '.join(parts)}: {verb}", unique, row.source, row.action
     )
 
 
-def _findings(
-    c: CheckInput, used: dict[str, LabEvidence], crcl: float, p: DosingParameters, notes: list[str]
-) -> list[Finding]:
-    out: list[Finding] = []
+class _Context:
+    """One check's values, asked each condition of the table."""
 
-    def grade_at_least(key: str, minimum: int) -> LabEvidence | None:
-        e = used.get(key)
-        return e if e is not None and e.grade is not None and e.grade >= minimum else None
+    def __init__(
+        self,
+        c: CheckInput,
+        params: DosingParameters,
+        used: Mapping[str, LabEvidence],
+        derived: Mapping[str, _Derived],
+    ) -> None:
+        self.c, self.params, self.used, self.derived = c, params, used, derived
+        self.ungradable: list[str] = []
 
-    if (e := grade_at_least("platelets", 2)) is not None:
-        out.append(
-            Finding("thrombocytopenia", f"thrombocytopenia grade {e.grade} (2–4): withhold", (e,))
-        )
-    if (e := grade_at_least("hemoglobin", 3)) is not None:
-        out.append(Finding("anemia", f"anaemia grade {e.grade} (3–4): withhold", (e,)))
-    if (e := grade_at_least("neutrophils", 3)) is not None:
-        out.append(Finding("neutropenia", f"neutropenia grade {e.grade} (3–4): withhold", (e,)))
-    if grade_at_least("lymphocytes", 3) is not None:
-        notes.append("grade 3–4 lymphopenia alone: no dose change (label)")
-    renal = []
-    if crcl < p.renal_crcl_min:
-        renal.append(f"CrCl {crcl} mL/min < {p.renal_crcl_min:g}")
-    creat = used["creatinine"]
-    if c.baseline_creatinine_umol_l:
-        rise = (creat.canonical - c.baseline_creatinine_umol_l) / c.baseline_creatinine_umol_l * 100
-        if rise >= p.renal_rise_pct:
-            renal.append(f"creatinine +{rise:.0f} % from baseline (≥ {p.renal_rise_pct:g} %)")
-    if c.baseline_crcl:
-        fall = (c.baseline_crcl - crcl) / c.baseline_crcl * 100
-        if fall >= p.renal_fall_pct:
-            renal.append(f"CrCl −{fall:.0f} % from baseline (≥ {p.renal_fall_pct:g} %)")
-    if renal:
-        out.append(Finding("renal", "renal toxicity: " + "; ".join(renal), (creat,)))
-    bili = used["bilirubin"]
-    # the result's own ULN, else the site default of the CTCAE table (data dictionary §1)
-    default_uln = TERMS["blood_bilirubin_increased"].default_uln
-    assert default_uln is not None
-    bili_uln = bili.canonical / (bili.uln_canonical or default_uln)
-    hepatic = []
-    if bili_uln > p.hepatic_bilirubin_uln:
-        hepatic.append(f"bilirubin {bili_uln:.2f} × ULN (> {p.hepatic_bilirubin_uln:g})")
-    albumin, inr = used["albumin"], used.get("inr")
-    if (
-        albumin.canonical < p.hepatic_albumin_min_g_l
-        and inr is not None
-        and inr.canonical > p.hepatic_inr_max
-    ):
-        hepatic.append(f"albumin {albumin.canonical:g} g/L with INR {inr.canonical:g}")
-    if hepatic:
-        out.append(
-            Finding(
-                "hepatic",
-                "hepatotoxicity: " + "; ".join(hepatic),
-                tuple(x for x in (bili, albumin, inr) if x is not None),
-            )
-        )
-    other = c.other_related_toxicity_grade
-    if other is not None and other >= 3:
-        out.append(Finding("other", f"other treatment-related toxicity grade {other} (3–4)", ()))
-    return out
+    def threshold(self, cond: Condition) -> float:
+        t = cond.threshold
+        value = self.params.value(t) if isinstance(t, str) else t
+        assert isinstance(value, int | float)
+        assert not isinstance(value, bool)
+        return float(value)
+
+    def holds(self, cond: Condition) -> tuple[bool, list[str], list[LabEvidence]]:
+        """(met, what was found in words, the labs it read)."""
+        if cond.test in ("any", "all"):
+            results = [self.holds(p) for p in cond.parts]
+            met = any(r[0] for r in results) if cond.test == "any" else all(r[0] for r in results)
+            if not met:
+                return False, [], []
+            hits = [r for r in results if r[0]]
+            parts = [p for r in hits for p in r[1]]
+            if cond.test == "all":
+                parts = [" with ".join(parts)]
+            return True, parts, [e for r in hits for e in r[2]]
+        if cond.test == "related_ae":
+            g, n = self.c.other_related_toxicity_grade, int(self.threshold(cond))
+            met = g is not None and g >= n
+            return met, [f"related adverse event grade {g} (≥ {n})"] if met else [], []
+        if cond.lab is not None:
+            e = self.used.get(cond.lab)
+            if e is None:  # an optional lab not recorded: the row cannot apply
+                return False, [], []
+            value, unit, evidence = e.canonical, e.canonical_unit, [e]
+            short = self.params.regimen.labs[cond.lab].short
+        else:
+            assert cond.derived is not None
+            d = self.derived.get(cond.derived)
+            if d is None:
+                return False, [], []
+            value, unit, evidence, short = d.value, d.unit, list(d.labs), d.short
+        return self._test(cond, short, value, unit, evidence)
+
+    def _test(
+        self, cond: Condition, short: str, value: float, unit: str, evidence: list[LabEvidence]
+    ) -> tuple[bool, list[str], list[LabEvidence]]:
+        if cond.test == "grade_at_least":
+            e = evidence[0]
+            n = int(self.threshold(cond))
+            if e.grade is None:
+                # undeterminable (a reference limit missing): it decides only where every
+                # grade still possible falls on one side of the row's threshold
+                if e.possible_grades and max(e.possible_grades) < n:
+                    return False, [], []
+                if e.possible_grades and min(e.possible_grades) >= n:
+                    low = min(e.possible_grades)
+                    return True, [f"{short} grade ≥ {low} (grade ≥ {n})"], evidence
+                self.ungradable.append(
+                    f"{e.key} on {e.date}: CTCAE grade undeterminable "
+                    f"(grades {', '.join(map(str, e.possible_grades))} possible)"
+                )
+                return False, [], []
+            met = e.grade >= n
+            return met, [f"{short} grade {e.grade} (grade ≥ {n})"] if met else [], evidence
+        threshold = self.threshold(cond)
+        key = cond.lab or cond.derived or ""
+        spelled = reader_unit(unit)
+        if cond.test in ("below", "above"):
+            analyte = self.params.regimen.labs[cond.lab].analyte if cond.lab else None
+            limit = convert(threshold, cond.unit, unit, analyte=analyte)
+            met = value < limit if cond.test == "below" else value > limit
+            sign = "<" if cond.test == "below" else ">"
+            text = f"{short} {number(value)} {spelled} {sign} {number(limit)}".replace("  ", " ")
+            return met, [text] if met else [], evidence
+        if cond.test == "above_uln":
+            e = evidence[0]
+            spec = self.params.regimen.labs[e.key]
+            default = TERMS[spec.ctcae or ""].default_uln
+            uln = e.uln_canonical or default
+            assert uln is not None
+            ratio = value / uln
+            met = ratio > threshold
+            return met, [f"{short} {ratio:.2f} × ULN (> {threshold:g})"] if met else [], evidence
+        baseline = self.c.baselines.get(key)
+        if not baseline:  # no pre-treatment value: a "from baseline" row cannot apply
+            return False, [], []
+        change = (value - baseline) / baseline * 100
+        if cond.test == "rise_from_baseline_pct":
+            met = change >= threshold
+            text = f"{short} +{change:.0f} % from baseline (≥ {threshold:g} %)"
+        else:
+            met = -change >= threshold
+            text = f"{short} −{-change:.0f} % from baseline (≥ {threshold:g} %)"
+        return met, [text] if met else [], evidence

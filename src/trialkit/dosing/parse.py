@@ -8,13 +8,14 @@
  "labs": [{"lab": "platelets", "value": 60, "unit": "10*9/L", "date": "2026-02-27",
            "uln": null, "lln": 150, "source": "Observation/plt-2"}]}
 ```
-``lab`` is one of hemoglobin, wbc, platelets, neutrophils, lymphocytes, creatinine,
-alt, ast, albumin, bilirubin, inr; ``uln``/``lln`` are in the value's unit.
-``cycle_due`` 1 is the check before the first dose (``first_dose`` is then the planned
-date, and ``check_date`` may precede it). NaN and ±Infinity are not numbers here.
-``prior_reductions`` lists toxicities (thrombocytopenia, anemia, neutropenia, renal,
-hepatic, other) that already led to a reduced activity; ``on_hold`` names the
-toxicity for which this cycle is being withheld.
+(the example is the bundled protocol's). ``lab`` is one of the regimen's pre-dose labs
+(``labs:`` of its ``regimen.yaml``); ``uln``/``lln`` are in the value's unit. ``baseline``
+holds pre-treatment values under each lab's or derived value's ``baseline_field`` (or its
+key), in its canonical unit. ``cycle_due`` 1 is the check before the first dose
+(``first_dose`` is then the planned date, and ``check_date`` may precede it). NaN and
+±Infinity are not numbers here. ``prior_reductions`` lists toxicities of the regimen's
+table that already led to a reduced activity; ``on_hold`` names the toxicity for which
+this cycle is being withheld.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from trialkit.dosing.modification import LABS, UNTIL, CheckInput, Lab
+from trialkit.dosing.modification import CheckInput, Lab
+from trialkit.dosing.regimen import Regimen, regimen_of
 from trialkit.errors import InputError
 from trialkit.quality import implausible
 from trialkit.safe_io import read_json
@@ -50,7 +52,11 @@ def _number(value: Any, source: str, where: str, *, optional: bool = False) -> f
     return float(value)
 
 
-def parse_check(data: Any, *, source: str) -> CheckInput:
+def parse_check(data: Any, *, source: str, regimen: Regimen | None = None) -> CheckInput:
+    """The check input in ``data``, its labs and toxicities those of ``regimen`` (default:
+    the bundled protocol's)."""
+    regimen = regimen or regimen_of()
+    known_labs, known_toxicities = regimen.labs, regimen.toxicities()
     if not isinstance(data, Mapping):
         raise InputError("expected a JSON object", source=source)
     cycle = data.get("cycle_due")
@@ -64,9 +70,9 @@ def parse_check(data: Any, *, source: str) -> CheckInput:
         if not isinstance(raw, Mapping):
             raise InputError("expected an object", source=source, field=where)
         key = raw.get("lab")
-        if key not in LABS:
+        if key not in known_labs:
             raise InputError(
-                f"unknown lab {key!r}; known: {', '.join(LABS)}",
+                f"unknown lab {key!r}; known: {', '.join(known_labs)}",
                 source=source,
                 field=f"{where}.lab",
             )
@@ -87,14 +93,27 @@ def parse_check(data: Any, *, source: str) -> CheckInput:
         )
     for key in ("prior_reductions",):
         for tox in data.get(key) or []:
-            if tox not in UNTIL:
+            if tox not in known_toxicities:
                 raise InputError(
-                    f"unknown toxicity {tox!r}; known: {', '.join(UNTIL)}", source=source, field=key
+                    f"unknown toxicity {tox!r}; known: {', '.join(known_toxicities)}",
+                    source=source,
+                    field=key,
                 )
     on_hold = data.get("on_hold")
-    if on_hold is not None and on_hold not in UNTIL:
+    if on_hold is not None and on_hold not in known_toxicities:
         raise InputError(f"unknown toxicity {on_hold!r}", source=source, field="on_hold")
     baseline = data.get("baseline") or {}
+    if not isinstance(baseline, Mapping):
+        raise InputError("expected an object", source=source, field="baseline")
+    baselines: dict[str, float] = {}
+    fields = {k: x.baseline_field for k, x in regimen.labs.items()}
+    fields.update({k: x.baseline_field for k, x in regimen.derived.items()})
+    for key, field in fields.items():
+        for name in dict.fromkeys((field or key, key)):
+            value = _number(baseline.get(name), source, f"baseline.{name}", optional=True)
+            if value is not None:
+                baselines[key] = value
+                break
     first_dose = _date(data.get("first_dose"), source, "first_dose")
     check_date = _date(data.get("check_date"), source, "check_date")
     # cycle 1 is checked before the (planned) first dose; later cycles after it
@@ -121,17 +140,12 @@ def parse_check(data: Any, *, source: str) -> CheckInput:
         sex=data.get("sex"),
         age=age,
         weight_kg=_number(data.get("weight_kg"), source, "weight_kg", optional=True),
-        baseline_creatinine_umol_l=_number(
-            baseline.get("creatinine_umol_l"), source, "baseline.creatinine_umol_l", optional=True
-        ),
-        baseline_crcl=_number(
-            baseline.get("crcl_ml_min"), source, "baseline.crcl_ml_min", optional=True
-        ),
+        baselines=baselines,
         prior_reductions=tuple(data.get("prior_reductions") or ()),
         on_hold=on_hold,
         other_related_toxicity_grade=other,
     )
 
 
-def load_check(path: Path) -> CheckInput:
-    return parse_check(read_json(path), source=str(path))
+def load_check(path: Path, regimen: Regimen | None = None) -> CheckInput:
+    return parse_check(read_json(path), source=str(path), regimen=regimen)

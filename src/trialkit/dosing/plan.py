@@ -1,4 +1,4 @@
-"""The dosing and visit calendar from the first dose (clinical-facts §2–§3)."""
+"""The dosing and visit calendar from the first dose, as the protocol's regimen declares it."""
 
 from __future__ import annotations
 
@@ -57,8 +57,11 @@ class DosingPlan:
 
 
 def imaging_weeks(params: DosingParameters, horizon_weeks: int | None = None) -> list[int]:
-    """The weeks after the first dose of the tumour assessments (NETTER-2: 16, 24, then
-    every 12), up to ``horizon_weeks`` (default ``imaging_horizon_weeks``)."""
+    """The weeks after the first dose of the tumour assessments (the regimen's
+    ``imaging.weeks``, then every ``every_weeks``), up to ``horizon_weeks`` (default the
+    regimen's ``horizon_weeks``); none when the regimen declares no imaging."""
+    if params.regimen.imaging is None:
+        return []
     horizon = params.imaging_horizon_weeks if horizon_weeks is None else horizon_weeks
     weeks = list(params.imaging_weeks)
     while weeks[-1] + params.imaging_every_weeks <= horizon:
@@ -67,6 +70,17 @@ def imaging_weeks(params: DosingParameters, horizon_weeks: int | None = None) ->
 
 
 def make_plan(first_dose: date, params: DosingParameters) -> DosingPlan:
+    """The calendar of the regimen (``params.regimen``): each cycle's window and pre-dose lab
+    dates, the premedication rules with their dates, the imaging visits."""
+    regimen = params.regimen
+    labs = [lab.short for lab in regimen.labs.values() if lab.required]
+    labs += [d.short for d in regimen.derived.values() if d.required]
+    values = {name: _shown(params.value(name)) for name in regimen.parameters}
+    every = (
+        f"pre-dose labs: {', '.join(labs)}",
+        "dose check (trialkit dosing check) before giving the dose",
+        *(text.format_map(values) for text in regimen.each_dose),
+    )
     cycles = []
     for n in range(1, params.cycles + 1):
         nominal = first_dose + timedelta(days=params.interval_days * (n - 1))
@@ -79,46 +93,41 @@ def make_plan(first_dose: date, params: DosingParameters) -> DosingPlan:
                 latest=nominal + window,
                 activity_gbq=params.activity_gbq,
                 labs_from=nominal - timedelta(days=params.lab_lookback_days),
-                instructions=(
-                    "pre-dose labs: Hb, WBC, platelets, creatinine and CrCl, ALT, AST, albumin, "
-                    "bilirubin",
-                    "dose check (trialkit dosing check) before giving the dose",
-                    f"short-acting octreotide stopped ≥ {params.short_acting_stop_hours} h "
-                    "before the dose",
-                    "antiemetic before the amino acids",
-                    "amino acids (L-lysine/L-arginine) from 30 min before, during, and ≥ 3 h "
-                    "after the dose; not reduced when the activity is reduced",
-                    f"octreotide LAR 30 mg {params.lar_after_dose_min_hours}–"
-                    f"{params.lar_after_dose_max_hours} h after the dose",
-                ),
+                instructions=every,
             )
         )
-    weeks = imaging_weeks(params)
-    baseline_from = first_dose - timedelta(days=28)
-    imaging = [
-        Visit(
-            0,
-            baseline_from,
-            f"baseline CT/MRI and 68Ga-DOTATATE PET/CT, from {baseline_from} "
-            "to the first dose (≤ 28 days before it)",
+    imaging: list[Visit] = []
+    if regimen.imaging is not None:
+        weeks = imaging_weeks(params)
+        days = params.baseline_imaging_days
+        baseline_from = first_dose - timedelta(days=days)
+        imaging.append(
+            Visit(
+                0,
+                baseline_from,
+                f"{regimen.imaging.baseline}, from {baseline_from} to the first dose "
+                f"(≤ {days} days before it)",
+            )
         )
-    ]
-    imaging += [
-        Visit(
-            w,
-            first_dose + timedelta(weeks=w),
-            f"RECIST 1.1 tumour assessment (± {params.imaging_window_days} days)",
+        what = f"{regimen.imaging.assessment} (± {params.imaging_window_days} days)"
+        imaging += [Visit(w, first_dose + timedelta(weeks=w), what) for w in weeks]
+    before = []
+    for stop in regimen.before_first_dose:
+        days = params.whole(stop.stop_days)
+        last = first_dose - timedelta(days=days)
+        before.append(
+            f"{stop.what} on or before {last} (≥ {days} days before the first dose"
+            + (f"; {stop.source})" if stop.source else ")")
         )
-        for w in weeks
-    ]
-    lar_stop = first_dose - timedelta(days=params.lar_stop_before_first_dose_days)
     return DosingPlan(
         first_dose=first_dose,
         cycles=tuple(cycles),
         imaging=tuple(imaging),
-        before_first_dose=(
-            f"last octreotide LAR injection on or before {lar_stop} "
-            f"(≥ {params.lar_stop_before_first_dose_days} days before the first dose; "
-            "trial rule EX17)",
-        ),
+        before_first_dose=tuple(before),
     )
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(str(x) for x in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)

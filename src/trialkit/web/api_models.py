@@ -157,8 +157,8 @@ class LabCreate(_Body):
         pattern=NO_NUL,
         min_length=1,
         max_length=32,
-        description="Dosing lab analyte key: hemoglobin, wbc, platelets, neutrophils, "
-        "lymphocytes, creatinine, alt, ast, albumin, bilirubin, inr.",
+        description="Pre-dose lab key: one of the labs the protocol's regimen declares "
+        "(regimen.yaml labs:; docs/dosing.md).",
     )
     value: float = Field(ge=0, le=1e9)
     unit: str = Field(

@@ -26,7 +26,7 @@ from trialkit.ctcae.lookup import (
     grade_definitions,
     normalise,
 )
-from trialkit.dosing.modification import LABS
+from trialkit.dosing.regimen import PreDoseLab
 from trialkit.errors import TrialkitError
 from trialkit.services.study.service import Actor, DoseCheckView, SubjectView
 from trialkit.services.study.views import CAUSALITY
@@ -47,6 +47,12 @@ from trialkit.web.pages_common import (
 )
 from trialkit.web.pages_monitoring import query_target, record_label, record_names
 from trialkit.wording import unit as wording_unit
+
+
+def pre_dose_labs(service: Any) -> dict[str, PreDoseLab]:
+    """The pre-dose labs of the study's regimen (none when its protocol declares none)."""
+    return service.dosing.regimen.labs if service.has_regimen else {}
+
 
 router = APIRouter()
 
@@ -155,9 +161,9 @@ def subject_page(
     return _page(request, actor, service, subject, cycle=cycle, check_date=check_date, query=query)
 
 
-def _next_cycle(subject: SubjectView) -> int:
+def _next_cycle(subject: SubjectView, cycles: int) -> int:
     given = {d.cycle for d in subject.doses}
-    return next((c for c in range(1, 5) if c not in given), 4)
+    return next((c for c in range(1, cycles + 1) if c not in given), cycles)
 
 
 def _page(
@@ -176,7 +182,9 @@ def _page(
     errors = errors or FormErrors()
     if form == "query" and posted is not None:
         query = f"{posted.get('query_kind')}-{posted.get('query_record_id')}"
-    cycle = cycle if cycle in (1, 2, 3, 4) else _next_cycle(subject)
+    dosing = service.has_regimen  # a protocol without a regimen: the page shows no dosing
+    cycles = service.dosing.cycles if dosing else 0
+    cycle = cycle if cycle is not None and 1 <= cycle <= cycles else _next_cycle(subject, cycles)
     check: dict[str, Any] | None = None
     check_view: DoseCheckView | None = None
     check_error: str | None = None
@@ -187,7 +195,7 @@ def _page(
         when = date.fromisoformat(check_date) if check_date else None
     except ValueError:
         check_error = f"{check_date!r} is not a date (YYYY-MM-DD)"
-    if check_error is None:
+    if check_error is None and dosing:
         try:
             check_view = service.dose_check(actor, subject.id, cycle, check_date=when)
             check = check_view.decision
@@ -199,6 +207,9 @@ def _page(
         "subj": subject,
         "given": given,
         "cycle": cycle,
+        "dosing": dosing,
+        "cycles": list(range(1, cycles + 1)),
+        "cycle_choices": [(str(n), str(n)) for n in range(1, cycles + 1)],
         "check": check,
         "check_view": check_view,
         "check_error": check_error,
@@ -212,7 +223,9 @@ def _page(
         "stage_forms": stage_forms(actor, subject),
         "eot_reasons": EOT_REASONS,
         "off_study_reasons": OFF_STUDY_REASONS,
-        "lab_keys": [(k, f"{k} ({wording_unit(unit)})", unit) for k, (_, unit, _) in LABS.items()],
+        "lab_keys": [
+            (k, f"{k} ({wording_unit(x.unit)})", x.unit) for k, x in pre_dose_labs(service).items()
+        ],
         "query_target": query_target(subject, query),
         "record_names": record_names(subject),
         "ae_terms": AE_TERMS,
@@ -331,7 +344,8 @@ def record_lab(
         on = parse_date(posted, "lab_on", errors, required=True)
         uln = parse_number(posted, "lab_uln", errors, required=False)
         lln = parse_number(posted, "lab_lln", errors, required=False)
-        unit = posted.get("lab_unit") or LABS.get(key, (None, "", None))[1]
+        spec = pre_dose_labs(service).get(key or "")
+        unit = posted.get("lab_unit") or (spec.unit if spec else "")
         if errors or value is None or on is None:
             return None
         lab = service.record_lab(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from trialkit.dosing import DosingParameters
+from trialkit.dosing import DosingParameters, has_regimen, regimen_of
 from trialkit.errors import AuthError, Conflict, ProtocolRefusal
 from trialkit.services.session_settings import SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS
 from trialkit.services.study.common import utcnow
@@ -54,8 +54,28 @@ class StudyCore:
         self.lockout = lockout
         self.session_idle = session_idle
         self.session_lifetime = session_lifetime
-        # the label's dosing rules as parameters (clinical-facts §3; dosing.parameters.SOURCES)
-        self.dosing = DosingParameters()
+        self._dosing: DosingParameters | None = None
+
+    @property
+    def dosing(self) -> DosingParameters:
+        """The protocol's regimen parameters (its ``regimen.yaml``); a protocol that declares
+        no regimen refuses every dosing use case (NoRegimen, 422), never a traceback."""
+        if self._dosing is None:
+            self._dosing = DosingParameters(regimen_of(self.protocol))
+        return self._dosing
+
+    @dosing.setter
+    def dosing(self, params: DosingParameters) -> None:
+        self._dosing = params  # overridden parameters (tests, study settings)
+
+    @property
+    def has_regimen(self) -> bool:
+        return has_regimen(self.protocol)
+
+    @property
+    def regimen_params(self) -> DosingParameters | None:
+        """The dosing parameters, or None when the protocol declares no regimen (views)."""
+        return self.dosing if self.has_regimen else None
 
     @cached_property
     def site_timezone(self) -> str:

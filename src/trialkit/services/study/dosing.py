@@ -25,7 +25,7 @@ from trialkit.conduct.dosing import is_reduced
 from trialkit.ctcae.lookup import find_term
 from trialkit.dosing import CheckInput, Decision, DosingParameters, check_dose
 from trialkit.dosing import Lab as DosingLab
-from trialkit.dosing.modification import LABS
+from trialkit.dosing.regimen import Regimen
 from trialkit.errors import InputError, UnitError
 from trialkit.protocol import load_protocol
 from trialkit.services.study.views import RELATED, DoseCheckView
@@ -53,13 +53,11 @@ def _labs(session: Session, subject: m.Subject) -> list[m.Lab]:
     )
 
 
-# the CTCAE terms the pre-dose labs grade: an adverse event of one is the labs' to decide
-LAB_TERMS = frozenset(term for term, _unit, _analyte in LABS.values() if term is not None)
-
-
-def _other_aes(session: Session, subject: m.Subject) -> list[m.AdverseEvent]:
+def _other_aes(session: Session, subject: m.Subject, regimen: Regimen) -> list[m.AdverseEvent]:
     """The subject's adverse events of grade ≥ 3 that no pre-dose lab grades (the label's
-    "other related grade 3–4"), unless an investigator judged them unrelated."""
+    "other related grade 3–4"), unless an investigator judged them unrelated. An adverse
+    event of a CTCAE term a pre-dose lab of the regimen grades is the labs' to decide."""
+    lab_terms = {x.ctcae for x in regimen.labs.values() if x.ctcae is not None}
     rows = session.scalars(
         select(m.AdverseEvent)
         .where(m.AdverseEvent.subject_id == subject.id, m.AdverseEvent.deleted_at.is_(None))
@@ -68,7 +66,7 @@ def _other_aes(session: Session, subject: m.Subject) -> list[m.AdverseEvent]:
     out = []
     for ae in rows:
         term = find_term(ae.term)
-        if term is not None and term.name in LAB_TERMS:
+        if term is not None and term.name in lab_terms:
             continue
         if ae.grade is None or ae.grade < 3:
             continue
@@ -113,7 +111,7 @@ def dose_check_at(
     previous = max((d for d in doses if d.cycle < cycle), key=lambda d: d.cycle, default=None)
     after = previous.given_on if previous is not None else None
     stored = _labs(session, subject)
-    course = _Course(subject, first, stored, params, _other_aes(session, subject))
+    course = _Course(subject, first, stored, params, _other_aes(session, subject, params.regimen))
     prior, cycles, on_hold = history(course, doses, cycle, when, params)
     decision = course.decide(cycle, when, after, prior, on_hold, cycles)
     lookback = when - timedelta(days=params.lab_lookback_days)
@@ -143,9 +141,14 @@ class _Course:
     ) -> None:
         self.subject, self.first, self.stored, self.params = subject, first, stored, params
         self.aes = aes
-        creatinine = [x for x in stored if x.key == "creatinine"]
-        self.baseline_creatinine = _umol(creatinine[0]) if creatinine else None
-        self.plausible = load_protocol().plausible_ranges()
+        # the baseline of each pre-dose lab the table reads "from baseline": its first result
+        self.baselines: dict[str, float] = {}
+        for key, spec in params.regimen.labs.items():
+            first_result = next((x for x in stored if x.key == key), None)
+            value = _canonical(first_result, spec.unit, spec.analyte) if first_result else None
+            if value is not None:
+                self.baselines[key] = value
+        self.plausible = load_protocol(params.regimen.ref).plausible_ranges()
 
     def lab_days(self, after: date | None, before: date) -> list[date]:
         """The days with a lab after ``after`` (the previous dose) and before ``before``."""
@@ -202,7 +205,7 @@ class _Course:
                 sex=s.sex,
                 age=s.age,
                 weight_kg=s.weight_kg,
-                baseline_creatinine_umol_l=self.baseline_creatinine,
+                baselines=self.baselines,
                 prior_reductions=prior,
                 on_hold=on_hold,
                 other_related_toxicity_grade=max(related, default=None),
@@ -246,23 +249,29 @@ def history(
     prior: list[str] = []
     unexplained: list[int] = []
     after: date | None = None
+    # the table's row for a related adverse event no lab grades (None: the regimen has none)
+    other = params.regimen.related_ae_toxicity()
     for d in sorted((d for d in doses if d.cycle < cycle), key=lambda d: d.cycle):
         if is_reduced(d.activity_gbq, params):
             held = list(course.held(d.cycle, after, d.given_on + timedelta(days=1), tuple(prior)))
-            if "other" not in held and course.caused(after, d.given_on):
-                held.append("other")
+            if other is not None and other not in held and course.caused(after, d.given_on):
+                held.append(other)
             prior += [t for t in held if t not in prior]
             if not held:
                 unexplained.append(d.cycle)
         after = d.given_on
     on_hold = list(course.held(cycle, after, when, tuple(prior)))
-    if "other" not in on_hold and course.caused(after, when - timedelta(days=1)):
-        on_hold.append("other")
+    if (
+        other is not None
+        and other not in on_hold
+        and course.caused(after, when - timedelta(days=1))
+    ):
+        on_hold.append(other)
     return tuple(prior), tuple(unexplained), ", ".join(on_hold) or None
 
 
-def _umol(lab: m.Lab) -> float | None:
+def _canonical(lab: m.Lab, unit: str, analyte: str | None) -> float | None:
     try:
-        return float(convert(lab.value, lab.unit, "umol/L", analyte="creatinine"))
+        return float(convert(lab.value, lab.unit, unit, analyte=analyte))
     except UnitError:
         return None

@@ -23,11 +23,10 @@ from trialkit.analysis.efficacy import analyse_efficacy
 from trialkit.conduct import confirms_eligibility
 from trialkit.ctcae.analytes import TESTS, analyte
 from trialkit.dosing import DosingParameters
-from trialkit.dosing.modification import LABS
 from trialkit.errors import TrialkitError
 from trialkit.recist.display import response_label, unconfirmed
 from trialkit.services.study.screening import blocking_and_unknown
-from trialkit.services.study.subjects import lesions_of
+from trialkit.services.study.subjects import lab_term, lesions_of
 from trialkit.services.study.views import RELATED, DashboardView
 from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.store import models as m
@@ -153,7 +152,7 @@ def _derived(
 
 
 def _lab_row(subject: str, x: m.Lab) -> sm.LabRow:
-    term = LABS[x.key][0] or x.key
+    term = lab_term(x.key) or x.key
     loinc, name = analyte(term) if term in TESTS else ("", x.key)
     return sm.LabRow(subject, x.on, term, x.value, x.unit, x.uln, x.lln, loinc, name)
 

@@ -20,7 +20,6 @@ from trialkit.conduct import (
     screening_state,
 )
 from trialkit.conduct.dates import not_future
-from trialkit.dosing.modification import LABS
 from trialkit.errors import Conflict, InputError
 from trialkit.protocol import load_protocol
 from trialkit.services.study.common import check_version, live, need_date, need_reason
@@ -369,7 +368,7 @@ class ScreeningCases(StudyCore):
             audit.changed(session, actor, s, before, "enrol", "enrolment", now=now)
             if lesions and scan_day is not None:
                 add_baseline_scan(session, actor, subject, lesions, scan_day, now)
-            for key in LABS:
+            for key in self.dosing.regimen.labs:
                 e = values.get(key)
                 if e is None or e.get("value") is None or e.get("time") is None:
                     continue
@@ -386,7 +385,7 @@ class ScreeningCases(StudyCore):
                     now=now,
                     reason=f"screening lab {e.get('source')}",
                 )
-            return subject_view(session, subject, now.date())
+            return subject_view(session, subject, now.date(), self.regimen_params)
 
     def list_screenings(
         self, actor: Actor, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE

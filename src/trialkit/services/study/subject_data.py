@@ -69,7 +69,9 @@ class SubjectCases(StudyCore):
             rows = session.scalars(
                 select(m.Subject).where(m.Subject.deleted_at.is_(None)).order_by(m.Subject.id)
             )
-            return [subject_view(session, s, self._clock().date()) for s in rows]
+            return [
+                subject_view(session, s, self._clock().date(), self.regimen_params) for s in rows
+            ]
 
     def get_subject(self, actor: Actor, subject_id: int) -> SubjectView:
         """Everything about one subject: dosing calendar with next due dates (dosing.make_plan),
@@ -78,7 +80,7 @@ class SubjectCases(StudyCore):
         require(actor, "read")
         with self.store.session() as session:
             s = live(session, m.Subject, subject_id, "subject")
-            return subject_view(session, s, self._clock().date())
+            return subject_view(session, s, self._clock().date(), self.regimen_params)
 
     def dose_check(
         self, actor: Actor, subject_id: int, cycle: int, *, check_date: date | None = None
@@ -178,7 +180,7 @@ class SubjectCases(StudyCore):
         uln: float | None = None,
         lln: float | None = None,
     ) -> LabView:
-        """Record a lab result (keys of dosing.modification.LABS); graded with CTCAE v5."""
+        """Record a lab result (a pre-dose lab of the regimen, its labs:); graded with CTCAE v5."""
         require(actor, "enter_data")
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
@@ -365,7 +367,7 @@ class SubjectCases(StudyCore):
 
     def _view(self, session: Session, kind: str, row: Any) -> Any:
         if kind == "subject":
-            return subject_view(session, row, self._clock().date())
+            return subject_view(session, row, self._clock().date(), self.regimen_params)
         if kind == "dose":
             return dose_view(row)
         if kind == "lab":

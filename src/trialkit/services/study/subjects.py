@@ -20,8 +20,7 @@ from trialkit.conduct.state import ON_TREATMENT, Stage
 from trialkit.ctcae import TERMS, grade
 from trialkit.ctcae.analytes import TESTS
 from trialkit.ctcae.lookup import find_term
-from trialkit.dosing import DosingParameters, make_plan
-from trialkit.dosing.modification import LABS
+from trialkit.dosing import DosingParameters, make_plan, regimen_of
 from trialkit.errors import InputError
 from trialkit.recist import RecistInput, RecistResult, evaluate
 from trialkit.recist.model import Assessment as RecistAssessment
@@ -41,11 +40,18 @@ from trialkit.services.study.views import (
 from trialkit.store import models as m
 
 
+def lab_term(key: str) -> str | None:
+    """The CTCAE term a pre-dose lab of the regimen is graded with (``labs:`` of the
+    protocol's ``regimen.yaml``); an unknown key → InputError naming the known ones."""
+    labs = regimen_of().labs
+    if key not in labs:
+        raise InputError(f"unknown lab {key!r}; labs: {', '.join(labs)}", field="analyte")
+    return labs[key].ctcae
+
+
 def lab_grade(key: str, value: float, unit: str, uln: float | None, lln: float | None) -> Any:
     """CTCAE grading of a pre-dose lab; unknown key or unusable unit → InputError."""
-    if key not in LABS:
-        raise InputError(f"unknown lab {key!r}; labs: {', '.join(LABS)}", field="analyte")
-    term = LABS[key][0]
+    term = lab_term(key)
     if term is None:
         return None
     return grade(term, value, unit, uln=uln, lln=lln)
@@ -53,13 +59,13 @@ def lab_grade(key: str, value: float, unit: str, uln: float | None, lln: float |
 
 def analyte_name(key: str) -> str:
     """The analyte of a dosing lab key in words, as CDISC CT names the test (LBTEST)."""
-    term = LABS[key][0]
+    term = lab_term(key)
     return TESTS[term][1] if term in TESTS else key
 
 
 def analyte_loinc(key: str) -> str | None:
     """The LOINC code of a dosing lab key: the first code its CTCAE term grades."""
-    term = LABS[key][0]
+    term = lab_term(key)
     return TERMS[term].loinc[0] if term in TERMS and TERMS[term].loinc else None
 
 
@@ -97,7 +103,7 @@ def lab_view(lab: m.Lab) -> LabView:
         lab_date=lab.on.isoformat(),
         uln=lab.uln,
         lln=lab.lln,
-        ctcae_term=LABS[lab.key][0],
+        ctcae_term=lab_term(lab.key),
         ctcae_grade=None if g is None else g.grade,
     )
 
@@ -256,12 +262,18 @@ def _next_due(
     return None
 
 
-def subject_view(session: Session, s: m.Subject, today: date | None = None) -> SubjectView:
+def subject_view(
+    session: Session,
+    s: m.Subject,
+    today: date | None = None,
+    params: DosingParameters | None = None,
+) -> SubjectView:
+    """One subject; ``params`` the study regimen's (None: the protocol has none, no plan)."""
     doses = sorted(_live(session, m.Dose, s.id), key=lambda d: d.cycle)
     labs = sorted(_live(session, m.Lab, s.id), key=lambda x: (x.on, x.id))
     aes = _live(session, m.AdverseEvent, s.id)
     baseline, follow, result = recist_course(session, s)
-    plan = make_plan(s.first_dose, DosingParameters()) if s.first_dose else None
+    plan = make_plan(s.first_dose, params) if s.first_dose and params is not None else None
     state = conduct_state(s, doses)
     records = {("subject", s.id)}
     records |= {("dose", d.id) for d in doses} | {("lab", x.id) for x in labs}
