@@ -113,6 +113,7 @@ def check_protocol(folder: Path) -> list[Problem]:
     _derived(raw, elements, report)
     lesions = _lesions(raw, links, report)
     _criteria(raw, params, value_sets, elements, anchors, links, lesions, report)
+    _regimen(folder, raw, report)
     if not report.problems:
         try:
             loader.load_protocol(str(folder))
@@ -121,6 +122,29 @@ def check_protocol(folder: Path) -> list[Problem]:
         except Exception as exc:  # a check never ends in a traceback
             report.add("", f"the loader fails: {type(exc).__name__}: {exc}", "report this")
     return report.problems
+
+
+def _regimen(folder: Path, raw: Mapping[str, Any], report: _Report) -> None:
+    """The dosing regimen (``regimen.yaml``, optional): every problem, each in that file."""
+    from trialkit.dosing.regimen import REGIMEN_FILE, regimen_problems
+
+    path = folder / REGIMEN_FILE
+    if not path.is_file():
+        return
+    try:
+        regimen = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        report.problems.append(
+            Problem(str(path), "", f"not valid YAML ({_one_line(exc)})", "correct the YAML syntax")
+        )
+        return
+    elements = {
+        str(name): (body.get("unit"), body.get("analyte"))
+        for name, body in (raw.get("elements") or {}).items()
+        if isinstance(body, Mapping)
+    }
+    for where, message, fix in regimen_problems(regimen, elements):
+        report.problems.append(Problem(str(path), where, message, fix))
 
 
 def _message(exc: TrialkitError) -> str:

@@ -275,7 +275,7 @@ def dose_check(
     subject_record_id: Id,
     service: Service,
     actor: CurrentActor,
-    cycle: Annotated[int, Query(ge=1, le=4)],
+    cycle: Annotated[int, Query(ge=1, le=20, description="1 to the regimen's cycles")],
     check_date: Annotated[
         date | None, Query(description="The dose date (default: the cycle's planned date)")
     ] = None,

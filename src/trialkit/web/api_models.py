@@ -138,7 +138,7 @@ class BaselineScanRequest(_Body):
 
 
 class DoseCreate(_Body):
-    cycle: int = Field(ge=1, le=4)
+    cycle: int = Field(ge=1, le=20, description="The cycle (1 to the regimen's cycles).")
     dose_date: date
     activity_gbq: float = Field(gt=0, le=20)
     calibration_time: datetime | None = None

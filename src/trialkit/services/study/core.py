@@ -72,6 +72,10 @@ class StudyCore:
     def has_regimen(self) -> bool:
         return has_regimen(self.protocol)
 
+    def require_regimen(self) -> DosingParameters:
+        """The dosing parameters; NoRegimen (422) when the protocol declares no regimen."""
+        return self.dosing
+
     @property
     def regimen_params(self) -> DosingParameters | None:
         """The dosing parameters, or None when the protocol declares no regimen (views)."""

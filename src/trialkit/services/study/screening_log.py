@@ -368,7 +368,8 @@ class ScreeningCases(StudyCore):
             audit.changed(session, actor, s, before, "enrol", "enrolment", now=now)
             if lesions and scan_day is not None:
                 add_baseline_scan(session, actor, subject, lesions, scan_day, now)
-            for key in self.dosing.regimen.labs:
+            regimen = self.regimen_params
+            for key in regimen.regimen.labs if regimen is not None else ():
                 e = values.get(key)
                 if e is None or e.get("value") is None or e.get("time") is None:
                     continue

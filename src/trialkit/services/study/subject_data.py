@@ -180,8 +180,10 @@ class SubjectCases(StudyCore):
         uln: float | None = None,
         lln: float | None = None,
     ) -> LabView:
-        """Record a lab result (a pre-dose lab of the regimen, its labs:); graded with CTCAE v5."""
+        """Record a lab result (a pre-dose lab of the regimen, its labs:); graded with CTCAE v5.
+        A protocol without a regimen has no pre-dose labs: NoRegimen (422)."""
         require(actor, "enter_data")
+        self.require_regimen()
         with self._tx() as (session, now):
             s = self._on_study(session, subject_id)
             self._open(session, s, lab_date, "the lab", "lab_date")
