@@ -20,6 +20,7 @@ from typing import Any
 from trialkit.conduct.deviations import CATEGORIES
 from trialkit.ctcae import CTCAE_VERSION
 from trialkit.dosing.parameters import DosingParameters, activity_problem
+from trialkit.dosing.regimen import has_regimen, regimen_of
 from trialkit.errors import InputError, UnitError
 from trialkit.protocol.model import Protocol
 from trialkit.recist.model import MAX_DIAMETER_MM
@@ -208,7 +209,9 @@ def load_study(folder: Path, protocol_id: str = DEFAULT_PROTOCOL) -> Study:
         return _Rows(folder, BY_RECORD[record], problems, required).parse(make)
 
     subjects: list[Subject] = table(Subject, _subject, required=True)
-    doses: list[Dose] = table(Dose, _dose)
+    # the activity of a dose is judged by the protocol's regimen (None: it declares none)
+    regimen = DosingParameters(regimen_of(protocol_id)) if has_regimen(protocol_id) else None
+    doses: list[Dose] = table(Dose, lambda c: _dose(c, regimen, protocol_id))
     lesions: list[LesionMeasurement] = table(LesionMeasurement, _lesion)
     assessments: list[AssessmentRow] = table(AssessmentRow, _assessment)
     aes: list[AdverseEvent] = table(AdverseEvent, _ae)
@@ -271,13 +274,15 @@ def _subject(c: _Cell) -> Subject:
     return s
 
 
-def _dose(c: _Cell) -> Dose:
+def _dose(c: _Cell, params: DosingParameters | None, protocol_id: str) -> Dose:
     cycle = c.integer("cycle")
     if cycle == 0:
         c.fail("cycle", "cycles are numbered from 1")
     activity = c.number("activity_gbq")
-    if activity is not None and activity >= 0:  # (negative is reported already)
-        problem = activity_problem(activity, DosingParameters())
+    if params is None:
+        c.fail("activity_gbq", f"protocol {protocol_id} declares no dosing regimen")
+    elif activity is not None and activity >= 0:  # (negative is reported already)
+        problem = activity_problem(activity, params)
         if problem:
             c.fail("activity_gbq", problem)
     d = Dose(

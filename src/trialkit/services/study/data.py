@@ -79,8 +79,9 @@ def add_dose(
     calibration_time: datetime | None,
     note: str,
     now: datetime,
+    params: DosingParameters,
 ) -> m.Dose:
-    params = DosingParameters()
+    """Store a dose given; ``params`` the study regimen's (cycles, activity, interval)."""
     if not 1 <= cycle <= params.cycles:
         raise InputError(f"cycle must be 1–{params.cycles}, got {cycle}", field="cycle")
     activity = need_number(activity_gbq, "activity_gbq", minimum=0.0)
@@ -266,9 +267,11 @@ def apply_changes(
     now: datetime,
     reason: str,
     today: date | None = None,
+    params: DosingParameters | None = None,
 ) -> None:
     """Validate and apply ``changes`` to a record; the caller audits the row afterwards.
-    ``today`` (the site's day) bounds every clinical date (:mod:`trialkit.conduct.dates`)."""
+    ``today`` (the site's day) bounds every clinical date (:mod:`trialkit.conduct.dates`);
+    ``params`` the study regimen's (a dose's activity is judged by it)."""
     allowed = EDITABLE.get(kind)
     if allowed is None:
         raise InputError(f"{kind} records cannot be edited this way", field="kind")
@@ -317,7 +320,7 @@ def apply_changes(
         )
     if kind == "dose" and "activity_gbq" in values:
         values["activity_gbq"] = need_number(values["activity_gbq"], "activity_gbq", minimum=0.0)
-        values["reduced"] = is_reduced(values["activity_gbq"], DosingParameters())
+        values["reduced"] = is_reduced(values["activity_gbq"], params or DosingParameters())
     if kind == "assessment":
         lesions = values.pop("lesions", None)
         if "new_lesions" in values and values["new_lesions"] not in NEW_LESION_VALUES:

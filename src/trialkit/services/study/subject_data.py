@@ -152,6 +152,7 @@ class SubjectCases(StudyCore):
                 calibration_time=calibration_time,
                 note=note,
                 now=now,
+                params=params,
             )
             for breach in breaches:
                 record_deviation(
@@ -310,7 +311,8 @@ class SubjectCases(StudyCore):
             row = live_kind(session, kind, record_id)
             check_version(row, version, kind)
             before = audit.snapshot(row)
-            apply_changes(session, actor, kind, row, changes, now, reason, self.site_today(now))
+            today, params = self.site_today(now), self.regimen_params
+            apply_changes(session, actor, kind, row, changes, now, reason, today, params)
             if isinstance(row, m.Dose) and {"dose_date", "activity_gbq"} & set(changes):
                 self._recheck_dose(session, row)
             audit.changed(session, actor, row, before, "update", reason, now=now)
