@@ -20,7 +20,7 @@ from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.labs import USABLE_STATUSES, candidates, read
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.wording import day as say_day
-from trialkit.wording import number, unit
+from trialkit.wording import number, quantity, relation, sentence_case
 
 MEAN_DIGITS = 6  # the mean is compared rounded to this many decimals (both paths)
 _OPS = {
@@ -61,7 +61,7 @@ def evaluate_daily(node: n.Daily, ctx: EvalContext) -> Verdict:
         else:
             note = "results of the day disagree or cannot be read: the day is not recorded"
             evidence += [replace(e, role="context", note=note) for e in shown[d]]
-    label, shown_unit = element.label, unit(element.unit or "")
+    label = element.label
     if node.stat == "count":
         return _count(node, ctx, recorded, days, span, label, tuple(evidence))
     assert node.comparison is not None
@@ -71,7 +71,7 @@ def evaluate_daily(node: n.Daily, ctx: EvalContext) -> Verdict:
     if len(recorded) < need:
         return Verdict(
             Status.UNKNOWN,
-            f"{label} is recorded on {len(recorded)} of {span}; {need} are needed.",
+            f"{sentence_case(label)} recorded on {len(recorded)} of {span}; {need} are needed.",
             tuple(evidence),
             (f"{label} recorded on at least {need} of {span} (recorded: {len(recorded)})",),
         )
@@ -79,12 +79,11 @@ def evaluate_daily(node: n.Daily, ctx: EvalContext) -> Verdict:
     stat = statistic(node.stat, readings)
     threshold = ctx.number(node.comparison.value)
     ok = _OPS[node.comparison.op](stat, threshold)
-    said = f"{node.stat} {label} {number(stat)} {shown_unit}".rstrip()
+    name = {"mean": "Mean", "min": "Lowest", "max": "Highest"}[node.stat]
     return Verdict(
         Status.MET if ok else Status.NOT_MET,
-        f"{said} over {len(readings)} recorded of {span} "
-        f"({node.comparison.op} {number(threshold)} {shown_unit}".rstrip()
-        + " required).",
+        f"{name} {label} {quantity(stat, element.unit)} over {len(readings)} recorded of "
+        f"{span}: {relation(node.comparison.op, ok)} {quantity(threshold, element.unit)}.",
         tuple(evidence),
     )
 
@@ -113,7 +112,7 @@ def _count(
     passing = sum(_OPS[test](v, limit) for v in recorded.values())
     unrecorded = days - len(recorded)
     said = (
-        f"{label} {test} {number(limit)} on {passing} of {span} "
+        f"{sentence_case(label)} {relation(test)} {number(limit)} on {passing} of {span} "
         f"({len(recorded)} recorded; {need} needed)"
     )
     if passing >= need:

@@ -29,6 +29,7 @@ _WORD_UNITS = {
     "mo": "months",
     "wk": "weeks",
     "d": "days",
+    "/d": "per day",
     "h": "hours",
     "min": "minutes",
 }
