@@ -142,3 +142,72 @@ def test_vs_holds_weight_and_height_of_each_subjects_screening(exported: Exporte
         )
         assert weight["VSSTRESN"] == pytest.approx(float(source["weight"]))  # recorded in kg
         assert log.index(source) + 1 == int(weight["VSSPID"].removeprefix("screening.csv row "))
+
+
+# CDISC CT NCOMPLT (C66727) submission values of the reasons the simulated study records,
+# written out here from the codelist (not read from trialkit's mapping)
+NCOMPLT = {
+    "death": "DEATH",
+    "progressive disease": "PROGRESSIVE DISEASE",
+    "adverse event": "ADVERSE EVENT",
+}
+
+
+def test_ds_has_a_disposition_event_per_treatment_end_and_per_end_of_study(
+    exported: Exported,
+) -> None:
+    """Issue 13 (dates): each subject's end of study treatment (the recorded early end, or
+    COMPLETED on the date of the fourth dose) and end of study (off_study_date) is a DS
+    record — DSCAT DISPOSITION EVENT, DSSCAT treatment vs participation, DSDECOD from
+    NCOMPLT, DSSTDTC the event's date, DSSPID the subjects.csv or doses.csv row."""
+    ds = _xpt(exported.package, "ds")
+    subjects = _csv(exported.folder, "subjects")
+    doses = _csv(exported.folder, "doses")
+    expected: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+    for i, s in enumerate(subjects, start=1):
+        usubjid = f"NCT05894486-{s['subject_id']}"
+        if s["treatment_end_date"]:
+            reason = s["treatment_end_reason"].removeprefix("off study: ")
+            expected[(usubjid, "STUDY TREATMENT")] = (
+                NCOMPLT[reason],
+                s["treatment_end_date"],
+                s["treatment_end_reason"].upper(),
+                f"subjects.csv row {i}",
+            )
+        else:
+            number = s["subject_id"]
+            mine = [(j, d) for j, d in enumerate(doses, start=1) if d["subject_id"] == number]
+            if len(mine) == 4:  # every cycle of the label given (clinical-facts §3)
+                j, last = max(mine, key=lambda jd: jd[1]["dose_date"])
+                expected[(usubjid, "STUDY TREATMENT")] = (
+                    "COMPLETED",
+                    last["dose_date"],
+                    "COMPLETED",
+                    f"doses.csv row {j}",
+                )
+        if s["off_study_date"]:
+            expected[(usubjid, "STUDY PARTICIPATION")] = (
+                NCOMPLT[s["off_study_reason"]],
+                s["off_study_date"],
+                s["off_study_reason"].upper(),
+                f"subjects.csv row {i}",
+            )
+    enrolled = {f"NCT05894486-{s['subject_id']}" for s in subjects}
+    got = {
+        (r.USUBJID, r.DSSCAT): (r.DSDECOD, r.DSSTDTC, r.DSTERM, r.DSSPID)
+        for r in ds.itertuples()
+        if r.USUBJID in enrolled
+    }
+    assert got == expected
+    assert len(got) == len(ds[ds["USUBJID"].isin(enrolled)])  # one record per event
+    assert set(ds["DSCAT"]) == {"DISPOSITION EVENT"}
+    # the demo study has each kind: early ends, completed treatment, and ends of study
+    kinds = {(k[1], v[0]) for k, v in expected.items()}
+    assert ("STUDY TREATMENT", "COMPLETED") in kinds
+    assert ("STUDY PARTICIPATION", "PROGRESSIVE DISEASE") in kinds
+    assert any(k == "STUDY TREATMENT" and v != "COMPLETED" for k, v in kinds)
+    # follow-up starts after the treatment ends and before the end of study
+    for s in subjects:
+        if s["follow_up_date"]:
+            assert s["follow_up_date"] >= (s["treatment_end_date"] or s["follow_up_date"])
+            assert not s["off_study_date"] or s["off_study_date"] >= s["follow_up_date"]

@@ -55,6 +55,7 @@ CODELISTS: dict[str, Codelist] = {
             "ADVERSE EVENT",
             "COMPLETED",
             "DEATH",
+            "LOST TO FOLLOW-UP",
             "PHYSICIAN DECISION",
             "PROGRESSIVE DISEASE",
             "SCREEN FAILURE",

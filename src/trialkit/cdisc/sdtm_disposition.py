@@ -14,27 +14,25 @@ readings, written down in docs/cdisc.md:
 
 from __future__ import annotations
 
+from datetime import date
+
 from trialkit.cdisc.common import EPOCH, ascii_text, identifiers, seq, study_day
 from trialkit.cdisc.context import Context, iso
 from trialkit.cdisc.model import Cell, Dataset, Spec, Var, make, with_seq
+from trialkit.conduct.reasons import standard_term
+from trialkit.dosing.parameters import DosingParameters
 from trialkit.study.model import DeviationRow
 
-END_REASONS = {
-    "death": "DEATH",
-    "progression": "PROGRESSIVE DISEASE",
-    "adverse event": "ADVERSE EVENT",
-    "withdrawal": "WITHDRAWAL BY SUBJECT",
-    "withdrawal by subject": "WITHDRAWAL BY SUBJECT",
-    "physician decision": "PHYSICIAN DECISION",
-    "completed": "COMPLETED",
-}
+# DSSCAT: which disposition a record closes (SDTMIG 3.4 §6.2.2: one per epoch or milestone)
+TREATMENT = "STUDY TREATMENT"
+PARTICIPATION = "STUDY PARTICIPATION"
 
 DS = Spec(
     "DS",
     "Disposition",
     "EVENTS",
     "One record per disposition status per subject",
-    ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC"),
+    ("STUDYID", "USUBJID", "DSSCAT", "DSDECOD", "DSSTDTC"),
     (
         *identifiers("DS"),
         seq("DS"),
@@ -49,7 +47,7 @@ DS = Spec(
             "Reported Term for the Disposition Event",
             core="Req",
             origin="Collected",
-            source="screening.csv reason; subjects.csv off_study_reason",
+            source="screening.csv reason; subjects.csv treatment_end_reason, off_study_reason",
         ),
         Var(
             "DSDECOD",
@@ -57,7 +55,8 @@ DS = Spec(
             core="Req",
             codelist="NCOMPLT",
             derivation="SCREEN FAILURE for a screening not eligible or incomplete; the "
-            "off-study reason mapped to CDISC CT (DEATH, PROGRESSIVE DISEASE, …; OTHER else).",
+            "treatment-end or off-study reason mapped to CDISC CT (trialkit.conduct.reasons: "
+            "DEATH, PROGRESSIVE DISEASE, …; OTHER else); COMPLETED when every cycle was given.",
         ),
         Var(
             "DSCAT",
@@ -66,13 +65,23 @@ DS = Spec(
             origin="Assigned",
             codelist="DSCAT",
         ),
+        Var(
+            "DSSCAT",
+            "Subcategory for Disposition Event",
+            core="Perm",
+            origin="Assigned",
+            derivation=f'"{TREATMENT}" for the end of treatment, "{PARTICIPATION}" for a '
+            "screen failure or the end of the study.",
+        ),
         EPOCH,
         Var(
             "DSSTDTC",
             "Start Date/Time of Disposition Event",
             "date",
-            derivation="Death date for DEATH; else the last contact; empty for screen failures "
-            "(the screening log has no date).",
+            derivation="subjects.csv treatment_end_date (study treatment; the last dose's date "
+            "when every cycle was given) or off_study_date (study participation; for a folder "
+            "without it, the death date for DEATH, else the last contact); empty for screen "
+            "failures (the screening log has no date).",
         ),
         study_day("DSSTDY", "Study Day of Start of Disposition Event", "DSSTDTC"),
     ),
@@ -168,29 +177,55 @@ def build_ds(ctx: Context) -> Dataset:
                 "DSTERM": ascii_text(term),
                 "DSDECOD": "SCREEN FAILURE",
                 "DSCAT": "DISPOSITION EVENT",
+                "DSSCAT": PARTICIPATION,
                 "EPOCH": d.elements[0].epoch,
             }
         )
     for i, s in enumerate(ctx.study.subjects, start=1):
+        treatment = _treatment_end(ctx, s.subject_id, i)
+        if treatment is not None:
+            term, ended, source = treatment
+            rows.append(_event(ctx, s.subject_id, source, term, TREATMENT, ended))
         reason = s.off_study_reason.strip()
         if not reason:
             continue  # on study at the data cut-off: no end-of-study disposition yet
-        when = s.death_date if reason.lower() == "death" else (s.last_contact or s.death_date)
-        rows.append(
-            {
-                "STUDYID": d.studyid,
-                "DOMAIN": "DS",
-                "USUBJID": ctx.usubjid(s.subject_id),
-                "DSSPID": f"subjects.csv row {i}",
-                "DSTERM": ascii_text(reason.upper()),
-                "DSDECOD": END_REASONS.get(reason.lower(), "OTHER"),
-                "DSCAT": "DISPOSITION EVENT",
-                "EPOCH": ctx.epoch(s.subject_id, when) if when else None,
-                "DSSTDTC": iso(when),
-                "DSSTDY": ctx.day(s.subject_id, when),
-            }
-        )
-    return make(DS, with_seq(rows, "DSSEQ", ("USUBJID", "DSSTDTC", "DSDECOD")))
+        when = s.off_study_date
+        if when is None:  # a folder whose off-study date is empty
+            when = s.death_date if reason.lower() == "death" else (s.last_contact or s.death_date)
+        rows.append(_event(ctx, s.subject_id, f"subjects.csv row {i}", reason, PARTICIPATION, when))
+    return make(DS, with_seq(rows, "DSSEQ", ("USUBJID", "DSSTDTC", "DSSCAT", "DSDECOD")))
+
+
+def _treatment_end(ctx: Context, subject_id: str, row: int) -> tuple[str, date, str] | None:
+    """(reported term, date, source row) of the end of study treatment: the recorded early end,
+    or COMPLETED on the last dose once every cycle was given; None while on treatment."""
+    s = ctx.subject(subject_id)
+    if s.treatment_end_date is not None:
+        # the folder's loader refuses a treatment end date without its reason
+        return s.treatment_end_reason, s.treatment_end_date, f"subjects.csv row {row}"
+    doses = [(j, d) for j, d in enumerate(ctx.study.doses, start=1) if d.subject_id == subject_id]
+    if len({d.cycle for _, d in doses}) < DosingParameters().cycles:
+        return None
+    j, last = max(doses, key=lambda jd: jd[1].date)
+    return "completed", last.date, f"doses.csv row {j}"
+
+
+def _event(
+    ctx: Context, subject_id: str, source: str, term: str, scat: str, when: date | None
+) -> dict[str, Cell]:
+    return {
+        "STUDYID": ctx.design.studyid,
+        "DOMAIN": "DS",
+        "USUBJID": ctx.usubjid(subject_id),
+        "DSSPID": source,
+        "DSTERM": ascii_text(term.upper()),
+        "DSDECOD": standard_term(term),
+        "DSCAT": "DISPOSITION EVENT",
+        "DSSCAT": scat,
+        "EPOCH": ctx.epoch(subject_id, when) if when else None,
+        "DSSTDTC": iso(when),
+        "DSSTDY": ctx.day(subject_id, when),
+    }
 
 
 def blocking_criterion(ctx: Context, reason: str) -> str | None:

@@ -85,6 +85,10 @@ TABLES: tuple[Table, ...] = (
             "ecog",
             "death_date",
             "last_contact_date",
+            "treatment_end_date",
+            "treatment_end_reason",
+            "follow_up_date",
+            "off_study_date",
             "off_study_reason",
         ),
         previous={

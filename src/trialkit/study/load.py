@@ -269,6 +269,10 @@ def _subject(c: _Cell) -> Subject:
         last_contact=c.date("last_contact_date", required=False),
         off_study_reason=c.text("off_study_reason", required=False),
         screening_id=c.text("screening_id", required=False),
+        treatment_end_date=c.date("treatment_end_date", required=False),
+        treatment_end_reason=c.text("treatment_end_reason", required=False),
+        follow_up_date=c.date("follow_up_date", required=False),
+        off_study_date=c.date("off_study_date", required=False),
     )
     c.done()
     return s
@@ -465,6 +469,16 @@ def _impossible_dates(s: Subject) -> list[tuple[str, str]]:
         out.append(
             ("last_contact_date", f"last contact {s.last_contact} after death {s.death_date}")
         )
+    # the stages after dosing follow one another (trialkit.conduct.state)
+    end, follow, off = s.treatment_end_date, s.follow_up_date, s.off_study_date
+    if end and not s.treatment_end_reason.strip():
+        out.append(("treatment_end_reason", f"treatment ended {end} without a reason"))
+    if off and not s.off_study_reason.strip():
+        out.append(("off_study_reason", f"off study {off} without a reason"))
+    if end and follow and follow < end:
+        out.append(("follow_up_date", f"follow-up {follow} before the treatment end {end}"))
+    if off and (follow or end) and off < max(d for d in (follow, end) if d):
+        out.append(("off_study_date", f"off study {off} before the previous stage"))
     return out
 
 

@@ -21,6 +21,13 @@ class Subject:
     last_contact: date | None = None
     off_study_reason: str = ""
     screening_id: str = ""  # the screening (screening.csv screening_id) the subject came from
+    # the conduct stages after dosing (trialkit.conduct.state): treatment ended early (a date
+    # and reason; empty when every cycle was given or still on treatment), follow-up started,
+    # off study (the reason is off_study_reason)
+    treatment_end_date: date | None = None
+    treatment_end_reason: str = ""
+    follow_up_date: date | None = None
+    off_study_date: date | None = None
 
 
 @dataclass(frozen=True)

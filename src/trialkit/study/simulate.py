@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from trialkit.conduct.dosing import window
+from trialkit.conduct.reasons import OFF_STUDY_PREFIX
 from trialkit.ctcae.analytes import analyte
 from trialkit.dosing.parameters import DosingParameters
 from trialkit.eligibility.screening import PatientResult, screen_record
@@ -437,7 +438,7 @@ def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[An
     responder = rng.random() < ORR
     nadir = rng.uniform(-0.8, -0.32) if responder else rng.uniform(-0.28, 0.12)
     weeks = [16, 24, *range(36, 260, 12)]
-    progressed = False
+    progressed, progressed_on = False, None
     for w in weeks:
         when = start + timedelta(weeks=w)
         if when > last_contact or progressed:
@@ -448,7 +449,7 @@ def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[An
         if when >= progression:
             change = nadir + abs(nadir) * 0.1 + 0.45 * (1 + nadir)
             new = "unequivocal" if rng.random() < 0.5 else "none"
-            progressed = True
+            progressed, progressed_on = True, when
         for lid, node, size in targets:
             value = round(max(0.0, size * (1 + change)), 1)
             out["lesions"].append(
@@ -509,11 +510,59 @@ def _course(rng: random.Random, s: Subject, cutoff: date, out: dict[str, list[An
                     True,
                 )
             )
+    given = [d.date for d in out["doses"] if d.subject_id == s.subject_id]
+    return _stages(
+        replace(s, death_date=death_date, last_contact=last_contact),
+        given,
+        progression,
+        progressed_on,
+        cutoff,
+    )
+
+
+def _stages(
+    s: Subject, given: list[date], progression: date, progressed_on: date | None, cutoff: date
+) -> Subject:
+    """The conduct stages after dosing, as the study application would have recorded them
+    (services/study/subjects_conduct.py), drawn from the course without another random number
+    (the simulated study stays the same): treatment ends early on the date the first cycle
+    not given was due — for progression if it came first, else toxicity (an adverse event),
+    or on the death date; follow-up starts then, or one cycle (8 weeks) after the fourth
+    dose; off study on the death date or the scan that showed progression. A subject off
+    study while on treatment ends it that day, for the same reason (as the service does)."""
+    assert s.first_dose is not None
+    cycles, interval = DosingParameters().cycles, DosingParameters().interval_days
+    end: date | None = None
+    end_reason = ""
+    if len(given) < cycles:
+        due = s.first_dose + timedelta(days=interval * len(given))
+        if s.death_date and s.death_date <= due:
+            end, end_reason = s.death_date, "death"
+        elif due <= cutoff:
+            end = due
+            end_reason = "progressive disease" if progression <= due else "adverse event"
+    follow = end if end_reason != "death" else None
+    if len(given) == cycles:
+        follow = max(given) + timedelta(days=interval)
+    if follow and (follow > cutoff or (s.death_date and follow >= s.death_date)):
+        follow = None
+    off, reason = None, ""
+    if s.death_date:
+        off, reason = s.death_date, "death"
+    elif progressed_on:
+        off, reason = progressed_on, "progressive disease"
+    if off:
+        if (end is None and len(given) < cycles) or (end and end > off):
+            end, end_reason = off, f"{OFF_STUDY_PREFIX}{reason}"
+        if follow and follow > off:
+            follow = None
     return replace(
         s,
-        death_date=death_date,
-        last_contact=last_contact,
-        off_study_reason="death" if death_date else ("progression" if progressed else ""),
+        treatment_end_date=end,
+        treatment_end_reason=end_reason,
+        follow_up_date=follow,
+        off_study_date=off,
+        off_study_reason=reason,
     )
 
 

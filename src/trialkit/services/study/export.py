@@ -93,6 +93,10 @@ def to_study(
                 first_dose=s.first_dose,
                 off_study_reason=s.off_study_reason,
                 screening_id=screening_number.get(s.screening_id, ""),
+                treatment_end_date=s.treatment_end_date,
+                treatment_end_reason=s.treatment_end_reason,
+                follow_up_date=s.follow_up_date,
+                off_study_date=s.off_study_date,
             )
             for s in subjects.values()
         ),
