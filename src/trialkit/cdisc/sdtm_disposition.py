@@ -20,7 +20,7 @@ from trialkit.cdisc.common import EPOCH, ascii_text, identifiers, seq, study_day
 from trialkit.cdisc.context import Context, iso
 from trialkit.cdisc.model import Cell, Dataset, Spec, Var, make, with_seq
 from trialkit.conduct.reasons import standard_term
-from trialkit.dosing.parameters import DosingParameters
+from trialkit.dosing import DosingParameters, has_regimen, regimen_of
 from trialkit.study.model import DeviationRow
 
 # DSSCAT: which disposition a record closes (SDTMIG 3.4 §6.2.2: one per epoch or milestone)
@@ -198,13 +198,17 @@ def build_ds(ctx: Context) -> Dataset:
 
 def _treatment_end(ctx: Context, subject_id: str, row: int) -> tuple[str, date, str] | None:
     """(reported term, date, source row) of the end of study treatment: the recorded early end,
-    or COMPLETED on the last dose once every cycle was given; None while on treatment."""
+    or COMPLETED on the last dose once every cycle of the protocol's regimen was given; None
+    while on treatment."""
     s = ctx.subject(subject_id)
     if s.treatment_end_date is not None:
         # the folder's loader refuses a treatment end date without its reason
         return s.treatment_end_reason, s.treatment_end_date, f"subjects.csv row {row}"
     doses = [(j, d) for j, d in enumerate(ctx.study.doses, start=1) if d.subject_id == subject_id]
-    if len({d.cycle for _, d in doses}) < DosingParameters().cycles:
+    protocol = ctx.protocol.id
+    if not has_regimen(protocol):
+        return None  # no regimen, no "every cycle given": only a recorded end is an event
+    if len({d.cycle for _, d in doses}) < DosingParameters(regimen_of(protocol)).cycles:
         return None
     j, last = max(doses, key=lambda jd: jd[1].date)
     return "completed", last.date, f"doses.csv row {j}"
