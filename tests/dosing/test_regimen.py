@@ -23,7 +23,7 @@ from trialkit.cli.main import main
 from trialkit.dosing import DosingParameters, check_dose, make_plan, parse_check, regimen_of
 from trialkit.dosing.regimen import REGIMEN_FILE
 from trialkit.errors import ProtocolError
-from trialkit.protocol.check import check_protocol
+from trialkit.protocol.check.folder import check_protocol
 from trialkit.protocol.loader import bundled_folder
 
 BUNDLED = "nct05894486"

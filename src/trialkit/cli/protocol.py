@@ -150,7 +150,7 @@ def check(
     """Check that a protocol declares everything its criteria use (elements, value sets,
     parameters and their types, anchors, calculator inputs, the CRF's linkIds and answer
     types). Prints every problem with its file, key path and a fix; exit 0 if none, else 2."""
-    from trialkit.protocol.check import check_protocol
+    from trialkit.protocol.check.folder import check_protocol
     from trialkit.protocol.loader import available_protocols, bundled_folder
 
     folder = Path(path)

@@ -10,7 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
+
+# Ids beyond a 32-bit integer column cannot exist: refuse them as input, never as a DB error.
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 # PostgreSQL text cannot hold NUL characters (SQLite can): refuse them at the edge, for both.
 NO_NUL = r"^[^\x00]*$"

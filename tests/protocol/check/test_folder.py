@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from trialkit.cli.main import main
-from trialkit.protocol.check import Problem, check_protocol
+from trialkit.protocol.check.folder import check_protocol
+from trialkit.protocol.check.report import Problem
 from trialkit.protocol.loader import available_protocols, bundled_folder
 
 Edit = Callable[[dict[str, Any], dict[str, Any]], None]
