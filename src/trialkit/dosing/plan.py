@@ -41,17 +41,19 @@ class DosingPlan:
             "cycles": [
                 {
                     "cycle": c.cycle,
-                    "nominal": c.nominal.isoformat(),
-                    "earliest": c.earliest.isoformat(),
-                    "latest": c.latest.isoformat(),
+                    # dates as …_date, one name per concept (issue 14 item 3)
+                    "due_date": c.nominal.isoformat(),
+                    "earliest_date": c.earliest.isoformat(),
+                    "latest_date": c.latest.isoformat(),
                     "activity_gbq": c.activity_gbq,
-                    "pre_dose_labs_from": c.labs_from.isoformat(),
+                    "pre_dose_labs_from_date": c.labs_from.isoformat(),
                     "instructions": list(c.instructions),
                 }
                 for c in self.cycles
             ],
             "imaging": [
-                {"week": v.week, "date": v.date.isoformat(), "what": v.what} for v in self.imaging
+                {"week": v.week, "scan_date": v.date.isoformat(), "what": v.what}
+                for v in self.imaging
             ],
         }
 

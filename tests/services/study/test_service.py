@@ -178,6 +178,8 @@ def test_full_flow_screen_sign_enrol_dose_scan_ae_export(store_url: str) -> None
     assert subject.first_dose == "2026-12-01"
     assert subject.next_due is not None
     assert subject.next_due["what"] == "cycle 1"
+    assert subject.next_due["due_date"] == "2026-12-01"  # dates as …_date (issue 14 item 3)
+    assert not {"date", "earliest", "latest"} & set(subject.next_due)
     check = svc.dose_check(coord, subject.id, 1, check_date=date(2026, 12, 1))
     assert check.decision["decision"] == "proceed"
     svc.record_dose(coord, subject.id, cycle=1, dose_date=date(2026, 12, 1), activity_gbq=7.4)

@@ -250,15 +250,15 @@ def _next_due(
         if c.cycle not in given:
             return {
                 "what": f"cycle {c.cycle}",
-                "date": c.nominal.isoformat(),
-                "earliest": c.earliest.isoformat(),
-                "latest": c.latest.isoformat(),
+                "due_date": c.nominal.isoformat(),
+                "earliest_date": c.earliest.isoformat(),
+                "latest_date": c.latest.isoformat(),
                 "activity_gbq": c.activity_gbq,
-                "pre_dose_labs_from": c.labs_from.isoformat(),
+                "pre_dose_labs_from_date": c.labs_from.isoformat(),
             }
     for v in plan.imaging:
         if v.week > 0 and (today is None or v.date >= today):
-            return {"what": v.what, "date": v.date.isoformat(), "week": v.week}
+            return {"what": v.what, "due_date": v.date.isoformat(), "week": v.week}
     return None
 
 

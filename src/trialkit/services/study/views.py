@@ -307,7 +307,7 @@ class SubjectView(_View):
     plan: dict[str, Any] | None  # dosing.make_plan(...).to_json(): cycles with windows, imaging
     next_due: (
         dict[str, Any] | None
-    )  # {"what": "cycle 2", "date": ..., "earliest": ..., "latest": ...}
+    )  # {"what": "cycle 2", "due_date": …, "earliest_date": …, "latest_date": …}
     doses: list[DoseView]
     labs: list[LabView]
     baseline_lesions: list[BaselineLesionView]
