@@ -1,5 +1,5 @@
 """Both paths agree on every shipped protocol (issue 15 point 8): patients generated from each
-protocol's own nodes (tests/relational/node_patients.py) go through the single-patient
+protocol's own nodes (trialkit.synth.nodes) go through the single-patient
 evaluator and the compiled query on DuckDB (and, marked slow, Spark); statuses per patient and
 criterion and the overall status must be identical. Hypothesis draws the populations."""
 
@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.relational.node_patients import AS_OF, facets, patient
 from trialkit.eligibility.screening import screen_record
 from trialkit.model.record import PatientRecord
 from trialkit.protocol import available_protocols, load_protocol
@@ -22,6 +21,7 @@ from trialkit.protocol.model import Protocol
 from trialkit.relational.backend import connect
 from trialkit.relational.engine import load_tables, screen_population
 from trialkit.sources.staging import records_to_tables
+from trialkit.synth.nodes import AS_OF, facets, patient
 
 SIZE = 300
 

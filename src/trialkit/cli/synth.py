@@ -22,8 +22,18 @@ MAX_SEED = 2**64
 def synth(
     patients: int = typer.Option(..., "--patients", help="How many patients."),
     out: Path = typer.Option(..., "--out", metavar="FOLDER", help="Folder to write."),
-    fmt: SynthFormat = typer.Option(
-        SynthFormat.omop, "--format", help="omop (OMOP CDM Parquet) or fhir-ndjson (Bulk FHIR)."
+    fmt: SynthFormat | None = typer.Option(
+        None,
+        "--format",
+        help="omop (OMOP CDM Parquet, the default), fhir-ndjson (Bulk FHIR) or, with "
+        "--protocol, fhir-bundles (one Bundle per patient, the default there).",
+    ),
+    protocol: str | None = typer.Option(
+        None,
+        "--protocol",
+        metavar="PROTOCOL",
+        help="Derive the population from this protocol (bundled id or folder): its elements, "
+        "value sets, windows and CRF; a mix of eligible, ineligible and incomplete patients.",
     ),
     seed: int = typer.Option(2026, "--seed", help="Random seed: same seed, same population."),
     reference: str | None = typer.Option(
@@ -34,8 +44,8 @@ def synth(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
-    """Write a synthetic population (GEP-NET and other oncology patients) to screen."""
-    from trialkit.synth.population import write_population
+    """Write a synthetic population to screen: the oncology warehouse (GEP-NET and other
+    patients), or with --protocol one derived from any protocol."""
 
     if patients < 1:
         raise InputError("--patients must be at least 1", field="--patients")
@@ -44,11 +54,37 @@ def synth(
             f"the seed must be a whole number from 0 to {MAX_SEED - 1}", field="--seed"
         )
     when = parse_date(reference, "--reference-date") or REFERENCE_DATE
+    if protocol is not None:
+        from trialkit.protocol import load_protocol
+        from trialkit.synth.protocol import write_protocol_population
+
+        chosen = fmt or SynthFormat.fhir_bundles
+        if chosen is SynthFormat.omop:
+            raise InputError(
+                "--protocol writes FHIR (fhir-bundles or fhir-ndjson); OMOP from a protocol's "
+                "population is not built yet",
+                field="--format",
+            )
+        p = load_protocol(protocol)
+        with (
+            staged_output(out, "--out") as staging,
+            spinner(f"Generating and writing {patients:,} patients for {p.id}", quiet=quiet),
+        ):
+            summary = write_protocol_population(
+                p, patients, seed, staging.path, chosen.value, as_of=when, shown=out
+            )
+        Console().print(summary)
+        return
+    from trialkit.synth.population import write_population
+
+    chosen = fmt or SynthFormat.omop
+    if chosen is SynthFormat.fhir_bundles:
+        raise InputError("fhir-bundles needs --protocol", field="--format")
     with (
         staged_output(out, "--out") as staging,
         spinner(f"Generating and writing {patients:,} patients", quiet=quiet),
     ):
         summary = write_population(
-            patients, seed, staging.path, fmt.value, reference=when, shown=out
+            patients, seed, staging.path, chosen.value, reference=when, shown=out
         )
     Console().print(summary)

@@ -15,6 +15,7 @@ class SynthFormat(StrEnum):
 
     omop = "omop"  # OMOP CDM v5.4 Parquet
     fhir_ndjson = "fhir-ndjson"  # Bulk FHIR NDJSON
+    fhir_bundles = "fhir-bundles"  # one FHIR Bundle per patient (with ``--protocol``)
 
 
 # the synthetic population's records lead up to this date (the demo's screening date)

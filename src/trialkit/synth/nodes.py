@@ -1,4 +1,6 @@
-"""Patients generated from a protocol's own nodes (issue 15 point 8), for the differential test.
+"""Adversarial patients generated from a protocol's own nodes (issue 15 point 8): what the
+differential test screens on both paths (``trialkit synth --protocol`` builds plausible ones,
+:mod:`trialkit.synth.protocol`).
 
 Nothing here names a trial: the walk collects, from every criterion tree, each lab element's
 thresholds (absolute, ULN multiples at the element's default ULN, range bounds), each value
