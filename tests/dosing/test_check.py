@@ -221,3 +221,20 @@ def test_param_override_changes_reduced_activity(
     )
     assert json.loads(capsys.readouterr().out)["activity_gbq"] == 5.55
     assert main(["dosing", "check", str(path), "--param", "nonsense=1"]) == 2
+
+
+def _without(lab: str, changes: dict[str, tuple[float, str]]) -> Any:
+    data = payload(changes)
+    data["labs"] = [row for row in data["labs"] if row["lab"] != lab]
+    return check_dose(parse_check(data, source="t.json"), DosingParameters())
+
+
+def test_low_albumin_without_inr_is_not_a_proceed() -> None:
+    """Hepatotoxicity is albumin < 30 g/L *with* INR > 1.5 (clinical-facts §3): albumin 28 g/L
+    and no INR recorded cannot rule it out, so the dose waits for the INR — never "proceed"."""
+    d = _without("inr", {"albumin": (28, "g/L")})
+    assert d.decision == "withhold_pending_data"
+    assert d.activity_gbq is None
+    assert any("INR not recorded" in n and "hepatotoxicity" in n for n in d.notes), d.notes
+    # with normal albumin the missing optional INR cannot matter: the row cannot apply
+    assert _without("inr", {}).decision == "proceed"

@@ -7,8 +7,10 @@ missing, conflicting, implausible or cannot be converted never yields "proceed" 
 ``withhold_pending_data``, as does a lab a grade row reads that cannot be graded; a reduced
 dose that did not bring the toxicity back is followed by the full activity where the
 parameter ``reescalate_after_reduced_dose`` says so; a ``report`` row changes nothing and is
-said in the notes. A condition on a lab the regimen does not require is not met while that
-lab is absent (the table's reading for optional labs).
+said in the notes. A row on a lab the regimen does not require does not apply while that lab
+is absent (the table's reading for optional labs) — unless the row's other parts already hold:
+albumin below its limit with no INR recorded is "needed to rule out hepatotoxicity", and that
+withholds pending data too (trialkit reading: never "proceed" on doubtful labs).
 """
 
 from __future__ import annotations
@@ -225,15 +227,15 @@ def check_dose(
     if not missing:
         ctx = _Context(c, params, used, derived)
         for row in regimen.table:
-            met, parts, evidence = ctx.holds(row.when)
+            met, parts, evidence = ctx.row_holds(row.when, row.label)
             if not met:
                 continue
             if row.action == "report":
                 notes.append(row.note or f"{row.label}: {'; '.join(parts)} (no dose change)")
             else:
                 findings.append(_finding(row, parts, evidence))
-        missing += ctx.ungradable
-        if ctx.ungradable:
+        missing += ctx.ungradable + ctx.undecided
+        if ctx.ungradable or ctx.undecided:
             findings, notes = [], []
     labs = tuple(shown)
     # a reduced dose that did not bring the toxicity back is followed by the full dose
@@ -290,6 +292,10 @@ def check_dose(
             "(parameter reescalate_after_reduced_dose = false)"
         )
     return decide("proceed", current, None)
+
+
+def _compound(cond: Condition) -> bool:
+    return cond.test in ("any", "all")
 
 
 def _words(regimen: Regimen, names: tuple[str, ...] | list[str]) -> str:
@@ -380,6 +386,7 @@ class _Context:
     ) -> None:
         self.c, self.params, self.used, self.derived = c, params, used, derived
         self.ungradable: list[str] = []
+        self.undecided: list[str] = []
 
     def threshold(self, cond: Condition) -> float:
         t = cond.threshold
@@ -388,11 +395,32 @@ class _Context:
         assert not isinstance(value, bool)
         return float(value)
 
-    def holds(self, cond: Condition) -> tuple[bool, list[str], list[LabEvidence]]:
-        """(met, what was found in words, the labs it read)."""
+    def row_holds(self, cond: Condition, label: str) -> tuple[bool, list[str], list[LabEvidence]]:
+        """A table row's condition; one that only an unrecorded optional lab keeps from
+        deciding is noted in :attr:`undecided` (it withholds pending data)."""
+        met, parts, evidence = self.holds(cond)
+        if met is None and _compound(cond):
+            self.undecided.append(f"{label}: {'; '.join(parts)}")
+        return met is True, parts, evidence
+
+    def holds(self, cond: Condition) -> tuple[bool | None, list[str], list[LabEvidence]]:
+        """(met — ``None`` while an optional lab it needs is unrecorded —, what was found in
+        words, the labs it read). A lone unrecorded optional lab cannot make a row apply;
+        inside ``all`` whose other parts hold, it leaves the row undecided."""
         if cond.test in ("any", "all"):
             results = [self.holds(p) for p in cond.parts]
-            met = any(r[0] for r in results) if cond.test == "any" else all(r[0] for r in results)
+            values = [
+                False if r[0] is None and not _compound(p) and cond.test == "any" else r[0]
+                for p, r in zip(cond.parts, results, strict=True)
+            ]
+            if cond.test == "any":
+                met = True if True in values else (None if None in values else False)
+            elif False in values:
+                met = False
+            else:
+                met = True if None not in values else (None if True in values else False)
+            if met is None:
+                return None, [w for r in results if r[0] is not False for w in r[1]], []
             if not met:
                 return False, [], []
             hits = [r for r in results if r[0]]
@@ -406,15 +434,16 @@ class _Context:
             return met, [f"related adverse event grade {g} (≥ {n})"] if met else [], []
         if cond.lab is not None:
             e = self.used.get(cond.lab)
-            if e is None:  # an optional lab not recorded: the row cannot apply
-                return False, [], []
+            if e is None:  # an optional lab not recorded
+                spec = self.params.regimen.labs[cond.lab]
+                return None, [f"{spec.short} not recorded (needed to rule it out)"], []
             value, unit, evidence = e.canonical, e.canonical_unit, [e]
             short = self.params.regimen.labs[cond.lab].short
         else:
             assert cond.derived is not None
             d = self.derived.get(cond.derived)
             if d is None:
-                return False, [], []
+                return None, [f"{cond.derived} not computable (needed to rule it out)"], []
             value, unit, evidence, short = d.value, d.unit, list(d.labs), d.short
         return self._test(cond, short, value, unit, evidence)
 
