@@ -16,12 +16,12 @@ from decimal import Decimal
 import pytest
 
 from tests.relational.test_differential_protocols import differences
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.screening import CriterionResult, screen_record
 from trialkit.model.codes import Code
 from trialkit.model.record import Crf, Measurement, PatientRecord
 from trialkit.model.time import DateSpan
 from trialkit.protocol import load_protocol
+from trialkit.protocol import nodes as n
 from trialkit.protocol.model import Criterion, Protocol
 
 AS_OF = date(2026, 12, 1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import typing
 
 from trialkit.eligibility import evaluate
-from trialkit.eligibility import nodes as n
+from trialkit.protocol import nodes as n
 from trialkit.protocol import rules
 from trialkit.protocol.loader import _walk, available_protocols, load_protocol
 from trialkit.relational.compiler import Compiler

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
 
-from trialkit.eligibility.nodes import AS_OF, Anchor, Number, Param, Window
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.record import DataWarning, PatientRecord
 from trialkit.model.time import DateSpan
 from trialkit.protocol.model import ParamValue, Protocol
+from trialkit.protocol.nodes import AS_OF, Anchor, Number, Param, Window
 from trialkit.wording import day
 
 

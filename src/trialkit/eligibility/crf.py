@@ -6,13 +6,13 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext, Placement
 from trialkit.eligibility.labs import _OPS
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue
 from trialkit.model.time import DateSpan
+from trialkit.protocol import nodes as n
 from trialkit.wording import day, number, relation, yes_no
 
 

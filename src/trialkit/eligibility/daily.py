@@ -1,4 +1,4 @@
-"""Daily observations within a window (:class:`~trialkit.eligibility.nodes.Daily`): a diary's
+"""Daily observations within a window (:class:`~trialkit.protocol.nodes.Daily`): a diary's
 mean, minimum or maximum, or the count of days that pass a test.
 
 The window is the last ``days`` calendar days up to and including as-of. A result counts when
@@ -15,10 +15,10 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.labs import USABLE_STATUSES, candidates, read
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
+from trialkit.protocol import nodes as n
 from trialkit.wording import day as say_day
 from trialkit.wording import number, quantity, relation, sentence_case
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.record import DataWarning
 from trialkit.model.time import completed_years
+from trialkit.protocol import nodes as n
 from trialkit.wording import day
 
 

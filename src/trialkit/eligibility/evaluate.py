@@ -1,7 +1,7 @@
 """The in-memory evaluator: walks a criterion's node tree for one patient.
 
 One function per node type, dispatched by type. Combinators follow Kleene's
-three-valued logic; :class:`~trialkit.eligibility.nodes.Reconcile` applies
+three-valued logic; :class:`~trialkit.protocol.nodes.Reconcile` applies
 the CRF/EHR conflict policy of data dictionary §4.
 """
 
@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import Any
 
 from trialkit.eligibility import crf, daily, demographics, history, labs, lesions
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import (
     Evidence,
@@ -24,6 +23,7 @@ from trialkit.eligibility.verdict import (
     negate,
     unique,
 )
+from trialkit.protocol import nodes as n
 
 
 def evaluate(node: n.Node, ctx: EvalContext) -> Verdict:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext, Placement
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.codes import Code
 from trialkit.model.record import ConditionFact, MedicationFact
 from trialkit.model.time import add_years
+from trialkit.protocol import nodes as n
 from trialkit.protocol.forms import features_of, form_of
 from trialkit.wording import coded, day
 

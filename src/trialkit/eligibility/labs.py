@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from trialkit.calculators import calculator
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.errors import UnitError
 from trialkit.model.codes import Code
 from trialkit.model.record import Measurement
+from trialkit.protocol import nodes as n
 from trialkit.protocol.model import Element
 from trialkit.quality import conflict_reason, implausible, latest_day, no_value
 from trialkit.units import convert

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.context import EvalContext
 from trialkit.eligibility.crf import as_number, label
 from trialkit.eligibility.labs import _OPS
 from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue
+from trialkit.protocol import nodes as n
 from trialkit.wording import count, names, number, relation
 
 # The methods RECIST 1.1 sets a measurable size for (clinical-facts §4): CT/MRI 10 mm or twice

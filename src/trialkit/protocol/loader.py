@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 
 from trialkit.calculators import calculator
-from trialkit.eligibility import nodes as n
 from trialkit.errors import ProtocolError, UnitError
 from trialkit.model.codes import Code
+from trialkit.protocol import nodes as n
 from trialkit.protocol.forms import parse_form_groups
 from trialkit.protocol.model import (
     ANCHOR_ROLES,

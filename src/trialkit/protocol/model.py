@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from trialkit.eligibility.nodes import Attestation, Node
 from trialkit.model.codes import Code
 from trialkit.protocol.forms import FormGroup
+from trialkit.protocol.nodes import Attestation, Node
 from trialkit.protocol.valuesets import ValueSet
 from trialkit.quality import PlausibleRange
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from trialkit.eligibility import nodes as n
 from trialkit.errors import ProtocolError
+from trialkit.protocol import nodes as n
 
 _OPS = frozenset({"<", "<=", ">", ">="})
 

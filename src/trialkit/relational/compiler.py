@@ -27,9 +27,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.daily import window_start
 from trialkit.errors import TrialkitError
+from trialkit.protocol import nodes as n
 from trialkit.protocol.model import ParamValue, Protocol
 from trialkit.relational.columns import (
     NULL_BOOL,

@@ -15,8 +15,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.daily import MEAN_DIGITS, window_start
+from trialkit.protocol import nodes as n
 from trialkit.relational.columns import NULL_BOOL, Rel, Rule, compare, rel, text
 from trialkit.relational.labs import rounded_compare
 

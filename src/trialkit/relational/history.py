@@ -18,8 +18,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from trialkit.eligibility import nodes as n
 from trialkit.model.time import add_years
+from trialkit.protocol import nodes as n
 from trialkit.protocol.model import ParamValue, Protocol
 from trialkit.relational.columns import (
     NULL_BOOL,

@@ -28,8 +28,8 @@ import ibis
 import ibis.expr.types as ir
 
 from trialkit.calculators import calculator
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.labs import LAB_LOOKBACK, first_dose_window, input_value
+from trialkit.protocol import nodes as n
 from trialkit.protocol.model import ParamValue, Protocol
 from trialkit.relational.columns import (
     NULL_BOOL,

@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from trialkit.eligibility import nodes as n
 from trialkit.model.codes import Code
 from trialkit.model.record import (
     AllergyFact,
@@ -35,6 +34,7 @@ from trialkit.model.record import (
     ProcedureFact,
 )
 from trialkit.model.time import DateSpan
+from trialkit.protocol import nodes as n
 from trialkit.protocol.loader import _walk, questionnaire_items
 from trialkit.protocol.model import Protocol
 from trialkit.protocol.valuesets import ValueSet

@@ -26,13 +26,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from trialkit.eligibility import nodes as n
 from trialkit.eligibility.screening import PatientResult, screen_record
 from trialkit.model.codes import Code
 from trialkit.model.record import (
     CrfAnswer,
     PatientRecord,
 )
+from trialkit.protocol import nodes as n
 from trialkit.protocol.forms import FormSign
 from trialkit.protocol.loader import questionnaire_items
 from trialkit.protocol.model import Protocol

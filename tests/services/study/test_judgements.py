@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from tests.store.helpers import make_study, password, screen_example
-from trialkit.eligibility import nodes as n
 from trialkit.errors import InputError
 from trialkit.protocol import available_protocols, load_protocol
+from trialkit.protocol import nodes as n
 
 
 @pytest.fixture

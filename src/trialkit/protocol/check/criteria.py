@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from trialkit.eligibility import nodes as n
 from trialkit.errors import TrialkitError
 from trialkit.protocol import loader
+from trialkit.protocol import nodes as n
 from trialkit.protocol.check.questionnaire import _link
 from trialkit.protocol.check.report import (
     _NUMERIC_ITEM,
