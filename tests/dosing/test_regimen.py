@@ -119,7 +119,7 @@ def test_the_cli_reads_the_regimen_of_protocol(
     args = ["dosing", "plan", "--first-dose", "2026-01-05", "--format", "json"]
     assert main([*args, "--protocol", str(folder), "--param", "interval_days=35"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert [c["nominal"] for c in out["cycles"]] == ["2026-01-05", "2026-02-09", "2026-03-16"]
+    assert [c["due_date"] for c in out["cycles"]] == ["2026-01-05", "2026-02-09", "2026-03-16"]
     assert out["parameters_overridden"] == {"interval_days": {"default": 42, "value": 35}}
 
 
