@@ -95,6 +95,19 @@ SCREENING = [
 ]
 
 
+def test_enrolment_on_a_waiver_is_its_own_arm_never_a_negative_count() -> None:
+    # the demo: 42 eligible, 45 enrolled of whom 3 ineligible referrals on a documented
+    # waiver; 739de29 drew "Eligible, not enrolled: n = -3"
+    screening = [("eligible", "")] * 42 + [("ineligible", "IN3: Ki-67 8 %")] * 5
+    counts = consort_counts(screening, enrolled=45, treated=45, evaluable=45, waived=3)
+    assert counts["not_enrolled"] == 0
+    texts = [t.get_text() for t in consort_figure(counts).texts]
+    assert "Eligible, not enrolled: n = 0" in texts
+    assert "Enrolled\nn = 45\n(incl. 3 on a waiver)" in texts
+    (excluded,) = [t for t in texts if t.startswith("Excluded")]
+    assert "Enrolled on an eligibility waiver (n = 3)" in excluded
+
+
 def test_consort_boxes_add_up_and_name_the_reasons_in_words() -> None:
     summaries = {c.id: c.summary for c in load_protocol().criteria}
     counts = consort_counts(SCREENING, enrolled=2, treated=2, evaluable=1, summaries=summaries)

@@ -65,12 +65,19 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
     optimal, minimax = simon_designs(**DESIGN, nmax=60)
     treated = [s for s in study.subjects if s.first_dose is not None]
     first_doses = {s.subject_id: s.first_dose for s in treated}
+    status_of = {r.screening_id: r.status for r in study.screening}
     counts = consort_counts(
         [(r.status, r.reason) for r in study.screening],
         len(study.subjects),
         len(treated),
         efficacy.evaluable,
         criterion_summaries(protocol),
+        # enrolled from a screening that was not eligible: a documented waiver
+        waived=sum(
+            1
+            for s in study.subjects
+            if s.screening_id in status_of and status_of[s.screening_id] != "eligible"
+        ),
     )
     # the optimal design is the one in force (docs/analysis.md "Design in the report")
     by_subject = {r.subject_id: r for r in efficacy.responses}

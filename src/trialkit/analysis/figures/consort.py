@@ -44,9 +44,12 @@ def consort_counts(
     treated: int,
     evaluable: int,
     summaries: Mapping[str, str] | None = None,
+    waived: int = 0,
 ) -> dict[str, Any]:
     """``screening``: (status, reason) per screened patient; ``summaries``: criterion id →
-    short wording. Every level's losses are counted so that the boxes add up."""
+    short wording; ``waived``: subjects enrolled from a screening that was not eligible (an
+    investigator's documented waiver). Every level's losses are counted so that the boxes add
+    up: eligible − enrolled-from-eligible is the eligible not enrolled, never negative."""
     names = summaries or {}
     statuses = Counter(s for s, _ in screening)
     ineligible = Counter(
@@ -66,7 +69,8 @@ def consort_counts(
         "incomplete_reasons": incomplete,
         # kept for the report's table: every exclusion reason, ineligible then incomplete
         "reasons": ineligible + [(f"screening incomplete — {r}", n) for r, n in incomplete],
-        "not_enrolled": eligible - enrolled,
+        "not_enrolled": eligible - (enrolled - waived),
+        "waived": waived,
         "enrolled": enrolled,
         "not_treated": enrolled - treated,
         "treated": treated,
@@ -118,6 +122,8 @@ def consort_figure(counts: dict[str, Any], ax: Any = None) -> Any:
     excluded.append(_lines(counts["ineligible_reasons"]) or "  none")
     excluded.append(f"Screening incomplete (n = {counts['incomplete']}):")
     excluded.append(_lines(counts["incomplete_reasons"]) or "  none")
+    if counts.get("waived"):
+        excluded.append(f"Enrolled on an eligibility waiver (n = {counts['waived']})")
     box(side, 7.6, "\n".join(excluded), OKABE_ITO["vermillion"], ha="left")
     arrow(main, 9.05, main, 5.75)
     arrow(main, 7.6, side - 0.1, 7.6)
@@ -134,7 +140,10 @@ def consort_figure(counts: dict[str, Any], ax: Any = None) -> Any:
         arrow(main, middle, side - 0.1, middle)
         box(side, middle, f"{lost_label}: n = {counts[lost_key]}", OKABE_ITO["grey"], ha="left")
         colour = OKABE_ITO["green"] if key == "evaluable" else OKABE_ITO["blue"]
-        box(main, y, f"{label}\nn = {counts[key]}", colour)
+        text = f"{label}\nn = {counts[key]}"
+        if key == "enrolled" and counts.get("waived"):
+            text += f"\n(incl. {counts['waived']} on a waiver)"
+        box(main, y, text, colour)
         previous = y
     ax.set_title("CONSORT flow", loc="left", fontsize=11)
     return ax
