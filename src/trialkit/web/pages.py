@@ -12,9 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from trialkit.protocol import load_protocol
-from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.web.auth import safe_next, session_actor
-from trialkit.web.pages_common import render
+from trialkit.web.pages_common import render, served_protocol
 from trialkit.web.pages_conduct import router as conduct_router
 from trialkit.web.pages_records import router as records_router
 from trialkit.web.pages_screening import router as screening_router
@@ -33,8 +32,9 @@ _HEADINGS = {
 }
 
 
-def _protocol_title() -> str:
-    protocol = load_protocol(DEFAULT_PROTOCOL)
+def _protocol_title(request: Request) -> str:
+    """The protocol this app serves (``trialkit serve --protocol``), as the login page names it."""
+    protocol = load_protocol(served_protocol(request))
     return f"{protocol.id} · {protocol.title}"
 
 
@@ -56,7 +56,7 @@ def _login(
             "title": "Sign in",
             "next_page": safe_next(next_page),
             "username": "",
-            "protocol_title": _protocol_title(),
+            "protocol_title": _protocol_title(request),
             "form_error": message,
         },
         status=status,

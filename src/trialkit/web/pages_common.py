@@ -103,6 +103,11 @@ def render(
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
 
+def served_protocol(request: Request) -> str:
+    """The protocol this app serves, as ``trialkit serve --protocol`` named it (id or folder)."""
+    return str(request.app.state.protocol)
+
+
 def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/?next={quote(target)}", status_code=303)

@@ -23,7 +23,6 @@ from trialkit.services.study.views import (
     OUTCOMES,
     SIGNATURE_MEANINGS,
 )
-from trialkit.settings import DEFAULT_PROTOCOL
 from trialkit.web.auth import CurrentActor, session_actor
 from trialkit.web.pages_common import (
     FormErrors,
@@ -37,6 +36,7 @@ from trialkit.web.pages_common import (
     parse_version,
     render,
     see_other,
+    served_protocol,
 )
 from trialkit.web.pages_crf import (
     CrfSection,
@@ -136,6 +136,12 @@ def new_screening(request: Request) -> Response:
     return _new_page(request, {}, FormErrors(), status=200)
 
 
+def _served(request: Request) -> str:
+    """The protocol the app serves (``trialkit serve --protocol ID|PATH``): new screenings are
+    screened against it, so its Questionnaire is the form."""
+    return served_protocol(request)
+
+
 def _new_page(
     request: Request, values: Mapping[str, str], errors: FormErrors, *, status: int
 ) -> Response:
@@ -144,7 +150,7 @@ def _new_page(
         "screening_new.html",
         {
             "title": "New screening",
-            **_crf_context(DEFAULT_PROTOCOL, values),
+            **_crf_context(_served(request), values),
             "errors": errors.fields,
             "form_error": errors.form,
         },
@@ -157,7 +163,7 @@ def _new_page(
 def create_screening(
     request: Request, actor: CurrentActor, service: ServiceDep, posted: PostedForm
 ) -> Response:
-    sections, _ = _sections(DEFAULT_PROTOCOL)
+    sections, _ = _sections(_served(request))
     answers, crf_errors = read_crf_form(sections, posted.fields)
     errors = FormErrors(crf_errors)
     as_of = parse_date(posted, "as_of", errors, required=False)
@@ -181,7 +187,9 @@ def create_screening(
             "screening_number",
         }
         # the planned first dose is asked once, by the CRF (the protocol's first-dose anchor)
-        anchor = load_protocol(DEFAULT_PROTOCOL).anchors.get("first_dose")
+        served = load_protocol(_served(request))
+        name = served.first_dose_anchor()
+        anchor = served.anchors[name] if name is not None else None
         aliases = {"--first-dose": anchor.crf} if anchor and anchor.crf else {}
         errors = form_errors(exc, controls, aliases)
         if errors.form and bundle is not None and getattr(exc, "source", None) != "CRF":

@@ -229,7 +229,8 @@ def _range(text: str) -> str:
 
 
 def first_dose_source(source: str, labels: Labels) -> str:
-    """``CRF planned-first-dose-date (QuestionnaireResponse/x)`` → ``CRF: <the item's text>``."""
+    """``CRF <linkId> (QuestionnaireResponse/x)`` (the first-dose anchor's CRF date) →
+    ``CRF: <the item's text>``."""
     match = re.fullmatch(r"CRF (\S+) \((.*)\)", source)
     if match is None:
         return source

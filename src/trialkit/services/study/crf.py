@@ -1,7 +1,8 @@
 """CRF answers as the web form sends them ↔ the FHIR QuestionnaireResponse the engine reads.
 
 The form is rendered from the protocol's Questionnaire, so its answers arrive as
-``linkId → value`` (``"lesion"`` → a list of ``linkId → value`` groups). Each
+``linkId → value`` (the protocol's lesion group → a list of ``linkId → value``
+groups, one per lesion; ``lesions:`` in protocol.yaml names the group). Each
 value is checked against the item's type here, at the edge, and the answers
 become one QuestionnaireResponse (data dictionary §4: items found by linkId
 anywhere) that is added to the patient's Bundle. Being authored last, it wins
@@ -16,13 +17,18 @@ from typing import Any
 
 from trialkit.errors import InputError
 from trialkit.protocol import Protocol
-from trialkit.protocol.loader import questionnaire_items
-
-LESION_GROUP = "lesion"
+from trialkit.protocol.loader import lesion_group_items, questionnaire_items
 
 
 def _items(protocol: Protocol) -> dict[str, Mapping[str, Any]]:
     return questionnaire_items(protocol.questionnaire)
+
+
+def _lesion_items(protocol: Protocol) -> dict[str, Mapping[str, Any]]:
+    """The items of the protocol's repeating lesion group (none when it declares none)."""
+    if protocol.lesions is None:
+        return {}
+    return lesion_group_items(protocol.lesions, _items(protocol)) or {}
 
 
 def _choice_codes(item: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -88,8 +94,8 @@ def normalise_answers(protocol: Protocol, answers: Mapping[str, Any]) -> dict[st
     items = _items(protocol)
     out: dict[str, Any] = {}
     for link, value in answers.items():
-        if link == LESION_GROUP:
-            out[link] = _lesions(items, value)
+        if link == protocol.lesion_group:
+            out[link] = _lesions(_lesion_items(protocol), link, value)
             continue
         item = items.get(link)
         if item is None or item.get("type") == "group":
@@ -108,18 +114,23 @@ def _stored(item: Mapping[str, Any], value: Any) -> Any:
     return v["code"] if key == "valueCoding" else v
 
 
-def _lesions(items: Mapping[str, Mapping[str, Any]], value: Any) -> list[dict[str, Any]]:
+def _lesions(
+    items: Mapping[str, Mapping[str, Any]], group_link: str, value: Any
+) -> list[dict[str, Any]]:
+    """The lesion groups as stored; ``items`` are the lesion group's own items."""
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(g, Mapping) for g in value):
-        raise InputError("expected a list of lesion groups", source="CRF", field=LESION_GROUP)
+        raise InputError("expected a list of lesion groups", source="CRF", field=group_link)
     groups: list[dict[str, Any]] = []
     for n, group in enumerate(value, start=1):
         stored: dict[str, Any] = {}
         for link, v in group.items():
             item = items.get(link)
-            if item is None or not link.startswith("lesion-"):
-                raise InputError("not a lesion item", source="CRF", field=f"lesion {n} {link}")
+            if item is None:
+                raise InputError(
+                    "not a lesion item", source="CRF", field=f"{group_link} {n} {link}"
+                )
             if v is not None and v != "":
                 stored[link] = _stored(item, v)
         if stored:
@@ -130,7 +141,7 @@ def _lesions(items: Mapping[str, Mapping[str, Any]], value: Any) -> list[dict[st
 def merge_answers(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(stored)
     for link, value in changes.items():
-        if value is None or (link == LESION_GROUP and value == []):
+        if value is None or value == []:  # a list is the lesion groups: none left
             merged.pop(link, None)
         else:
             merged[link] = value
@@ -142,20 +153,21 @@ def questionnaire_response(
 ) -> dict[str, Any]:
     """The stored answers as one QuestionnaireResponse of ``patient_id``."""
     items = _items(protocol)
+    lesion_group = protocol.lesion_group
     flat = [
         {"linkId": link, "answer": [_answer(items[link], link, value)]}
         for link, value in answers.items()
-        if link != LESION_GROUP and value is not None
+        if link != lesion_group and value is not None
     ]
     groups = [
         {
-            "linkId": LESION_GROUP,
+            "linkId": lesion_group,
             "item": [
                 {"linkId": link, "answer": [_answer(items[link], link, value)]}
                 for link, value in group.items()
             ],
         }
-        for group in answers.get(LESION_GROUP, [])
+        for group in (answers.get(lesion_group, []) if lesion_group is not None else [])
     ]
     return {
         "resourceType": "QuestionnaireResponse",
@@ -189,7 +201,7 @@ def answers_from_response(protocol: Protocol, response: Mapping[str, Any]) -> di
             if not isinstance(node, Mapping):
                 continue
             link = str(node.get("linkId", ""))
-            if link == LESION_GROUP:
+            if link == protocol.lesion_group:
                 group: dict[str, Any] = {}
                 walk(node.get("item"), group)
                 lesions.append(group)
@@ -199,6 +211,6 @@ def answers_from_response(protocol: Protocol, response: Mapping[str, Any]) -> di
                 into[link] = v
 
     walk(response.get("item"), flat)
-    if lesions:
-        flat[LESION_GROUP] = lesions
+    if lesions and protocol.lesion_group is not None:
+        flat[protocol.lesion_group] = lesions
     return normalise_answers(protocol, flat)

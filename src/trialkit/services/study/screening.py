@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trialkit.eligibility.lesions import by_role
 from trialkit.errors import InputError
 from trialkit.fhir.loader import load_bundle
 from trialkit.model.record import PatientRecord
@@ -286,26 +287,33 @@ def _value(answer: Any) -> Any:
     return code if code is not None else value
 
 
-def baseline_lesions(record: PatientRecord) -> list[dict[str, Any]]:
-    """The CRF's baseline lesion groups as lesion measurement fields."""
+def baseline_lesions(screened: Screened) -> list[dict[str, Any]]:
+    """The CRF's baseline lesion groups as lesion measurement fields, read by the roles the
+    protocol's ``lesions:`` declares (none when it declares no lesion group)."""
+    declared = screened.run.protocol.lesions
+    if declared is None:
+        return []
     out: list[dict[str, Any]] = []
-    for group in record.crf.lesions:
+    for group in screened.record.crf.lesions:
+        values = by_role(group, declared.items)
 
-        def get(link: str, group: Any = group) -> Any:
-            a = group.get(link)
-            return None if a is None else _value(a)
+        def text(role: str, values: dict[str, Any] = values) -> str | None:
+            value = values.get(role)
+            return None if value is None else str(getattr(value, "code", value))
 
-        diameter = get("lesion-diameter-mm")
-        slice_mm = get("lesion-slice-mm")
+        def mm(role: str, values: dict[str, Any] = values) -> float | None:
+            value = values.get(role)
+            return None if value is None or isinstance(value, bool) else float(value)
+
         out.append(
             {
-                "lesion_id": str(get("lesion-id") or f"lesion-{len(out) + 1}"),
-                "organ": None if get("lesion-organ") is None else str(get("lesion-organ")),
-                "is_node": bool(get("lesion-is-node")),
-                "target": bool(get("lesion-target")),
-                "diameter_mm": None if diameter is None else float(diameter),
-                "method": None if get("lesion-method") is None else str(get("lesion-method")),
-                "slice_mm": None if slice_mm is None else float(slice_mm),
+                "lesion_id": text("id") or f"lesion-{len(out) + 1}",
+                "organ": text("organ"),
+                "is_node": values.get("is_node") is True,
+                "target": values.get("target") is True,
+                "diameter_mm": mm("diameter_mm"),
+                "method": text("method"),
+                "slice_mm": mm("slice_mm"),
             }
         )
     return out

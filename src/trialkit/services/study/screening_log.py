@@ -180,9 +180,10 @@ class ScreeningCases(StudyCore):
 
         The investigator re-enters the password (AuthError if wrong: counted towards the
         lockout and audited).
-        ``judgments`` answers the judgement criteria, keys ``EX24``, ``EX25``, ``EX26``
-        (True = the exclusion applies); they are written into the CRF (investigator-ex24…) and
-        the patient re-screened before signing, so the signature covers the final verdict.
+        ``judgments`` answers the protocol's judgement criteria (its attestation criteria), keyed
+        by criterion id (True = the exclusion applies); each is written into the CRF item its
+        attestation reads (``Protocol.judgement_items``) and the patient re-screened before
+        signing, so the signature covers the final verdict.
         ``meaning`` is stored with the signature (see SIGNATURE_MEANINGS; free text allowed,
         not empty). The meaning “I confirm the patient is eligible” is the sign-off that allows
         enrolment: it is refused (:class:`ProtocolRefusal`, naming the open criteria) unless
@@ -341,7 +342,7 @@ class ScreeningCases(StudyCore):
                 raise Conflict(f"subject number {number!r} is already used")
             weight = weight_kg if weight_kg is not None else _float(values.get("weight"))
             record = done.record
-            lesions = baseline_lesions(record)
+            lesions = baseline_lesions(done)
             scan_day = (
                 baseline_scan_day(baseline_scan_date, self.site_today(now))
                 if baseline_scan_date is not None

@@ -160,7 +160,7 @@ class SubjectConduct(StudyCore):
             day = baseline_scan_day(baseline_scan_date, self.site_today(now))
             screening = session.get(m.Screening, s.screening_id)
             assert screening is not None
-            record = screen_stored(
+            screened = screen_stored(
                 self.protocol,
                 screening.bundle,
                 screening.crf,
@@ -169,8 +169,8 @@ class SubjectConduct(StudyCore):
                 overrides={str(k): str(v) for k, v in screening.overrides.items()},
                 authored=now,
                 label=f"screening {screening.screening_number}",
-            ).record
-            lesions = baseline_lesions(record)
+            )
+            lesions = baseline_lesions(screened)
             if not lesions:
                 raise InputError(
                     "the screening CRF has no baseline lesions", field="baseline_scan_date"
