@@ -71,7 +71,7 @@ class SignatureView(_View):
     meaning: str
     signed_at: str  # UTC
     status_signed: str  # the verdict status the signer saw: eligible / ineligible / incomplete
-    judgments: dict[str, bool]  # the judgement criteria as the investigator answered them (True = met)
+    judgments: dict[str, bool]  # judgement criterion → the investigator's answer (True = met)
     confirms_eligibility: bool = False  # the meaning is the sign-off that allows enrolment
     waived: list[str] = field(default_factory=list)  # criteria waived at this sign-off
     current: bool = True  # the signed hash (protocol, parameters, input data, verdict) matches
