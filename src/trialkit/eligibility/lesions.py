@@ -19,12 +19,10 @@ from trialkit.eligibility.verdict import Evidence, Status, Verdict
 from trialkit.model.codes import Code
 from trialkit.model.record import CrfAnswer, CrfValue
 from trialkit.protocol import nodes as n
+from trialkit.protocol.model import RECIST_METHODS
 from trialkit.wording import count, names, number, relation
 
-# The methods RECIST 1.1 sets a measurable size for (clinical-facts §4): CT/MRI 10 mm or twice
-# the slice thickness, caliper 10 mm, chest X-ray 20 mm. The method item's codes are these.
-RECIST_METHODS = ("CT", "MRI", "X-ray", "caliper")
-_CROSS_SECTIONAL = ("CT", "MRI")
+_CROSS_SECTIONAL = RECIST_METHODS[:2]  # CT, MRI: the slice thickness sets the minimum
 
 
 @dataclass(frozen=True)
@@ -65,9 +63,9 @@ def lesion_measurability(lesion: Mapping[str, CrfValue]) -> Measurability:
                 return Measurability(name, False, f"{number(diameter)} mm < 10 mm")
             return Measurability(name, None, "slice thickness missing")
         minimum = max(10.0, 2 * slice_mm)
-    elif method == "caliper":
+    elif method == RECIST_METHODS[3]:  # caliper
         minimum = 10.0
-    elif method == "X-ray":
+    elif method == RECIST_METHODS[2]:  # chest X-ray
         minimum = 20.0
     else:
         if diameter < 10:

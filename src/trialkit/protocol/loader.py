@@ -31,6 +31,7 @@ from trialkit.protocol.model import (
     FIRST_DOSE_ROLE,
     LESION_ROLES,
     MEASURABILITY_ROLES,
+    RECIST_METHODS,
     SUMMARY_PARAMETER,
     TARGET_ROLES,
     AnchorSource,
@@ -600,6 +601,15 @@ def lesion_problems(
                     f"add the item to the group or name one of {', '.join(children)}",
                 )
             )
+        elif role == "method" and (odd := _method_codes(item) - set(RECIST_METHODS)):
+            problems.append(
+                (
+                    where,
+                    f"the method item {link!r} offers {', '.join(sorted(odd))}, which RECIST 1.1 "
+                    "gives no measurable size for",
+                    f"offer only the codes {', '.join(RECIST_METHODS)}",
+                )
+            )
         elif item.get("type") not in LESION_ROLES[role]:
             problems.append(
                 (
@@ -610,6 +620,13 @@ def lesion_problems(
                 )
             )
     return problems
+
+
+def _method_codes(item: Mapping[str, Any]) -> set[str]:
+    return {
+        str((o.get("valueCoding") or {}).get("code", o.get("valueString", "")))
+        for o in item.get("answerOption", [])
+    }
 
 
 def lesion_node_problem(

@@ -106,6 +106,9 @@ MEASURABILITY_ROLES = (
     "previously_irradiated",
 )
 TARGET_ROLES = ("id", "target")
+# The methods RECIST 1.1 sets a measurable size for (clinical-facts §4): CT/MRI 10 mm or twice
+# the slice thickness, caliper 10 mm, chest X-ray 20 mm. The method item's codes are these.
+RECIST_METHODS = ("CT", "MRI", "X-ray", "caliper")
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from trialkit.eligibility.lesions import RECIST_METHODS
 from trialkit.protocol import nodes as n
-from trialkit.protocol.model import LesionGroup, ParamValue
+from trialkit.protocol.model import RECIST_METHODS, LesionGroup, ParamValue
 from trialkit.relational.columns import (
     NULL_BOOL,
     Aggregation,

@@ -246,6 +246,15 @@ BROKEN: list[tuple[str, Edit, str, str, str]] = [
         "bind is_node to a boolean item",
     ),
     (
+        "a lesion method RECIST 1.1 gives no measurable size for",
+        lambda raw, q: _item(q, "lesion-method")["answerOption"].append(
+            {"valueCoding": {"code": "ultrasound", "display": "Ultrasound"}}
+        ),
+        "lesions.items.method",
+        "offers ultrasound, which RECIST 1.1 gives no measurable size for",
+        "offer only the codes CT, MRI, X-ray, caliper",
+    ),
+    (
         "a lesion group that does not repeat",
         lambda raw, q: _item(q, "lesion").pop("repeats"),
         "lesions.group",
