@@ -206,7 +206,9 @@ def phase_per_patient(folder: Path, out: Path | None) -> dict[str, Any]:
     protocol = load_protocol("nct05894486")
     params = resolve_parameters(protocol, {})
     start = time.perf_counter()
-    records = load_records([folder], questionnaire_url=protocol.questionnaire_url)
+    records = load_records(
+        [folder], questionnaire_url=protocol.questionnaire_url, lesion_group=protocol.lesion_group
+    )
     for record in records:
         screen_record(record, protocol, params, as_of=AS_OF)
     return {"seconds": time.perf_counter() - start, "patients": len(records)}
