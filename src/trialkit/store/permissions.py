@@ -17,7 +17,7 @@ ROLES: tuple[Role, ...] = get_args(Role)
 Action = Literal[
     "read",  # screening log, subjects, doses, labs, scans, AEs, queries
     "screen",  # create a screening, update its CRF, record its outcome
-    "sign",  # electronic signature of eligibility (with judgement criteria EX24–EX26)
+    "sign",  # electronic signature of eligibility (with the protocol's judgement criteria)
     "enrol",
     "enter_data",  # doses, labs, assessments, adverse events; edit and soft-delete them
     "assess_causality",  # AE causality is a medical judgement

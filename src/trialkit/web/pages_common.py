@@ -182,7 +182,7 @@ def form_errors(
         message = message.removeprefix(prefix)
         control = aliases.get(name, name)
         group = re.fullmatch(r"([\w-]+) (\d+) ([\w-]+)", control)
-        if group:  # "lesion 2 lesion-diameter-mm": the 2nd row of a repeating CRF group
+        if group:  # "<group> 2 <item>": the 2nd row of a repeating CRF group (the lesions)
             control = f"{group[1]}.{int(group[2]) - 1}.{group[3]}"
         if control in set(controls):
             return FormErrors({control: message}, None, status)
