@@ -57,6 +57,8 @@ def test_issue_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert out["baseline_sum_mm"] == 50  # 32 + 18
     assert out["baseline_valid"] is True
     tp = out["timepoints"][0]
+    assert "date" not in tp  # one name per concept: the time point's date is its scan date
+    assert tp["scan_date"] == "2026-03-01"  # the assessment's date as the input states it
     assert tp["sum_mm"] == 29  # 20 + 9
     assert tp["change_from_baseline_pct"] == -42.0
     assert (tp["target"], tp["non_target"], tp["overall"]) == ("PR", "non-CR/non-PD", "PR")

@@ -112,3 +112,58 @@ def test_dates_are_named_as_dates_and_unassessed_causality_is_null(client: TestC
     )
     assert backwards.status_code == 422
     assert backwards.json()["error"]["field"] == "resolved_date"
+
+
+BARE_DATE_KEYS = {"date", "on", "earliest", "latest", "nominal", "labs_from"}
+
+
+def _keys(value: object, path: str = "") -> list[str]:
+    """Every key of a JSON answer, nested ones included, as ``a.b[].c``."""
+    if isinstance(value, dict):
+        return [k for key, v in value.items() for k in [f"{path}{key}", *_keys(v, f"{path}{key}.")]]
+    if isinstance(value, list):
+        return [k for v in value for k in _keys(v, f"{path[:-1]}[].")]
+    return []
+
+
+def test_nested_dates_in_answers_are_named_as_dates(client: TestClient) -> None:
+    """Issue 14 observation 3 / item 3: the dosing plan, the dose check's labs used, the RECIST
+    time points and the dashboard's enrolment series name their dates ``…_date`` like every
+    top-level field — no bare ``date``/``earliest``/``latest`` anywhere in the answer."""
+    subject = enrolled_subject(client)
+    url = f"/api/v1/subjects/{subject['id']}"
+    assert (
+        client.post(
+            f"{url}/doses",
+            json={"cycle": 1, "dose_date": subject["first_dose"], "activity_gbq": 7.4},
+            headers=basic("carol"),
+        ).status_code
+        == 201
+    )
+    lab = {"analyte": "platelets", "value": 200, "unit": "10*9/L", "lab_date": "2027-01-20"}
+    assert client.post(f"{url}/labs", json=lab, headers=basic("carol")).status_code == 201
+    lesions = [
+        {"id": b["lesion_id"], "diameter_mm": (b["diameter_mm"] or 20) / 2}
+        for b in subject["baseline_lesions"]
+        if b["target"]
+    ]
+    scan = client.post(
+        f"{url}/assessments",
+        json={"assessment_date": "2027-02-01", "lesions": lesions, "new_lesions": "none"},
+        headers=basic("carol"),
+    )
+    assert scan.status_code == 201, scan.text
+    answers = {
+        "subject": client.get(url, headers=basic("carol")).json(),
+        "dose check": client.get(
+            f"{url}/dose-check?cycle=2&check_date=2027-01-26", headers=basic("carol")
+        ).json(),
+        "dashboard": client.get("/api/v1/dashboard", headers=basic("mona")).json(),
+    }
+    check = answers["dose check"]["decision"]
+    assert {x["lab_date"] for x in check["labs_used"]} >= {"2027-01-20"}, answers["dose check"]
+    assert answers["subject"]["recist"]["timepoints"][0]["scan_date"] == "2027-02-01"
+    assert answers["dashboard"]["enrolment"][-1]["enrolment_date"]
+    for name, answer in answers.items():
+        bare = [k for k in _keys(answer) if k.rsplit(".", 1)[-1] in BARE_DATE_KEYS]
+        assert not bare, (name, bare)

@@ -94,7 +94,7 @@ class LabEvidence:
             "unit": self.unit,
             "canonical": self.canonical,
             "canonical_unit": self.canonical_unit,
-            "date": self.date.isoformat(),
+            "lab_date": self.date.isoformat(),
             "ctcae_grade": self.grade,
             "source": self.source,
         }

@@ -70,7 +70,7 @@ class TimePoint:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "date": self.date.isoformat(),
+            "scan_date": self.date.isoformat(),
             "sum_mm": self.sum_mm,
             "change_from_baseline_pct": self.change_from_baseline_pct,
             "change_from_nadir_pct": self.change_from_nadir_pct,

@@ -104,11 +104,11 @@ def _follow_up(steps: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[bo
 
 
 def enrolment_png(points: Sequence[Mapping[str, Any]]) -> str | None:
-    """Cumulative enrolment ``{"date", "enrolled"}`` as a step line, in the figures' style."""
+    """Cumulative enrolment ``{"enrolment_date", "enrolled"}`` as a step line, in the figures' style."""
     series: list[tuple[date, int]] = []
     for p in points:
         try:
-            series.append((date.fromisoformat(str(p["date"])), int(p["enrolled"])))
+            series.append((date.fromisoformat(str(p["enrolment_date"])), int(p["enrolled"])))
         except (KeyError, ValueError, TypeError):
             continue
     if not series:

@@ -111,7 +111,7 @@ def test_the_check_never_uses_labs_from_before_the_previous_dose(world: Any) -> 
     add_panel(study, subject, date(2027, 1, 20), platelets=250)
     check = study.service.dose_check(study["coordinator"], subject.id, 2)
     assert check.decision["decision"] == "proceed"
-    assert {x["date"] for x in check.decision["labs_used"]} == {"2027-01-20"}
+    assert {x["lab_date"] for x in check.decision["labs_used"]} == {"2027-01-20"}
 
 
 def test_cycles_are_given_in_order_and_within_the_allowed_activity(world: Any) -> None:

@@ -331,7 +331,7 @@ def dashboard(session: Session, today: date, params: DosingParameters) -> Dashbo
     enrolment, total = [], 0
     for day in sorted(by_day):
         total += by_day[day]
-        enrolment.append({"date": day.isoformat(), "enrolled": total})
+        enrolment.append({"enrolment_date": day.isoformat(), "enrolled": total})
     waterfall: list[dict[str, Any]] = []
     km: list[dict[str, Any]] = []
     notes: list[str] = []

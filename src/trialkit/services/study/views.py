@@ -360,7 +360,7 @@ class AuditView(_View):
 @dataclass(frozen=True)
 class DashboardView(_View):
     funnel: dict[str, int]  # screened, eligible, ineligible, incomplete, signed, enrolled, dosed
-    enrolment: list[dict[str, Any]]  # [{"date": ..., "enrolled": cumulative}]
+    enrolment: list[dict[str, Any]]  # [{"enrolment_date": ..., "enrolled": cumulative}]
     waterfall: list[dict[str, Any]]  # [{"subject": ..., "best_change_pct": ..., "response": ...}]
     km: list[dict[str, Any]]  # PFS Kaplan–Meier steps [{"months": t, "survival": s}]
     notes: list[str] = field(default_factory=list)
