@@ -258,7 +258,7 @@ class ScreeningCases(StudyCore):
                     waiver_reason,
                     record_kind="signature",
                     record_id=sig.id,
-                    occurred_on=now.date(),
+                    occurred_on=self.site_today(now),
                     now=now,
                     screening_id=s.id,
                 )
@@ -348,7 +348,7 @@ class ScreeningCases(StudyCore):
                 if baseline_scan_date is not None
                 else None
             )
-            age = _age(record.birth_date.low if record.birth_date else None, now.date())
+            age = _age(record.birth_date.low if record.birth_date else None, self.site_today(now))
             subject = m.Subject(
                 subject_number=number,
                 screening_id=s.id,
@@ -356,7 +356,7 @@ class ScreeningCases(StudyCore):
                 sex=record.sex,
                 age=age,
                 weight_kg=weight,
-                enrolled_on=now.date(),
+                enrolled_on=self.site_today(now),
                 first_dose=first_dose or s.first_dose,
                 baseline_date=scan_day if lesions else None,
                 status="on_study",
@@ -387,7 +387,7 @@ class ScreeningCases(StudyCore):
                     now=now,
                     reason=f"screening lab {e.get('source')}",
                 )
-            return subject_view(session, subject, now.date(), self.regimen_params)
+            return subject_view(session, subject, self.site_today(now), self.regimen_params)
 
     def list_screenings(
         self, actor: Actor, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE

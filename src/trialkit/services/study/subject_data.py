@@ -70,7 +70,7 @@ class SubjectCases(StudyCore):
                 select(m.Subject).where(m.Subject.deleted_at.is_(None)).order_by(m.Subject.id)
             )
             return [
-                subject_view(session, s, self._clock().date(), self.regimen_params) for s in rows
+                subject_view(session, s, self.site_today(), self.regimen_params) for s in rows
             ]
 
     def get_subject(self, actor: Actor, subject_id: int) -> SubjectView:
@@ -80,7 +80,7 @@ class SubjectCases(StudyCore):
         require(actor, "read")
         with self.store.session() as session:
             s = live(session, m.Subject, subject_id, "subject")
-            return subject_view(session, s, self._clock().date(), self.regimen_params)
+            return subject_view(session, s, self.site_today(), self.regimen_params)
 
     def dose_check(
         self, actor: Actor, subject_id: int, cycle: int, *, check_date: date | None = None
@@ -371,7 +371,7 @@ class SubjectCases(StudyCore):
 
     def _view(self, session: Session, kind: str, row: Any) -> Any:
         if kind == "subject":
-            return subject_view(session, row, self._clock().date(), self.regimen_params)
+            return subject_view(session, row, self.site_today(), self.regimen_params)
         if kind == "dose":
             return dose_view(row)
         if kind == "lab":

@@ -95,7 +95,7 @@ class SubjectConduct(StudyCore):
             audit.changed(
                 session, actor, s, before, "update", f"treatment ended: {reason}", now=now
             )
-            return subject_view(session, s, self._clock().date(), self.regimen_params)
+            return subject_view(session, s, self.site_today(), self.regimen_params)
 
     def start_follow_up(
         self, actor: Actor, subject_id: int, *, follow_up_date: date, version: int
@@ -116,7 +116,7 @@ class SubjectConduct(StudyCore):
             before = audit.snapshot(s)
             s.status, s.follow_up_date = "follow_up", day
             audit.changed(session, actor, s, before, "update", "follow-up started", now=now)
-            return subject_view(session, s, self._clock().date(), self.regimen_params)
+            return subject_view(session, s, self.site_today(), self.regimen_params)
 
     def take_off_study(
         self, actor: Actor, subject_id: int, *, off_study_date: date, reason: str, version: int
@@ -141,7 +141,7 @@ class SubjectConduct(StudyCore):
                 s.treatment_end_date, s.treatment_end_reason = day, f"{OFF_STUDY_PREFIX}{reason}"
             s.status, s.off_study_date, s.off_study_reason = "off_study", day, reason
             audit.changed(session, actor, s, before, "update", f"off study: {reason}", now=now)
-            return subject_view(session, s, self._clock().date(), self.regimen_params)
+            return subject_view(session, s, self.site_today(), self.regimen_params)
 
     def record_baseline_scan(
         self, actor: Actor, subject_id: int, *, baseline_scan_date: date, version: int
@@ -179,4 +179,4 @@ class SubjectConduct(StudyCore):
             s.baseline_date = day
             audit.changed(session, actor, s, before, "update", "baseline scan date", now=now)
             add_baseline_scan(session, actor, s, lesions, day, now)
-            return subject_view(session, s, self._clock().date(), self.regimen_params)
+            return subject_view(session, s, self.site_today(), self.regimen_params)
