@@ -104,7 +104,7 @@ def _follow_up(steps: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[bo
 
 
 def enrolment_png(points: Sequence[Mapping[str, Any]]) -> str | None:
-    """Cumulative enrolment ``{"enrolment_date", "enrolled"}`` as a step line, in the figures' style."""
+    """Cumulative enrolment ``{"enrolment_date", "enrolled"}`` as a step line (figures' style)."""
     series: list[tuple[date, int]] = []
     for p in points:
         try:
