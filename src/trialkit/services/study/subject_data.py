@@ -69,9 +69,7 @@ class SubjectCases(StudyCore):
             rows = session.scalars(
                 select(m.Subject).where(m.Subject.deleted_at.is_(None)).order_by(m.Subject.id)
             )
-            return [
-                subject_view(session, s, self.site_today(), self.regimen_params) for s in rows
-            ]
+            return [subject_view(session, s, self.site_today(), self.regimen_params) for s in rows]
 
     def get_subject(self, actor: Actor, subject_id: int) -> SubjectView:
         """Everything about one subject: dosing calendar with next due dates (dosing.make_plan),
