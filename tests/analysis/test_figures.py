@@ -105,7 +105,11 @@ def test_enrolment_on_a_waiver_is_its_own_arm_never_a_negative_count() -> None:
     assert "Eligible, not enrolled: n = 0" in texts
     assert "Enrolled\nn = 45\n(incl. 3 on a waiver)" in texts
     (excluded,) = [t for t in texts if t.startswith("Excluded")]
-    assert "Enrolled on an eligibility waiver (n = 3)" in excluded
+    # the boxes add up: 47 screened − 2 excluded = 45 eligible or waived = 45 enrolled + 0
+    assert excluded.splitlines()[0] == "Excluded (n = 2)"
+    assert "Not eligible (n = 5), first blocking criterion:" in excluded
+    assert "Less 3 of these enrolled on an investigator's documented eligibility waiver" in excluded
+    assert "Eligible or waived\nn = 45\n(42 eligible, 3 on a waiver)" in texts
 
 
 def test_consort_boxes_add_up_and_name_the_reasons_in_words() -> None:

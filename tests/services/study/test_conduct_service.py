@@ -110,3 +110,8 @@ def test_a_waiver_is_in_the_export_and_the_report(tmp_path: Path) -> None:
     section = section[: section.index("</section>")]
     assert "Eligibility criterion waived (EX1)" in section
     assert "serology pending, PI decision" in section
+    # the patient flow adds up: 1 screened, incomplete, enrolled on the waiver → 0 excluded
+    flow = html[html.index('<section id="consort">') :]
+    flow = flow[: flow.index("</section>")]
+    assert "enrolled on an eligibility waiver 1" in flow
+    assert "<tr><th>excluded</th><th>0</th></tr>" in flow

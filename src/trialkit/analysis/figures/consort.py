@@ -49,7 +49,9 @@ def consort_counts(
     """``screening``: (status, reason) per screened patient; ``summaries``: criterion id →
     short wording; ``waived``: subjects enrolled from a screening that was not eligible (an
     investigator's documented waiver). Every level's losses are counted so that the boxes add
-    up: eligible − enrolled-from-eligible is the eligible not enrolled, never negative."""
+    up: screened − excluded = the eligible plus the waived (those enter enrolment; the waived
+    are not excluded), and eligible − enrolled-from-eligible is the eligible not enrolled,
+    never negative."""
     names = summaries or {}
     statuses = Counter(s for s, _ in screening)
     ineligible = Counter(
@@ -64,7 +66,9 @@ def consort_counts(
         "eligible": eligible,
         "ineligible": statuses["ineligible"],
         "incomplete": statuses["incomplete"],
-        "excluded": statuses["ineligible"] + statuses["incomplete"],
+        # screens not taken into the study: the waived left ineligible/incomplete but enrolled
+        "excluded": statuses["ineligible"] + statuses["incomplete"] - waived,
+        "allocated": eligible + waived,
         "ineligible_reasons": ineligible,
         "incomplete_reasons": incomplete,
         # kept for the report's table: every exclusion reason, ineligible then incomplete
@@ -123,11 +127,20 @@ def consort_figure(counts: dict[str, Any], ax: Any = None) -> Any:
     excluded.append(f"Screening incomplete (n = {counts['incomplete']}):")
     excluded.append(_lines(counts["incomplete_reasons"]) or "  none")
     if counts.get("waived"):
-        excluded.append(f"Enrolled on an eligibility waiver (n = {counts['waived']})")
+        excluded.append(
+            f"Less {counts['waived']} of these enrolled on an investigator's documented "
+            "eligibility waiver"
+        )
     box(side, 7.6, "\n".join(excluded), OKABE_ITO["vermillion"], ha="left")
     arrow(main, 9.05, main, 5.75)
     arrow(main, 7.6, side - 0.1, 7.6)
-    box(main, 5.35, f"Eligible\nn = {counts['eligible']}", OKABE_ITO["sky"])
+    entry = f"Eligible\nn = {counts['eligible']}"
+    if counts.get("waived"):
+        entry = (
+            f"Eligible or waived\nn = {counts['allocated']}\n({counts['eligible']} eligible, "
+            f"{counts['waived']} on a waiver)"
+        )
+    box(main, 5.35, entry, OKABE_ITO["sky"])
     steps = (
         ("Enrolled", "enrolled", "Eligible, not enrolled", "not_enrolled", 3.9),
         ("Treated (≥ 1 dose)", "treated", "Enrolled, not treated", "not_treated", 2.45),
