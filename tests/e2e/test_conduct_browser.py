@@ -250,7 +250,7 @@ def test_end_of_treatment_follow_up_and_off_study_through_the_subject_page(
     page.get_by_label("Treatment end date").fill("2027-01-10")
     page.get_by_label("Reason treatment ended").select_option(label="progressive disease")
     submit(page, "End treatment")
-    expect(page.locator("p.notice")).to_contain_text("Treatment ended on 2027-01-10")
+    expect(page.locator("p.notice")).to_contain_text("Treatment ended on 10 Jan 2027")
     expect(page.locator("#conduct-state")).to_contain_text("off treatment (progressive disease)")
     expect(page.locator("#eot-form")).to_have_count(0)
     expect(page.locator("#dose-form")).to_have_count(0)  # no dose once off treatment

@@ -84,7 +84,7 @@ def test_end_of_treatment_then_follow_up_then_off_study_through_the_page(
         {"eot_date": "2027-01-10", "eot_reason": "adverse_event"},
     )
     assert ended.status_code == 303, ended.text  # type: ignore[attr-defined]
-    assert "Treatment ended on 2027-01-10" in unquote(ended.headers["location"])  # type: ignore[attr-defined]
+    assert "Treatment ended on 10 Jan 2027" in unquote(ended.headers["location"])  # type: ignore[attr-defined]
     assert stage_of(client, url) == "off treatment (adverse event)"
     page = client.get(url).text
     assert "treatment ended 2027-01-10 (adverse event)" in page

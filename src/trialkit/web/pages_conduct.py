@@ -25,6 +25,7 @@ from trialkit.web.pages_common import (
     parse_version,
 )
 from trialkit.web.pages_subjects import _act
+from trialkit.wording import day as day_text
 
 router = APIRouter()
 
@@ -54,7 +55,7 @@ def end_treatment(
         view = service.end_treatment(
             actor, subject_id, treatment_end_date=day, reason=reason, version=version
         )
-        return f"Treatment ended on {view.treatment_end_date}: {view.state}"
+        return f"Treatment ended on {day_text(view.treatment_end_date)}: {view.state}"
 
     return _act(request, actor, service, subject_id, "eot", posted, call)
 
@@ -69,7 +70,7 @@ def start_follow_up(
         if errors or day is None:
             return None
         view = service.start_follow_up(actor, subject_id, follow_up_date=day, version=version)
-        return f"Follow-up started on {view.follow_up_date}"
+        return f"Follow-up started on {day_text(view.follow_up_date)}"
 
     return _act(request, actor, service, subject_id, "fu", posted, call)
 
@@ -87,7 +88,7 @@ def take_off_study(
         view = service.take_off_study(
             actor, subject_id, off_study_date=day, reason=reason, version=version
         )
-        return f"Off study on {view.off_study_date} ({reason})"
+        return f"Off study on {day_text(view.off_study_date)} ({reason})"
 
     return _act(request, actor, service, subject_id, "offstudy", posted, call)
 
@@ -104,6 +105,6 @@ def record_baseline_scan(
         view = service.record_baseline_scan(
             actor, subject_id, baseline_scan_date=day, version=version
         )
-        return f"Baseline scan of {view.baseline_date} recorded"
+        return f"Baseline scan of {day_text(view.baseline_date)} recorded"
 
     return _act(request, actor, service, subject_id, "bl", posted, call)
