@@ -68,7 +68,9 @@ def window(first_dose: date, cycle: int, params: DosingParameters) -> tuple[date
 
 def _lab(x: Mapping[str, Any]) -> str:
     unit = reader_unit(str(x.get("unit") or ""))
-    return f"{x.get('lab')} {x.get('value'):g}{' ' + unit if unit else ''} on {x.get('date')}"
+    # decisions stored with a dose before the output said lab_date carry "date"
+    when = x.get("lab_date", x.get("date"))
+    return f"{x.get('lab')} {x.get('value'):g}{' ' + unit if unit else ''} on {when}"
 
 
 def _findings(decision: Mapping[str, Any]) -> str:
