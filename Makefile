@@ -22,7 +22,7 @@ demo: setup
 	$(VENV)/bin/trialkit demo
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

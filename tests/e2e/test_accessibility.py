@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, log_in, submit
+from tests.e2e.test_browser import log_in, submit
 from tests.web.api_support import LATER, basic, enrolled_subject, live_server, make_app, screen
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "a11y"
@@ -106,15 +106,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         unsigned = screen(client)
         incomplete = screen(client, "incomplete")
         yield Site(url, sid, ae["id"], subject["screening_id"], unsigned["id"], incomplete["id"])
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run make setup"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

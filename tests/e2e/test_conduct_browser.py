@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.test_browser import log_in, submit  # the one login path of the browser tests
 from tests.web.api_support import (
@@ -29,8 +29,6 @@ from tests.web.api_support import (
     make_app,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e-conduct"
 # "today" for the study: cycle 2 of a first dose on 2026-12-01 is due 2027-01-26 (± 7 days)
 TODAY = datetime(2027, 2, 1, 9, 0)
@@ -53,15 +51,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = f"sqlite:///{tmp_path_factory.mktemp('e2e-conduct') / 'study.db'}"
     with live_server(make_app(store, now=TODAY)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run make setup"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

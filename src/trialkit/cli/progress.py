@@ -1,29 +1,26 @@
 """Progress bars for the commands that run longer than a few seconds (rich, on stderr).
 
 Off when stderr is not a terminal (a pipe, a log file, the tests) or with ``--quiet``,
-so redirected output holds only the result.
+so redirected output holds only the result. rich is imported when a bar is drawn, not
+when the command line loads (``trialkit --help`` should start at once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # set by the root ``--quiet`` option (a one-element list: mutable without ``global``)
 QUIET = [False]
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -36,6 +33,15 @@ def steps(
     title: str, phases: Sequence[str], *, quiet: bool = False
 ) -> Iterator[Callable[[str], None]]:
     """A bar over named phases; yields ``step(phase)``, called as each phase starts."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -59,6 +65,8 @@ def steps(
 @contextmanager
 def spinner(title: str, *, quiet: bool = False) -> Iterator[None]:
     """A spinner with the elapsed time, for one step whose length is not known in advance."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
