@@ -35,6 +35,13 @@ def synth(
         help="Derive the population from this protocol (bundled id or folder): its elements, "
         "value sets, windows and CRF; a mix of eligible, ineligible and incomplete patients.",
     ),
+    warehouse: bool = typer.Option(
+        False,
+        "--warehouse",
+        help="With --protocol: draw that protocol's synthetic warehouse instead (its "
+        "warehouse/ehr.yaml; what `trialkit synth` without --protocol draws for the "
+        "bundled protocol).",
+    ),
     seed: int = typer.Option(2026, "--seed", help="Random seed: same seed, same population."),
     reference: str | None = typer.Option(
         None,
@@ -44,8 +51,9 @@ def synth(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_OPTION_HELP),
 ) -> None:
-    """Write a synthetic population to screen: the oncology warehouse (GEP-NET and other
-    patients), or with --protocol one derived from any protocol."""
+    """Write a synthetic population to screen: the bundled protocol's oncology warehouse
+    (its warehouse profile), with --protocol one derived from any protocol, or with
+    --protocol and --warehouse that protocol's warehouse."""
 
     if patients < 1:
         raise InputError("--patients must be at least 1", field="--patients")
@@ -54,7 +62,7 @@ def synth(
             f"the seed must be a whole number from 0 to {MAX_SEED - 1}", field="--seed"
         )
     when = parse_date(reference, "--reference-date") or REFERENCE_DATE
-    if protocol is not None:
+    if protocol is not None and not warehouse:
         from trialkit.protocol import load_protocol
         from trialkit.synth.protocol import write_protocol_population
 
@@ -62,7 +70,8 @@ def synth(
         if chosen is SynthFormat.omop:
             raise InputError(
                 "--protocol writes FHIR (fhir-bundles or fhir-ndjson); OMOP from a protocol's "
-                "population is not built yet",
+                "derived population is not built yet (--warehouse writes the protocol's "
+                "synthetic warehouse as OMOP, if it declares one)",
                 field="--format",
             )
         p = load_protocol(protocol)
@@ -76,15 +85,17 @@ def synth(
         Console().print(summary)
         return
     from trialkit.synth.population import write_population
+    from trialkit.synth.profile import warehouse_profile
 
     chosen = fmt or SynthFormat.omop
     if chosen is SynthFormat.fhir_bundles:
-        raise InputError("fhir-bundles needs --protocol", field="--format")
+        raise InputError("fhir-bundles needs --protocol (without --warehouse)", field="--format")
+    warehouse_profile(protocol)  # no profile, or a broken one: exit 2 before writing anything
     with (
         staged_output(out, "--out") as staging,
         spinner(f"Generating and writing {patients:,} patients", quiet=quiet),
     ):
         summary = write_population(
-            patients, seed, staging.path, chosen.value, reference=when, shown=out
+            patients, seed, staging.path, chosen.value, reference=when, shown=out, protocol=protocol
         )
     Console().print(summary)

@@ -64,9 +64,9 @@ _OBSERVATION = f"""SELECT {
     {_subject()}, 'effectiveDateTime', {_WHEN},
     -- ECOG as a whole number is a valueInteger; a same-day repeat drawn beside it (1.1) is
     -- not a score and goes as a valueQuantity, as OMOP's value_as_number carries it
-    'valueQuantity', CASE WHEN absent OR loinc = '89247-1' AND value = round(value) THEN NULL
+    'valueQuantity', CASE WHEN absent OR loinc = '$score_loinc' AND value = round(value) THEN NULL
         ELSE {_QUANTITY} END,
-    'valueInteger', CASE WHEN loinc = '89247-1' AND NOT absent AND value = round(value)
+    'valueInteger', CASE WHEN loinc = '$score_loinc' AND NOT absent AND value = round(value)
         THEN CAST(value AS INTEGER) END,
     'valueCodeableConcept', CASE WHEN answer_kind = 'snomed' THEN {_concept(SNOMED, "answer")}
         WHEN answer_kind = 'loinc' THEN {_concept(LOINC, "answer")} END,
@@ -139,6 +139,7 @@ _ANSWER = """CASE vtype
     WHEN 'choice' THEN json_object('valueCoding', json_object('code', v_str))
     ELSE json_object('valueString', v_str) END"""
 _QUESTIONNAIRE = "$questionnaire"  # the generated protocol's CRF (write_fhir fills it in)
+_SCORE_LOINC = "$score_loinc"  # the profile's performance-status LOINC (write_fhir fills it in)
 _RESPONSE = f"""WITH items AS (
         SELECT person, response, lesion, link,
             json_object('linkId', link, 'answer', json_array({_ANSWER})) AS item FROM crf),
@@ -178,13 +179,15 @@ def write_fhir(population: Synthetic, out: Path) -> list[Path]:
     con = duckdb.connect()
     written = []
     questionnaire = default_questionnaire_url()
+    score = population.profile.performance.loinc
     try:
         for name, table in population.tables.items():
             con.register(name, table)
         for resource, query in RESOURCES.items():
             path = out / f"{resource}.ndjson"
+            sql = query.replace(_QUESTIONNAIRE, questionnaire).replace(_SCORE_LOINC, score)
             con.execute(
-                f"COPY ({query.replace(_QUESTIONNAIRE, questionnaire)}) TO '{path}' "
+                f"COPY ({sql}) TO '{path}' "
                 "(FORMAT csv, HEADER false, DELIMITER '\x01', QUOTE '', ESCAPE '')"
             ).fetchall()
             written.append(path)

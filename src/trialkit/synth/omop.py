@@ -21,50 +21,45 @@ import duckdb
 import pyarrow as pa
 
 from trialkit.sources.omop_sql import CRF_PREFIX
-from trialkit.synth import catalog as cat
 from trialkit.synth.population import Synthetic
+from trialkit.synth.profile import NEGATIVE, POSITIVE, ROUTES, WarehouseProfile
 
 _BASE = 2_000_000_000
-_UNITS = sorted(
-    {u.code for lab in cat.LABS for u in lab.units if u.code} | {"%", "{copies}/mL", "[IU]/mL"}
-)
 _NOT_UCUM = ("K/uL", "IU/L")  # written by sites, not UCUM codes: no unit concept
 
 
-def concepts() -> pa.Table:
+def _units(profile: WarehouseProfile) -> list[str]:
+    codes = {u.code for lab in profile.labs for u in lab.units if u.code}
+    codes.add(profile.cohort.marker.unit)
+    for q in profile.qualitative:
+        if q.viral_load is not None:
+            codes |= {q.viral_load.unit, q.viral_load.alternative_unit}
+    return sorted(codes)
+
+
+def concepts(profile: WarehouseProfile) -> pa.Table:
     """The vocabulary subset: (concept_id, concept_name, domain_id, vocabulary_id, concept_code)."""
+    ps, marker = profile.performance, profile.cohort.marker
+    loads = [q.viral_load for q in profile.qualitative if q.viral_load is not None]
     rows: list[tuple[str, str, str, str]] = []  # (name, domain, vocabulary, code)
-    rows += [(lab.name, "Measurement", "LOINC", lab.loinc) for lab in cat.LABS]
-    rows += [("ECOG performance status", "Measurement", "LOINC", cat.ECOG_LOINC)]
-    rows += [("Ki-67 in tissue", "Measurement", "LOINC", cat.KI67_LOINC)]
-    rows += [(name, "Measurement", "LOINC", loinc) for _, loinc, name, _, _ in cat.QUALITATIVE]
-    rows += [("Hepatitis B virus DNA", "Measurement", "LOINC", cat.HBV_DNA_LOINC)]
-    rows += [(f"ECOG {i}", "Meas Value", "LOINC", code) for i, code in enumerate(cat.ECOG_ANSWERS)]
-    rows += [("Positive", "Meas Value", "SNOMED", cat.POSITIVE)]
-    rows += [("Negative", "Meas Value", "SNOMED", cat.NEGATIVE)]
-    rows += [(u, "Unit", "UCUM", u) for u in _UNITS if u not in _NOT_UCUM]
-    codes: tuple[tuple[str, str], ...] = (
-        cat.NET_PRIMARIES + cat.OTHER_NETS + cat.METASTASES + cat.OTHER_CANCERS
-    )
-    codes += (cat.BRAIN_METASTASES, *tuple((c, n) for c, n, _ in cat.COMORBIDITIES))
-    rows += [(name, "Condition", "ICD10CM", code) for code, name in codes]
-    drugs: tuple[cat.Drug, ...] = (
-        cat.OCTREOTIDE_LAR,
-        cat.OCTREOTIDE_SHORT,
-        cat.OCTREOTIDE_UNSPECIFIED,
-        cat.LANREOTIDE,
-    )
-    drugs += cat.NET_THERAPY + cat.OTHER_THERAPY + (cat.LUTATHERA,) + cat.COMMON_DRUGS
+    rows += [(lab.name, "Measurement", "LOINC", lab.loinc) for lab in profile.labs]
+    rows += [(ps.name, "Measurement", "LOINC", ps.loinc)]
+    rows += [(marker.concept_name, "Measurement", "LOINC", marker.loinc)]
+    rows += [(q.name, "Measurement", "LOINC", q.loinc) for q in profile.qualitative]
+    rows += [(v.name, "Measurement", "LOINC", v.loinc) for v in loads]
+    rows += [(f"ECOG {i}", "Meas Value", "LOINC", code) for i, code in enumerate(ps.answers)]
+    rows += [("Positive", "Meas Value", "SNOMED", POSITIVE)]
+    rows += [("Negative", "Meas Value", "SNOMED", NEGATIVE)]
+    rows += [(u, "Unit", "UCUM", u) for u in _units(profile) if u not in _NOT_UCUM]
+    rows += [(c.name, "Condition", "ICD10CM", c.code) for c in profile.conditions.all()]
+    drugs = profile.drugs.all()
     rows += [(d.name, "Drug", "RxNorm", d.rxnorm) for d in drugs]
     rows += [(f"ATC {atc}", "Drug", "ATC", atc) for atc in sorted({d.atc for d in drugs})]
-    routes = {cat.INTRAMUSCULAR: "Intramuscular", cat.SUBCUTANEOUS: "Subcutaneous"}
-    routes |= {cat.ORAL: "Oral", cat.INTRAVENOUS: "Intravenous"}
-    rows += [(name, "Route", "SNOMED", code) for code, name in routes.items()]
-    procedures = (cat.SURGERY, cat.EMBOLISATION, cat.ABLATION, cat.BIOPSY, cat.PRRT_PROCEDURE)
-    rows += [(name, "Procedure", "SNOMED", code) for code, name in (*procedures, cat.IMAGING)]
+    rows += [(name, "Route", "SNOMED", code) for code, name in ROUTES.values()]
+    rows += [(p.name, "Procedure", "SNOMED", p.code) for p in profile.procedures.all()]
     rows += [
-        (f"Allergy to {text.lower()}", "Observation", "SNOMED", code or f"trialkit-allergy-{i}")
-        for i, (text, code, _) in enumerate(cat.ALLERGIES)
+        (f"Allergy to {a.text.lower()}", "Observation", "SNOMED", a.code or f"trialkit-allergy-{i}")
+        for i, a in enumerate(profile.allergies)
     ]
     return pa.table(
         {
@@ -100,8 +95,8 @@ _QUERIES = {
         0 AS measurement_source_concept_id, l.unit AS unit_source_value
         FROM lab l JOIN concept m ON m.vocabulary_id = 'LOINC' AND m.concept_code = l.loinc
         LEFT JOIN concept u ON u.vocabulary_id = 'UCUM' AND u.concept_code = l.unit
-        LEFT JOIN concept a ON a.concept_code = CASE l.answer WHEN 'POS' THEN '{cat.POSITIVE}'
-            WHEN 'NEG' THEN '{cat.NEGATIVE}' ELSE l.answer END AND a.domain_id = 'Meas Value'
+        LEFT JOIN concept a ON a.concept_code = CASE l.answer WHEN 'POS' THEN '{POSITIVE}'
+            WHEN 'NEG' THEN '{NEGATIVE}' ELSE l.answer END AND a.domain_id = 'Meas Value'
         WHERE l.status IN ('final', 'amended', 'corrected')""",
     "condition_occurrence": """SELECT row_number() OVER () AS condition_occurrence_id,
         c.person AS person_id, 0 AS condition_concept_id, c.onset AS condition_start_date,
@@ -155,14 +150,8 @@ def write_omop(population: Synthetic, out: Path) -> list[Path]:
     try:
         for name, table in population.tables.items():
             con.register(name, table)
-        con.register("concept", concepts())
-        drugs: tuple[cat.Drug, ...] = (
-            cat.OCTREOTIDE_LAR,
-            cat.OCTREOTIDE_SHORT,
-            cat.OCTREOTIDE_UNSPECIFIED,
-            cat.LANREOTIDE,
-        )
-        drugs += cat.NET_THERAPY + cat.OTHER_THERAPY + (cat.LUTATHERA,) + cat.COMMON_DRUGS
+        con.register("concept", concepts(population.profile))
+        drugs = population.profile.drugs.all()
         con.register(
             "drug_atc", pa.table({"name": [d.name for d in drugs], "atc": [d.atc for d in drugs]})
         )

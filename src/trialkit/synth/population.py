@@ -1,14 +1,14 @@
-"""A synthetic screening population, drawn with numpy (vectorised, seeded, reproducible).
+"""A synthetic screening warehouse, drawn with numpy (vectorised, seeded, reproducible).
 
-A mix of GEP-NET patients (about a quarter) and patients with other cancers:
-demographics; laboratory panels with plausible distributions, in mixed unit
-systems, some stale, some in the future, a few partial dates, unusable statuses,
-same-day duplicates and units nothing converts; diagnoses with metastases and
-past malignancies; somatostatin analogues (LAR, short-acting, form unknown),
-chemotherapy and hormone therapy, PRRT; procedures (biopsies among them);
-allergies; and a screening CRF for a subset (``synth.crf``).
-``edge`` is the share of laboratory values put exactly on, or one reporting
-step beside, the protocol's thresholds.
+What is drawn is the protocol's warehouse profile (``warehouse/ehr.yaml``, read by
+:mod:`trialkit.synth.profile`): a cohort with the trial's disease and the other patients
+with other cancers; demographics; laboratory panels with plausible distributions, in mixed
+unit systems, some stale, some in the future, a few partial dates, unusable statuses,
+same-day duplicates and units nothing converts; the tumour marker; diagnoses with
+metastases and past malignancies; the cohort's standing therapy in its forms, systemic and
+radionuclide therapy, other patients' therapy; procedures; allergies; and a screening CRF
+for a subset (``synth.crf``). ``edge`` is the share of laboratory values put exactly on the
+profile's edges (the protocol's thresholds). This module names no protocol item.
 
 The result is format-neutral Arrow tables (:class:`Synthetic`); the writers
 render them as OMOP CDM Parquet (``synth.omop``) or Bulk FHIR NDJSON
@@ -26,10 +26,19 @@ import numpy as np
 import pyarrow as pa
 
 from trialkit.errors import InputError
-from trialkit.synth import catalog as cat
 from trialkit.synth.crf import crf_answers
 from trialkit.synth.options import REFERENCE_DATE as REFERENCE_DATE
 from trialkit.synth.options import SYNTH_FORMATS as FORMATS
+from trialkit.synth.profile import (
+    NEGATIVE,
+    POSITIVE,
+    Coded,
+    Drug,
+    Lab,
+    Qualitative,
+    WarehouseProfile,
+    warehouse_profile,
+)
 
 _LAB_STATUSES: tuple[tuple[str, float], ...] = (
     ("final", 0.93),
@@ -46,6 +55,7 @@ class Synthetic:
 
     reference_date: date
     tables: dict[str, pa.Table]
+    profile: WarehouseProfile  # what it was drawn from (the writers name its codes)
 
     @property
     def persons(self) -> int:
@@ -110,31 +120,42 @@ class Truth:
     screening: np.ndarray  # being screened: has a screening CRF and a recent lab panel
     mets: np.ndarray  # NET metastases recorded
     therapy: np.ndarray  # NET systemic therapy recorded
-    ki67: np.ndarray  # the pathology Ki-67 (NaN: none)
+    ki67: np.ndarray  # the tumour marker of the profile's cohort, e.g. Ki-67 (NaN: none)
+    protocol: str | None = None  # the protocol (id or folder) drawn for; None: the default
 
 
 def generate(
-    patients: int, seed: int, *, reference: date = REFERENCE_DATE, edge: float = 0.02
+    patients: int,
+    seed: int,
+    *,
+    reference: date = REFERENCE_DATE,
+    edge: float = 0.02,
+    protocol: str | None = None,
 ) -> Synthetic:
+    """``patients`` drawn from the warehouse profile of ``protocol`` (id or folder; default
+    the bundled one): :class:`~trialkit.synth.profile.NoWarehouseProfile` if it has none."""
+    profile = warehouse_profile(protocol)
+    cohort, marker = profile.cohort, profile.cohort.marker
     rng = np.random.default_rng(seed)
     d = _Draw(rng, reference)
     person = np.arange(1, patients + 1, dtype=np.int64)
-    net = d.mask(patients, 0.25)
-    age = np.clip(rng.normal(62, 12, patients), 15, 95)
+    net = d.mask(patients, cohort.share)
+    age = profile.age.draw(rng, patients)
     birth = d.days_ago((age * 365.25).astype(np.int64))
-    sex = d.pick(("female", "male", "unknown"), (0.49, 0.5, 0.01), patients)
-    ki67 = np.round(np.clip(12 * np.exp(rng.normal(0, 0.8, patients)), 0.5, 90), 1)
-    on_edge = d.mask(patients, 0.05)
-    ki67[on_edge] = rng.choice([10.0, 55.0, 9.9, 55.1], size=int(on_edge.sum()))
+    sex = d.pick([s for s, _ in profile.sex], [w for _, w in profile.sex], patients)
+    ki67 = np.round(marker.dist.draw(rng, patients), marker.decimals)
+    on_edge = d.mask(patients, marker.edge_share)
+    ki67[on_edge] = rng.choice(list(marker.edge_values), size=int(on_edge.sum()))
     truth = Truth(
         person,
         net,
         age,
         sex,
-        screening=rng.random(patients) < np.where(net, 0.55, 0.03),
-        mets=net & d.mask(patients, 0.7),
-        therapy=net & d.mask(patients, 0.3),
-        ki67=np.where(net | d.mask(patients, 0.03), ki67, np.nan),
+        screening=rng.random(patients) < np.where(net, cohort.screened, cohort.others_screened),
+        mets=net & d.mask(patients, cohort.metastatic),
+        therapy=net & d.mask(patients, cohort.treated),
+        ki67=np.where(net | d.mask(patients, marker.others), ki67, np.nan),
+        protocol=protocol,
     )
     persons = _table(
         {"person": person, "birth": birth, "birth_year_only": d.mask(patients, 0.01)}
@@ -142,30 +163,32 @@ def generate(
     )
     tables = {
         "person": persons,
-        "lab": _labs(d, truth, edge),
-        "condition": _conditions(d, truth),
-        "drug": _drugs(d, truth),
-        "procedure": _procedures(d, person, net),
-        "allergy": _allergies(d, person),
+        "lab": _labs(d, truth, edge, profile),
+        "condition": _conditions(d, truth, profile),
+        "drug": _drugs(d, truth, profile),
+        "procedure": _procedures(d, person, net, profile),
+        "allergy": _allergies(d, person, profile),
     }
     tables["crf"], tables["consent"] = crf_answers(d.rng, d.ref, truth)
-    return Synthetic(reference, tables)
+    return Synthetic(reference, tables, profile)
 
 
 # --- laboratory results ---------------------------------------------------------------------
 
 
-def _labs(d: _Draw, truth: Truth, edge: float) -> pa.Table:
+def _labs(d: _Draw, truth: Truth, edge: float, profile: WarehouseProfile) -> pa.Table:
     person, sex, age = truth.person, truth.sex, truth.age
     screened = person[truth.screening]  # the screening panel: every test, in the last weeks
-    parts = [_panel(d, person, lab, edge) for lab in cat.LABS]
-    parts += [_panel(d, screened, lab, edge, recent=True) for lab in cat.LABS]
-    parts += [_ecog(d, person), _ki67(d, truth)]
-    parts += [_qualitative(d, person, sex, age, q) for q in cat.QUALITATIVE]
-    young = truth.screening & (sex == "female") & (age < 55)
+    parts = [_panel(d, person, lab, edge) for lab in profile.labs]
+    parts += [_panel(d, screened, lab, edge, recent=True) for lab in profile.labs]
+    parts += [_ecog(d, person, profile), _ki67(d, truth, profile)]
+    parts += [_qualitative(d, person, sex, age, q) for q in profile.qualitative]
     parts += [
-        _qualitative(d, person[young if q[0] == "hcg" else truth.screening], sex, age, q, True)
-        for q in cat.QUALITATIVE
+        # a test done only for some (by sex, age) is done for them in the panel too
+        _qualitative(d, person[truth.screening & q.who(sex, age)], sex, age, q, True)
+        if q.restricted()
+        else _qualitative(d, screened, sex, age, q, True)
+        for q in profile.qualitative
     ]
     table = pa.concat_tables([p.cast(parts[0].schema) for p in parts])
     dup = d.mask(table.num_rows, 0.01)  # same-day repeats, some on the other side of a limit
@@ -231,24 +254,16 @@ def _lab_table(
     return _table(columns)
 
 
-def _panel(
-    d: _Draw, person: np.ndarray, lab: cat.Lab, edge: float, recent: bool = False
-) -> pa.Table:
+def _panel(d: _Draw, person: np.ndarray, lab: Lab, edge: float, recent: bool = False) -> pa.Table:
     who, when = _lab_rows(d, person, lab.present, 3, recent)
     n = len(who)
-    if lab.dist == "normal":
-        canonical = d.rng.normal(lab.centre, lab.spread, n)
-    else:
-        canonical = lab.centre * np.exp(d.rng.normal(0, lab.spread, n))
-    canonical = np.clip(canonical, lab.low, lab.high)
-    threshold = lab.boundary if lab.boundary is not None else lab.ref_high
-    if threshold is not None:
+    canonical = lab.dist.draw(d.rng, n)
+    if lab.edge is not None:
         on_edge = d.mask(n, edge)
-        multiple = 3 if lab.key == "bilirubin" else 2.5 if lab.key in ("alt", "ast") else 1
-        canonical[on_edge] = threshold * multiple
+        canonical[on_edge] = lab.edge
     units = np.arange(len(lab.units))
     chosen = d.rng.choice(
-        units, size=n, p=np.array([u.weight for u in lab.units]) / sum(u.weight for u in lab.units)
+        units, size=n, p=np.array([u.share for u in lab.units]) / sum(u.share for u in lab.units)
     )
     value = np.empty(n)
     unit = np.empty(n, dtype=object)
@@ -266,27 +281,29 @@ def _panel(
     return _lab_table(_base(d, who, when, lab.loinc, lab.name), value, unit, ref, empty, empty)
 
 
-def _ecog(d: _Draw, person: np.ndarray) -> pa.Table:
+def _ecog(d: _Draw, person: np.ndarray, profile: WarehouseProfile) -> pa.Table:
+    ps = profile.performance
     who, when = _lab_rows(d, person, 0.6, 2)
     n = len(who)
-    score = d.rng.choice(len(cat.ECOG_WEIGHTS), size=n, p=cat.ECOG_WEIGHTS)
+    score = d.rng.choice(len(ps.weights), size=n, p=ps.weights)
     coded = d.mask(n, 0.7)
     empty = np.full(n, None, dtype=object)
-    answer = np.where(coded, np.asarray(cat.ECOG_ANSWERS, dtype=object)[score], empty)
+    answer = np.where(coded, np.asarray(ps.answers, dtype=object)[score], empty)
     value = np.where(coded, np.nan, score.astype(float))
     kind = np.where(coded, np.full(n, "loinc", dtype=object), empty)
-    base = _base(d, who, when, cat.ECOG_LOINC, "ECOG performance status")
+    base = _base(d, who, when, ps.loinc, ps.name)
     return _lab_table(base, value, empty, np.full(n, np.nan), answer, kind)
 
 
-def _ki67(d: _Draw, truth: Truth) -> pa.Table:
-    has = ~np.isnan(truth.ki67) & d.mask(len(truth.person), 0.85)
+def _ki67(d: _Draw, truth: Truth, profile: WarehouseProfile) -> pa.Table:
+    marker = profile.cohort.marker
+    has = ~np.isnan(truth.ki67) & d.mask(len(truth.person), marker.recorded)
     n = int(has.sum())
     when = d.days_ago(d.rng.integers(20, 900, size=n))
     value = truth.ki67[has]
-    unit = np.full(n, "%", dtype=object)
+    unit = np.full(n, marker.unit, dtype=object)
     empty = np.full(n, None, dtype=object)
-    base = _base(d, truth.person[has], when, cat.KI67_LOINC, "Ki-67 [Interpretation] in Tissue")
+    base = _base(d, truth.person[has], when, marker.loinc, marker.name)
     return _lab_table(base, value, unit, np.full(n, np.nan), empty, empty)
 
 
@@ -295,42 +312,43 @@ def _qualitative(
     person: np.ndarray,
     sex: np.ndarray,
     age: np.ndarray,
-    q: tuple[str, str, str, float, float],
+    q: Qualitative,
     recent: bool = False,
 ) -> pa.Table:
-    key, loinc, name, share, positive = q
-    young = (sex[person - 1] == "female") & (age[person - 1] < 55)
-    eligible = person if key != "hcg" or recent else person[young]
-    who, when = _lab_rows(d, eligible, share, 1, recent)
+    # the screening panel's patients (``recent``) were chosen by the caller
+    restricted = q.restricted() and not recent
+    eligible = person[q.who(sex[person - 1], age[person - 1])] if restricted else person
+    who, when = _lab_rows(d, eligible, q.tested, 1, recent)
     if not recent:
         when = d.days_ago(d.rng.integers(0, 120, size=len(who)))
     n = len(who)
-    pos = d.mask(n, positive)
+    pos = d.mask(n, q.positive)
     via_value = d.mask(n, 0.7)
     answer = np.where(
-        via_value, np.where(pos, cat.POSITIVE, cat.NEGATIVE), np.where(pos, "POS", "NEG")
+        via_value, np.where(pos, POSITIVE, NEGATIVE), np.where(pos, "POS", "NEG")
     ).astype(object)
     kind = np.where(via_value, "snomed", "interpretation").astype(object)
     empty = np.full(n, None, dtype=object)
     table = _lab_table(
-        _base(d, who, when, loinc, name),
+        _base(d, who, when, q.loinc, q.name),
         np.full(n, np.nan),
         empty,
         np.full(n, np.nan),
         answer,
         kind,
     )
-    if key != "hbsag" or not pos.any():
+    load = q.viral_load
+    if load is None or not pos.any():
         return table
-    carriers, at = who[pos], when[pos]  # HBV DNA for HBsAg-positive patients
+    carriers, at = who[pos], when[pos]  # the viral load of each positive, the same day
     m = len(carriers)
-    dna = np.round(20_000 * np.exp(d.rng.normal(0, 1.5, m)), -1)
-    in_iu = d.mask(m, 0.4)
-    unit = np.where(in_iu, "[IU]/mL", "{copies}/mL").astype(object)
-    dna = np.where(in_iu, np.round(dna / 5.4, 0), dna)
+    dna = np.round(load.dist.draw(d.rng, m), load.decimals)
+    in_alt = d.mask(m, load.alternative_share)
+    unit = np.where(in_alt, load.alternative_unit, load.unit).astype(object)
+    dna = np.where(in_alt, np.round(dna / load.divisor, load.alternative_decimals), dna)
     none = np.full(m, None, dtype=object)
     viral = _lab_table(
-        _base(d, carriers, at, cat.HBV_DNA_LOINC, "Hepatitis B virus DNA"),
+        _base(d, carriers, at, load.loinc, load.name),
         dna,
         unit,
         np.full(m, np.nan),
@@ -349,20 +367,20 @@ def _rows(parts: list[dict[str, Any]]) -> pa.Table:
     return pa.concat_tables([t.cast(tables[0].schema) for t in tables]).combine_chunks()
 
 
-def _conditions(d: _Draw, truth: Truth) -> pa.Table:
-    person, net = truth.person, truth.net
+def _conditions(d: _Draw, truth: Truth, profile: WarehouseProfile) -> pa.Table:
+    person, net, dx = truth.person, truth.net, profile.conditions
 
     def rows(
         who: np.ndarray,
-        codes: tuple[tuple[str, str], ...],
+        codes: tuple[Coded, ...],
         onset: np.ndarray,
         clinical: Any,
         abated: np.ndarray | None = None,
     ) -> dict[str, Any]:
         n = len(who)
         pick = d.rng.integers(0, len(codes), size=n)
-        code = np.asarray([c for c, _ in codes], dtype=object)[pick]
-        name = np.asarray([t for _, t in codes], dtype=object)[pick]
+        code = np.asarray([c.code for c in codes], dtype=object)[pick]
+        name = np.asarray([c.name for c in codes], dtype=object)[pick]
         verification = d.pick(
             ("confirmed", "provisional", "refuted", "entered-in-error", None),
             (0.94, 0.03, 0.01, 0.01, 0.01),
@@ -398,56 +416,54 @@ def _conditions(d: _Draw, truth: Truth) -> pa.Table:
     ended_years = d.rng.uniform(0.5, 15, size=len(history))
     ended = d.days_ago((ended_years * 365.25).astype(np.int64))
     parts = [
-        rows(n_net, cat.NET_PRIMARIES, primary_onset, "active"),
-        rows(n_net[with_mets], cat.METASTASES, mets_onset, "active"),
+        rows(n_net, dx.primary, primary_onset, "active"),
+        rows(n_net[with_mets], dx.metastases, mets_onset, "active"),
         rows(
             brain,
-            (cat.BRAIN_METASTASES,),
+            dx.brain_secondaries,
             d.days_ago(d.rng.integers(10, 600, size=len(brain))),
             "active",
         ),
         rows(
             others[~non_gep],
-            cat.OTHER_CANCERS,
+            dx.other_cancers,
             d.days_ago(d.rng.integers(30, 3000, size=int((~non_gep).sum()))),
             "active",
         ),
         rows(
             others[non_gep],
-            cat.OTHER_NETS,
+            dx.other_primaries,
             d.days_ago(d.rng.integers(30, 3000, size=int(non_gep.sum()))),
             "active",
         ),
         rows(
             history,
-            cat.OTHER_CANCERS,
+            dx.other_cancers,
             ended - np.timedelta64(400, "D"),
             d.pick(("resolved", "remission", None), (0.8, 0.15, 0.05), len(history)),
             ended,
         ),
     ]
-    for code, name, share in cat.COMORBIDITIES:
-        who = person[d.mask(len(person), share)]
+    for comorbidity in dx.comorbidities:
+        who = person[d.mask(len(person), comorbidity.share)]
         clinical = d.pick(("active", "inactive", None), (0.9, 0.07, 0.03), len(who))
-        parts.append(
-            rows(
-                who, ((code, name),), d.days_ago(d.rng.integers(100, 5000, size=len(who))), clinical
-            )
-        )
+        onset = d.days_ago(d.rng.integers(100, 5000, size=len(who)))
+        parts.append(rows(who, (comorbidity,), onset, clinical))
     return _rows(parts)
 
 
 _DRUG_FIELDS = ("atc", "rxnorm", "name", "route", "per_day", "every_days")
 
 
-def _drugs(d: _Draw, truth: Truth) -> pa.Table:
-    person, net = truth.person, truth.net
+def _drugs(d: _Draw, truth: Truth, profile: WarehouseProfile) -> pa.Table:
+    person, net, rx = truth.person, truth.net, profile.drugs
 
     def rows(
-        who: np.ndarray, drugs: tuple[cat.Drug, ...], weights: Any, start_max: int, ongoing: float
+        who: np.ndarray, drugs: tuple[Drug, ...], start_max: int, ongoing: float
     ) -> dict[str, Any]:
         n = len(who)
-        pick = d.rng.choice(len(drugs), size=n, p=np.asarray(weights) / np.sum(weights))
+        weights = np.asarray([x.weight for x in drugs])
+        pick = d.rng.choice(len(drugs), size=n, p=weights / np.sum(weights))
         out: dict[str, Any] = {"person": who}
         for field in _DRUG_FIELDS:
             values = np.asarray([getattr(x, field) for x in drugs], dtype=object)[pick]
@@ -470,13 +486,7 @@ def _drugs(d: _Draw, truth: Truth) -> pa.Table:
         return out
 
     net_ids = person[net]
-    ssa = net_ids[d.mask(len(net_ids), 0.65)]
-    analogues = (
-        cat.OCTREOTIDE_LAR,
-        cat.OCTREOTIDE_SHORT,
-        cat.OCTREOTIDE_UNSPECIFIED,
-        cat.LANREOTIDE,
-    )
+    standing = net_ids[d.mask(len(net_ids), 0.65)]
     treated = person[truth.therapy]
     prrt = net_ids[d.mask(len(net_ids), 0.02)]
     others = person[~net]
@@ -484,22 +494,26 @@ def _drugs(d: _Draw, truth: Truth) -> pa.Table:
     common = person[d.mask(len(person), 0.2)]
     return _rows(
         [
-            rows(ssa, analogues, (0.45, 0.2, 0.1, 0.25), 700, 0.7),
-            rows(treated, cat.NET_THERAPY, np.ones(len(cat.NET_THERAPY)), 400, 0.3),
-            rows(prrt, (cat.LUTATHERA,), (1,), 900, 0.0),
-            rows(chemo, cat.OTHER_THERAPY, np.ones(len(cat.OTHER_THERAPY)), 900, 0.4),
-            rows(common, cat.COMMON_DRUGS, (1, 1), 2000, 0.8),
+            rows(standing, rx.standing_therapy, 700, 0.7),
+            rows(treated, rx.cohort_therapy, 400, 0.3),
+            rows(prrt, rx.radionuclide_therapy, 900, 0.0),
+            rows(chemo, rx.other_therapy, 900, 0.4),
+            rows(common, rx.common, 2000, 0.8),
         ]
     )
 
 
-def _procedures(d: _Draw, person: np.ndarray, net: np.ndarray) -> pa.Table:
-    def rows(who: np.ndarray, proc: tuple[str, str], days: np.ndarray) -> dict[str, Any]:
+def _procedures(
+    d: _Draw, person: np.ndarray, net: np.ndarray, profile: WarehouseProfile
+) -> pa.Table:
+    px = profile.procedures
+
+    def rows(who: np.ndarray, proc: Coded, days: np.ndarray) -> dict[str, Any]:
         n = len(who)
         return {
             "person": who,
-            "snomed": np.full(n, proc[0], dtype=object),
-            "name": np.full(n, proc[1], dtype=object),
+            "snomed": np.full(n, proc.code, dtype=object),
+            "name": np.full(n, proc.name, dtype=object),
             "status": d.pick(("completed", "not-done", "entered-in-error"), (0.95, 0.03, 0.02), n),
             "day": d.days_ago(days),
         }
@@ -514,29 +528,30 @@ def _procedures(d: _Draw, person: np.ndarray, net: np.ndarray) -> pa.Table:
     imaging, prrt = some(0.5), some(0.01, net_ids)
     return _rows(
         [
-            rows(biopsy, cat.BIOPSY, d.rng.integers(5, 900, size=len(biopsy))),
-            rows(surgery, cat.SURGERY, d.rng.integers(-20, 900, size=len(surgery))),
+            rows(biopsy, px.biopsy, d.rng.integers(5, 900, size=len(biopsy))),
+            rows(surgery, px.surgery, d.rng.integers(-20, 900, size=len(surgery))),
             rows(
                 local,
-                cat.EMBOLISATION if d.rng.random() < 0.5 else cat.ABLATION,
+                # one local therapy for the whole run, drawn uniformly
+                px.local_treatment[int(d.rng.random() * len(px.local_treatment))],
                 d.rng.integers(1, 200, size=len(local)),
             ),
-            rows(imaging, cat.IMAGING, d.rng.integers(1, 60, size=len(imaging))),
-            rows(prrt, cat.PRRT_PROCEDURE, d.rng.integers(100, 900, size=len(prrt))),
+            rows(imaging, px.imaging, d.rng.integers(1, 60, size=len(imaging))),
+            rows(prrt, px.radionuclide_therapy, d.rng.integers(100, 900, size=len(prrt))),
         ]
     )
 
 
-def _allergies(d: _Draw, person: np.ndarray) -> pa.Table:
+def _allergies(d: _Draw, person: np.ndarray, profile: WarehouseProfile) -> pa.Table:
     parts = []
-    for text, code, share in cat.ALLERGIES:
-        who = person[d.mask(len(person), share)]
+    for allergy in profile.allergies:
+        who = person[d.mask(len(person), allergy.share)]
         n = len(who)
         parts.append(
             {
                 "person": who,
-                "text": np.full(n, text, dtype=object),
-                "snomed": np.full(n, code, dtype=object),
+                "text": np.full(n, allergy.text, dtype=object),
+                "snomed": np.full(n, allergy.code, dtype=object),
                 "clinical": d.pick(("active", "resolved"), (0.9, 0.1), n),
             }
         )
@@ -551,11 +566,13 @@ def write_population(
     *,
     reference: date = REFERENCE_DATE,
     shown: Path | None = None,
+    protocol: str | None = None,
 ) -> str:
-    """Generate and write; returns a one-line summary (naming ``shown``, default ``out``)."""
+    """Generate from ``protocol``'s warehouse profile (default the bundled protocol) and
+    write; returns a one-line summary (naming ``shown``, default ``out``)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (omop or fhir-ndjson)", field="--format")
-    population = generate(patients, seed, reference=reference)
+    population = generate(patients, seed, reference=reference, protocol=protocol)
     if fmt == "omop":
         from trialkit.synth.omop import write_omop
 
