@@ -187,3 +187,19 @@ def test_the_warehouse_of_a_protocol_folder_is_written(
     assert main([*args, "--out", str(tmp_path / "w"), "-q"]) == 0
     assert "50 patients" in capsys.readouterr().out
     assert (tmp_path / "w" / "measurement.parquet").is_file()
+
+
+def test_protocol_check_reports_a_broken_warehouse_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "trial"
+    shutil.copytree(BUNDLED, folder)
+    assert main(["protocol", "check", str(folder)]) == 0
+    capsys.readouterr()
+    raw = _raw()
+    raw["drugs"]["common"][0]["route"] = "nasal"
+    (folder / PROFILE_FILE).write_text(yaml.safe_dump(raw, sort_keys=False), "utf-8")
+    assert main(["protocol", "check", str(folder)]) == 2
+    captured = capsys.readouterr()
+    said = " ".join((captured.out + captured.err).split())
+    assert f"{folder / PROFILE_FILE}: drugs.common[0].route: unknown route 'nasal'" in said, said

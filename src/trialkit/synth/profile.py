@@ -35,6 +35,14 @@ SEXES = ("female", "male", "other", "unknown")  # FHIR administrative gender
 POSITIVE, NEGATIVE = "10828004", "260385009"  # SNOMED positive / negative (data dictionary §2)
 
 
+class ProfileError(ProtocolError):
+    """A warehouse profile that does not validate: the key path, what is wrong and the fix."""
+
+    def __init__(self, file: str, where: str, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}. Fix: {fix}", source=file, field=where or None)
+        self.where, self.problem, self.fix = where, problem, fix
+
+
 class NoWarehouseProfile(ProtocolError):  # noqa: N818 - a refusal, like NoRegimen
     """The protocol declares no warehouse profile, so it has no vectorised warehouse."""
 
@@ -268,7 +276,7 @@ def load_profile(path: Path) -> WarehouseProfile:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         message = f"not readable YAML ({' '.join(str(exc).split())})"
-        raise ProtocolError(message, source=str(path)) from None
+        raise ProfileError(str(path), "", message, "correct the YAML syntax") from None
     from trialkit.synth.profile_read import read_profile
 
     return read_profile(raw, str(path))

@@ -10,7 +10,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from trialkit.errors import ProtocolError
 from trialkit.synth.profile import (
     ROUTES,
     SEXES,
@@ -25,6 +24,7 @@ from trialkit.synth.profile import (
     Marker,
     PerformanceStatus,
     Procedures,
+    ProfileError,
     Qualitative,
     Unit,
     ViralLoad,
@@ -48,8 +48,8 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
 
-    def fail(self, where: str, message: str, fix: str) -> ProtocolError:
-        return ProtocolError(f"{message}. Fix: {fix}", source=self.file, field=where or None)
+    def fail(self, where: str, message: str, fix: str) -> ProfileError:
+        return ProfileError(self.file, where, message, fix)
 
     def mapping(
         self, raw: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()

@@ -13,7 +13,8 @@ test needs a unit), value sets, parameters (a threshold or window is an int or f
 window anchors (``as_of`` or declared under ``anchors``), calculator inputs, and the CRF linkIds
 with the answer type each test reads (``equals``: boolean, ``in``: a choice whose options hold
 the values, ``op``/``range``: integer or decimal, dates: date); and the Questionnaire itself
-(resourceType, url, unique linkIds, an answer type on every item).
+(resourceType, url, unique linkIds, an answer type on every item); the dosing regimen
+(``regimen.yaml``) and the synthetic warehouse profile (``warehouse/ehr.yaml``) when present.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def check_protocol(folder: Path) -> list[Problem]:
     lesions = _lesions(raw, links, report)
     _criteria(raw, params, value_sets, elements, anchors, links, lesions, report)
     _regimen(folder, raw, report)
+    _warehouse(folder, report)
     if not report.problems:
         try:
             loader.load_protocol(str(folder))
@@ -77,6 +79,19 @@ def check_protocol(folder: Path) -> list[Problem]:
         except Exception as exc:  # a check never ends in a traceback
             report.add("", f"the loader fails: {type(exc).__name__}: {exc}", "report this")
     return report.problems
+
+
+def _warehouse(folder: Path, report: _Report) -> None:
+    """The synthetic warehouse profile (``warehouse/ehr.yaml``, optional): its first problem."""
+    from trialkit.synth.profile import PROFILE_FILE, ProfileError, load_profile
+
+    path = folder / PROFILE_FILE
+    if not path.is_file():
+        return
+    try:
+        load_profile(path)
+    except ProfileError as exc:
+        report.problems.append(Problem(str(path), exc.where, exc.problem, exc.fix))
 
 
 def _top(raw: Mapping[str, Any], report: _Report) -> None:
