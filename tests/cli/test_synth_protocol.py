@@ -59,3 +59,21 @@ def test_bad_requests_exit_2_with_a_message(
     assert code == 2
     assert message in " ".join((captured.out + captured.err).split())
     assert "Traceback" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["--protocol", "nct05894486", "--warehouse"], ["--protocol", "nct05894486"]]
+)
+@pytest.mark.parametrize("count", ["9" * 40, "10000001", "0"])
+def test_a_patient_count_out_of_range_exits_2_before_writing(
+    extra: list[str], count: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CI's hostile run drew 10**40 - 1: numpy raised "Maximum allowed size exceeded" mid-command
+    out = tmp_path / "x"
+    code = main(["synth", "--patients", count, "--out", str(out), "-q", *extra])
+    captured = capsys.readouterr()
+    assert code == 2
+    text = " ".join((captured.out + captured.err).split())
+    assert "--patients must be a whole number from 1 to 10,000,000" in text
+    assert "Traceback" not in text
+    assert not out.exists()

@@ -16,11 +16,17 @@ from trialkit.synth.options import REFERENCE_DATE, SynthFormat
 
 MAX_SEED = 2**64
 """numpy's generators take any non-negative integer; 64 bits is ample and fits every store."""
+MAX_PATIENTS = 10_000_000
+"""Ten times the bench's million. Larger populations do not fit one machine's memory (the
+warehouse is drawn in column arrays), so a bigger number is refused before anything is
+allocated or written, rather than failing half-way."""
 
 
 @app.command("synth")
 def synth(
-    patients: int = typer.Option(..., "--patients", help="How many patients."),
+    patients: int = typer.Option(
+        ..., "--patients", help=f"How many patients (1 to {MAX_PATIENTS:,})."
+    ),
     out: Path = typer.Option(..., "--out", metavar="FOLDER", help="Folder to write."),
     fmt: SynthFormat | None = typer.Option(
         None,
@@ -55,8 +61,10 @@ def synth(
     (its warehouse profile), with --protocol one derived from any protocol, or with
     --protocol and --warehouse that protocol's warehouse."""
 
-    if patients < 1:
-        raise InputError("--patients must be at least 1", field="--patients")
+    if not 1 <= patients <= MAX_PATIENTS:
+        raise InputError(
+            f"--patients must be a whole number from 1 to {MAX_PATIENTS:,}", field="--patients"
+        )
     if not 0 <= seed < MAX_SEED:
         raise InputError(
             f"the seed must be a whole number from 0 to {MAX_SEED - 1}", field="--seed"
