@@ -69,8 +69,6 @@ GENERIC: dict[str, str] = {
 NOT_YET_DATA: dict[str, str] = {
     "synth/crf.py": "the bundled protocol's vectorised warehouse generator writes its CRF items",
     "study/simulate.py": "the demo study simulation answers the bundled protocol's CRF",
-    "study/columns.py": "subjects.csv carries the NET baseline Ki-67 as a fixed column",
-    "study/load.py": "subjects.csv carries the NET baseline Ki-67 as a fixed column",
 }
 
 

@@ -242,3 +242,31 @@ def test_causality_not_assessed_stays_empty(folder: Path, tmp_path: Path) -> Non
     again = tmp_path / "again"
     write_study(study, again)
     assert next(csv.DictReader((again / "adverse_events.csv").open()))["related"] == ""
+
+
+def test_the_protocols_baseline_columns_are_required_and_named(
+    folder: Path, tmp_path: Path
+) -> None:
+    """grade and ki67 are the bundled protocol's (its baseline: columns), not the engine's: a
+    subjects.csv without one is refused naming the column, as an engine column would be."""
+    copy = _copy(folder, tmp_path)
+    rows = list(csv.DictReader((copy / "subjects.csv").open()))
+    header = [h for h in rows[0] if h != "ki67"]
+    with (copy / "subjects.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(StudyValidationError) as info:
+        load_study(copy)
+    assert "subjects.csv column 'ki67' is missing from the header" in str(info.value)
+
+
+def test_the_writer_puts_the_declared_columns_after_the_primary_site(folder: Path) -> None:
+    with (folder / "subjects.csv").open(newline="") as handle:
+        header = next(csv.reader(handle))
+    declared = [c.name for c in load_protocol().baseline.columns]
+    at = header.index("primary_site") + 1
+    assert header[at : at + len(declared)] == declared
+    values = {s.subject_id: dict(s.baseline) for s in load_study(folder).subjects}
+    assert all(set(v) <= set(declared) for v in values.values())
+    assert any("ki67" in v for v in values.values())

@@ -93,6 +93,7 @@ def test_non_finite_baseline_diameter_is_a_problem(copy: Path, value: str) -> No
         ("subjects.csv", "age", "200", "above the possible maximum 130"),
         ("subjects.csv", "ki67", "150", "above the possible maximum 100"),
         ("subjects.csv", "ki67", "nan", "not a finite number"),
+        ("subjects.csv", "grade", "G4", "'G4' is not one of G2, G3"),  # the protocol's choices
         ("subjects.csv", "ecog", "7", "above the possible maximum 5"),
         ("labs.csv", "value", "nan", "not a finite number"),
         ("labs.csv", "value", "-1", "negative"),

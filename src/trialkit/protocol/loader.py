@@ -25,6 +25,7 @@ from trialkit.calculators import calculator
 from trialkit.errors import ProtocolError, UnitError
 from trialkit.model.codes import Code
 from trialkit.protocol import nodes as n
+from trialkit.protocol.baseline import parse_baseline
 from trialkit.protocol.forms import parse_form_groups
 from trialkit.protocol.model import (
     ANCHOR_ROLES,
@@ -184,6 +185,7 @@ def _build(
         },
         medication_forms=parse_form_groups(raw.get("medication_forms"), source),
         lesions=lesion_group(raw.get("lesions"), source),
+        baseline=parse_baseline(raw.get("baseline"), source),
     )
 
 

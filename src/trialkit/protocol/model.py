@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialkit.model.codes import Code
+from trialkit.protocol.baseline import Baseline
 from trialkit.protocol.forms import FormGroup
 from trialkit.protocol.nodes import Attestation, Node
 from trialkit.protocol.valuesets import ValueSet
@@ -155,6 +156,7 @@ class Protocol:
     derived: dict[str, DerivedValue] = field(default_factory=dict)
     medication_forms: dict[str, FormGroup] = field(default_factory=dict)
     lesions: LesionGroup | None = None  # None: the CRF records no lesions
+    baseline: Baseline = field(default_factory=Baseline)  # subjects.csv columns, report rows
 
     @property
     def questionnaire_url(self) -> str:

@@ -35,6 +35,7 @@ from trialkit.conduct.deviations import CATEGORY_LABELS
 from trialkit.dosing import DosingParameters
 from trialkit.errors import InputError
 from trialkit.protocol import load_protocol
+from trialkit.protocol.baseline import BaselineRow
 from trialkit.study.model import Study
 from trialkit.wording.evidence import criterion_summaries
 
@@ -106,7 +107,7 @@ def build_report(study: Study, out: Path, *, conf_type: str = "log-log") -> Repo
         "design": {"optimal": optimal, "minimax": minimax, **DESIGN},
         "reconciliation": design_reconciliation(decision),
         "counts": counts,
-        "baseline": _baseline(study),
+        "baseline": _baseline(study, protocol.baseline.rows),
         "efficacy": efficacy,
         "safety": safety,
         "images": images,
@@ -227,33 +228,41 @@ def _figures(
     return figs
 
 
-def _baseline(study: Study) -> list[tuple[str, str]]:
+def _baseline(study: Study, rows: tuple[BaselineRow, ...]) -> list[tuple[str, str]]:
+    """The engine's rows (subjects, age, sex), then the protocol's (its ``baseline: report:``)."""
     s = study.subjects
     n = len(s)
     if not n:
         return []
 
-    def share(cond: Any) -> str:
-        k = sum(1 for x in s if cond(x))
+    def share(k: int) -> str:
         return f"{k} ({100 * k / n:.0f}%)"
 
     ages = [x.age for x in s]
-    ki67 = [x.ki67 for x in s if x.ki67 is not None]
-    return [
+    table = [
         ("Subjects", str(n)),
         ("Age, median (range)", f"{median(ages):.0f} ({min(ages)}–{max(ages)})"),
-        ("Female", share(lambda x: x.sex == "female")),
-        ("Grade G2 (Ki-67 10–20 %)", share(lambda x: x.grade == "G2")),
-        ("Grade G3 (Ki-67 > 20 %)", share(lambda x: x.grade == "G3")),
-        ("Ki-67 %, median", f"{median(ki67):.1f}" if ki67 else "—"),
-        ("ECOG 0", share(lambda x: x.ecog == 0)),
-        ("ECOG 1", share(lambda x: x.ecog == 1)),
-        ("Pancreatic primary (C25.4)", share(lambda x: x.primary_site.startswith("C25"))),
-        (
-            "Small-intestinal primary (C7A.01x)",
-            share(lambda x: x.primary_site.startswith("C7A.01")),
-        ),
+        ("Female", share(sum(1 for x in s if x.sex == "female"))),
     ]
+    for row in rows:
+        values = [v for x in s if (v := x.value_of(row.column)) is not None]
+        if row.median:
+            numbers = [float(v) for v in values]
+            table.append((row.label, f"{median(numbers):.1f}" if numbers else "—"))
+        elif row.prefix is not None:
+            table.append(
+                (row.label, share(sum(1 for v in values if str(v).startswith(row.prefix))))
+            )
+        else:
+            table.append((row.label, share(sum(1 for v in values if _text(v) == row.equals))))
+    return table
+
+
+def _text(value: float | str) -> str:
+    """A value as the protocol writes it (``equals: 0`` matches ECOG 0, not "0.0")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 # Debian's Chromium, headless, with nothing that reaches for the network (a closed machine).

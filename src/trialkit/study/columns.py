@@ -11,7 +11,8 @@ the CTCAE term and grade it is graded under. The names are those of docs/fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 
 from trialkit.study.model import (
     AdverseEvent,
@@ -26,6 +27,7 @@ from trialkit.study.model import (
 )
 
 DERIVED = ""  # a column written from the record but not one of its fields (ctcae_grade)
+BASELINE = "baseline."  # the "field" of a column the protocol declares (Subject.baseline)
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,6 @@ TABLES: tuple[Table, ...] = (
             "enrolment_date",
             "first_dose",
             "primary_site",
-            "grade",
-            "ki67",
             "ecog",
             "death_date",
             "last_contact_date",
@@ -164,3 +164,14 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 BY_RECORD: dict[type, Table] = {t.record: t for t in TABLES}
+
+
+def with_baseline(table: Table, names: Sequence[str]) -> Table:
+    """The subjects table with the protocol's baseline columns (``baseline: columns:``, in
+    declared order) after ``primary_site``: what the writer writes and the loader requires."""
+    if not names:
+        return table
+    columns = list(table.columns)
+    at = table.header.index("primary_site") + 1
+    columns[at:at] = [(name, BASELINE + name) for name in names]
+    return replace(table, columns=tuple(columns))

@@ -22,11 +22,12 @@ from trialkit.ctcae import CTCAE_VERSION
 from trialkit.dosing.parameters import DosingParameters, activity_problem
 from trialkit.dosing.regimen import has_regimen, regimen_of
 from trialkit.errors import InputError, UnitError
+from trialkit.protocol.baseline import BaselineColumn
 from trialkit.protocol.model import Protocol
 from trialkit.recist.model import MAX_DIAMETER_MM
 from trialkit.safe_io import read_text
 from trialkit.settings import DEFAULT_PROTOCOL
-from trialkit.study.columns import BY_RECORD, Table
+from trialkit.study.columns import BY_RECORD, Table, with_baseline
 from trialkit.study.lab_checks import lab_grade, lab_value_problem
 from trialkit.study.model import (
     AdverseEvent,
@@ -60,7 +61,6 @@ class Problem:
 # never data. Diameters share RECIST's bound (recist/model.py MAX_DIAMETER_MM).
 MAX_AGE_YEARS = 130  # the oldest verified human lived 122 years (Jeanne Calment, 1875–1997)
 MAX_ECOG = 5  # ECOG performance status is 0–5 (5 = dead; clinical-facts §8 LOINC answers)
-MAX_KI67_PCT = 100.0  # a percentage of tumour cells
 # Screening weight and height are kept as recorded (any UCUM mass or length unit) and must
 # convert to the standard unit within a bound no person reaches: the heaviest person recorded
 # weighed about 635 kg (Jon Brower Minnoch), the tallest measured 272 cm (Robert Wadlow).
@@ -205,19 +205,24 @@ def load_study(folder: Path, protocol_id: str = DEFAULT_PROTOCOL) -> Study:
         raise InputError("not a study folder", source=str(folder))
     problems: list[Problem] = []
 
-    def table(record: type, make: Callable[[_Cell], Any], required: bool = False) -> list[Any]:
-        return _Rows(folder, BY_RECORD[record], problems, required).parse(make)
+    from trialkit.protocol import load_protocol
 
-    subjects: list[Subject] = table(Subject, _subject, required=True)
+    protocol = load_protocol(protocol_id)
+    declared = protocol.baseline.columns
+
+    def table(record: type, make: Callable[[_Cell], Any], required: bool = False) -> list[Any]:
+        shape = BY_RECORD[record]
+        if record is Subject:  # with the columns the protocol declares
+            shape = with_baseline(shape, [c.name for c in declared])
+        return _Rows(folder, shape, problems, required).parse(make)
+
+    subjects: list[Subject] = table(Subject, lambda c: _subject(c, declared), required=True)
     # the activity of a dose is judged by the protocol's regimen (None: it declares none)
     regimen = DosingParameters(regimen_of(protocol_id)) if has_regimen(protocol_id) else None
     doses: list[Dose] = table(Dose, lambda c: _dose(c, regimen, protocol_id))
     lesions: list[LesionMeasurement] = table(LesionMeasurement, _lesion)
     assessments: list[AssessmentRow] = table(AssessmentRow, _assessment)
     aes: list[AdverseEvent] = table(AdverseEvent, _ae)
-    from trialkit.protocol import load_protocol
-
-    protocol = load_protocol(protocol_id)
     labs: list[LabRow] = table(LabRow, lambda c: _lab(c, protocol))
     therapies: list[Therapy] = table(Therapy, _therapy)
     screening: list[ScreeningRow] = table(ScreeningRow, _screening)
@@ -254,7 +259,7 @@ def _short(value: str) -> str:
     return repr(value) if len(value) <= 20 else f"a {len(value)}-character value"
 
 
-def _subject(c: _Cell) -> Subject:
+def _subject(c: _Cell, declared: tuple[BaselineColumn, ...]) -> Subject:
     s = Subject(
         subject_id=c.text("subject_id"),
         sex=c.text("sex"),
@@ -262,8 +267,6 @@ def _subject(c: _Cell) -> Subject:
         enrolled=c.date("enrolment_date") or date.min,
         first_dose=c.date("first_dose", required=False),
         primary_site=c.text("primary_site", required=False),
-        grade=c.text("grade", required=False),
-        ki67=c.number("ki67", required=False, maximum=MAX_KI67_PCT),
         ecog=c.integer("ecog", required=False, maximum=MAX_ECOG),
         death_date=c.date("death_date", required=False),
         last_contact=c.date("last_contact_date", required=False),
@@ -273,9 +276,30 @@ def _subject(c: _Cell) -> Subject:
         treatment_end_reason=c.text("treatment_end_reason", required=False),
         follow_up_date=c.date("follow_up_date", required=False),
         off_study_date=c.date("off_study_date", required=False),
+        baseline=tuple(_characteristics(c, declared)),
     )
     c.done()
     return s
+
+
+def _characteristics(
+    c: _Cell, declared: tuple[BaselineColumn, ...]
+) -> list[tuple[str, float | str]]:
+    """The protocol's baseline columns of one subject, each checked as declared (a number:
+    finite, not negative, at most its maximum; a choice: one of its choices)."""
+    found: list[tuple[str, float | str]] = []
+    for column in declared:
+        if column.kind == "number":
+            number = c.number(column.name, required=False, maximum=column.maximum)
+            if number is not None:
+                found.append((column.name, number))
+            continue
+        text = c.text(column.name, required=False)
+        if text and text not in column.choices:
+            c.fail(column.name, f"{_short(text)} is not one of {', '.join(column.choices)}")
+        elif text:
+            found.append((column.name, text))
+    return found
 
 
 def _dose(c: _Cell, params: DosingParameters | None, protocol_id: str) -> Dose:

@@ -14,8 +14,6 @@ class Subject:
     enrolled: date
     first_dose: date | None  # None: enrolled, never treated
     primary_site: str = ""
-    grade: str = ""  # G2 / G3
-    ki67: float | None = None
     ecog: int | None = None
     death_date: date | None = None
     last_contact: date | None = None
@@ -28,6 +26,17 @@ class Subject:
     treatment_end_reason: str = ""
     follow_up_date: date | None = None
     off_study_date: date | None = None
+    # the protocol's baseline characteristics (its ``baseline: columns:``, e.g. a tumour grade):
+    # (subjects.csv column, value: a number or a choice), the recorded ones only
+    baseline: tuple[tuple[str, float | str], ...] = ()
+
+    def value_of(self, column: str) -> float | str | None:
+        """A baseline characteristic by its subjects.csv column, the engine's or the protocol's
+        (None: not recorded)."""
+        if column in ("sex", "age", "primary_site", "ecog"):
+            value: float | str | None = getattr(self, column)
+            return None if value == "" else value
+        return dict(self.baseline).get(column)
 
 
 @dataclass(frozen=True)

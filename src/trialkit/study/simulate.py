@@ -289,10 +289,12 @@ def _subject(number: str, record: PatientRecord, as_of: date, screening_id: str)
         enrolled=as_of,
         first_dose=as_of + timedelta(days=7),
         primary_site=record.conditions[0].codes[0].code,
-        grade="G2" if ki67 is not None and float(str(ki67.value)) <= 20 else "G3",
-        ki67=float(str(ki67.value)) if ki67 else None,
         ecog=int(str(ecog.value)) if ecog else None,
         screening_id=screening_id,
+        baseline=(
+            ("grade", "G2" if ki67 is not None and float(str(ki67.value)) <= 20 else "G3"),
+            *((("ki67", float(str(ki67.value))),) if ki67 else ()),
+        ),
     )
 
 

@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from trialkit.study.columns import DERIVED, TABLES, Table
+from trialkit.study.columns import BASELINE, DERIVED, TABLES, Table, with_baseline
 from trialkit.study.lab_checks import lab_grade
-from trialkit.study.model import LabRow, LesionMeasurement, Study
+from trialkit.study.model import LabRow, LesionMeasurement, Study, Subject
 
 
 def _cell(value: Any) -> str:
@@ -28,6 +28,8 @@ def _value(table: Table, row: Any, column: str, field: str) -> Any:
         return lab_grade(row)
     if isinstance(row, LesionMeasurement) and field == "baseline":
         return "baseline" if row.baseline else "follow-up"
+    if isinstance(row, Subject) and field.startswith(BASELINE):
+        return row.value_of(column)
     return getattr(row, field)
 
 
@@ -40,7 +42,12 @@ def _write(path: Path, table: Table, rows: tuple[Any, ...]) -> None:
 
 
 def write_study(study: Study, folder: Path) -> Path:
+    from trialkit.protocol import load_protocol
+
+    declared = [c.name for c in load_protocol(study.protocol_id).baseline.columns]
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:  # each table is the Study field of the same name
+        if table.record is Subject:
+            table = with_baseline(table, declared)
         _write(folder / table.file, table, getattr(study, table.name))
     return folder

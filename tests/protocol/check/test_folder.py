@@ -283,6 +283,22 @@ BROKEN: list[tuple[str, Edit, str, str, str]] = [
         "plausible: {low, high, source}",
     ),
     (
+        "a baseline row naming an undeclared column",
+        lambda raw, q: raw["baseline"]["report"].append(
+            {"label": "Stage IV", "column": "stage", "equals": "IV"}
+        ),
+        "baseline.report[7].column",
+        "unknown column 'stage'",
+        "declare stage under baseline.columns",
+    ),
+    (
+        "a baseline choice without choices",
+        lambda raw, q: raw["baseline"]["columns"]["grade"].pop("choices"),
+        "baseline.columns.grade.choices",
+        "a choice column needs its choices",
+        "add choices:",
+    ),
+    (
         "a summary naming an unknown parameter",
         lambda raw, q: _criterion(raw, "IN6").update(summary="Krenning < {sstr_min_krening}"),
         "criteria.IN6.summary",

@@ -14,7 +14,8 @@ window anchors (``as_of`` or declared under ``anchors``), calculator inputs, and
 with the answer type each test reads (``equals``: boolean, ``in``: a choice whose options hold
 the values, ``op``/``range``: integer or decimal, dates: date); and the Questionnaire itself
 (resourceType, url, unique linkIds, an answer type on every item); the dosing regimen
-(``regimen.yaml``) and the synthetic warehouse profile (``warehouse/ehr.yaml``) when present.
+(``regimen.yaml``) and the synthetic warehouse profile (``warehouse/ehr.yaml``) when present;
+the baseline characteristics (``baseline:``: column kinds, choices, the report's rows).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def check_protocol(folder: Path) -> list[Problem]:
     _criteria(raw, params, value_sets, elements, anchors, links, lesions, report)
     _regimen(folder, raw, report)
     _warehouse(folder, report)
+    _baseline(raw, report)
     if not report.problems:
         try:
             loader.load_protocol(str(folder))
@@ -92,6 +94,16 @@ def _warehouse(folder: Path, report: _Report) -> None:
         load_profile(path)
     except ProfileError as exc:
         report.problems.append(Problem(str(path), exc.where, exc.problem, exc.fix))
+
+
+def _baseline(raw: Mapping[str, Any], report: _Report) -> None:
+    """The baseline characteristics (``baseline:``, optional): its first problem."""
+    from trialkit.protocol.baseline import BaselineError, parse_baseline
+
+    try:
+        parse_baseline(raw.get("baseline"), report.yaml_file)
+    except BaselineError as exc:
+        report.add(exc.where, exc.problem, exc.fix)
 
 
 def _top(raw: Mapping[str, Any], report: _Report) -> None:
